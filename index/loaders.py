@@ -1,0 +1,227 @@
+"""Turn a file into the text Citewise stores, cites and shows, with its title, date and pages.
+
+The stored text is the single source of truth for offsets: every chunk and citation is a slice of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from .errors import LoadError
+from .types import LoadedDocument
+
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+_TITLE_MAX_CHARS = 120
+_DATE_SCAN_CHARS = 1000
+
+
+def load(path: Path, max_bytes: int | None = None) -> LoadedDocument:
+    """Load one file; raise `LoadError` naming the file and the reason when it cannot be read."""
+    path = Path(path)
+    name = str(path)
+    if path.is_symlink() and not path.exists():
+        raise LoadError(name, "broken symbolic link")
+    suffix = path.suffix.lower()
+    loader = _LOADERS.get(suffix)
+    if loader is None:
+        raise LoadError(name, f"unsupported file type {suffix or '(no extension)'!r}; "
+                              f"supported: {', '.join(SUPPORTED_EXTENSIONS)}")
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise LoadError(name, f"file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB")
+        if size == 0:
+            raise LoadError(name, "empty file")
+        data = path.read_bytes()
+    except PermissionError:
+        raise LoadError(name, "permission denied") from None
+    except IsADirectoryError:
+        raise LoadError(name, "is a directory") from None
+    except OSError as exc:
+        raise LoadError(name, f"cannot read file: {exc.strerror or exc}") from None
+    document = loader(data, path)
+    text = document.text
+    if not text.strip():
+        raise LoadError(name, "no text found in the file")
+    return document
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode bytes of a text file: UTF-8 (with or without BOM), UTF-16, or a legacy 8-bit encoding."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _normalise_newlines(data[3:].decode("utf-8", errors="strict"))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _normalise_newlines(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise LoadError(name, "invalid UTF-16 text") from None
+    if b"\x00" not in data:
+        try:
+            return _normalise_newlines(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    text = _guess_decode(data)
+    if text is None or _looks_binary(text):
+        raise LoadError(name, "binary or undecodable content, not text")
+    return _normalise_newlines(text)
+
+
+def _guess_decode(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=None).best()
+    if best is None:
+        return None
+    return str(best)
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return control > len(sample) * 0.01
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def _first_line_title(text: str, fallback: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            if len(line) <= _TITLE_MAX_CHARS and not line.endswith((".", "!", "?", ",", ";", ":")):
+                return line
+            break
+    return fallback
+
+
+def _stem_title(path: Path) -> str:
+    return re.sub(r"[_\-]+", " ", path.stem).strip() or path.name
+
+
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december")
+_DATE_PATTERNS = (
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y-%m-%d"),
+    (re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}\b", re.I), "%B %d, %Y"),
+    (re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}\b", re.I), "%d %B %Y"),
+)
+
+
+def find_date(text: str) -> str | None:
+    """The first date stated near the top of a document, as YYYY-MM-DD."""
+    head = text[:_DATE_SCAN_CHARS]
+    for pattern, fmt in _DATE_PATTERNS:
+        for match in pattern.finditer(head):
+            try:
+                return datetime.strptime(match.group(0), fmt).date().isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def _load_plain(data: bytes, path: Path) -> LoadedDocument:
+    text = decode_text(data, str(path))
+    return LoadedDocument(text=text, title=_first_line_title(text, _stem_title(path)), date=find_date(text))
+
+
+def _load_html(data: bytes, path: Path) -> LoadedDocument:
+    import trafilatura
+
+    html = decode_text(data, str(path))
+    text = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=True,
+                               favor_recall=True, deduplicate=False)
+    if not text or not text.strip():
+        text = _html_fallback_text(html)
+    metadata = trafilatura.extract_metadata(html)
+    title = (metadata.title if metadata and metadata.title else None) or _first_line_title(text, _stem_title(path))
+    date = (metadata.date if metadata and metadata.date else None) or find_date(text)
+    return LoadedDocument(text=_normalise_newlines(text), title=title.strip(), date=date)
+
+
+def _html_fallback_text(html: str) -> str:
+    """Visible text of a page too short for trafilatura's main-content heuristics."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "template", "iframe", "svg"]):
+        tag.decompose()
+    lines = (line.strip() for line in soup.get_text("\n").splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _load_pdf(data: bytes, path: Path) -> LoadedDocument:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    name = str(path)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise LoadError(name, "encrypted PDF: a password is required")
+            except (FileNotDecryptedError, NotImplementedError):
+                raise LoadError(name, "encrypted PDF: a password is required") from None
+        pages = [(page.extract_text() or "") for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise LoadError(name, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # pypdf raises many internal types on damaged files
+        raise LoadError(name, f"corrupt or unreadable PDF ({type(exc).__name__})") from None
+    page_starts: list[int] = []
+    parts: list[str] = []
+    offset = 0
+    for page_text in pages:
+        page_text = _normalise_newlines(page_text).strip("\n")
+        page_starts.append(offset)
+        parts.append(page_text)
+        offset += len(page_text) + 2
+    text = "\n\n".join(parts)
+    title = meta_title.strip() or _first_line_title(text, _stem_title(path))
+    return LoadedDocument(text=text, title=title, date=find_date(text), page_starts=tuple(page_starts))
+
+
+def _load_docx(data: bytes, path: Path) -> LoadedDocument:
+    import io
+    import zipfile
+
+    import docx
+
+    name = str(path)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoadError(name, f"corrupt or unreadable DOCX ({type(exc).__name__})") from None
+    except Exception as exc:  # python-docx surfaces lxml and package errors of damaged files
+        raise LoadError(name, f"corrupt or unreadable DOCX ({type(exc).__name__})") from None
+    blocks = [p.text for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [cell.text.strip() for cell in row.cells if cell.text.strip()]
+            if cells:
+                blocks.append(" | ".join(cells))
+    text = _normalise_newlines("\n\n".join(blocks))
+    title = (document.core_properties.title or "").strip()
+    if not title:
+        headings = [p.text for p in document.paragraphs
+                    if p.text.strip() and p.style is not None and p.style.name.startswith(("Title", "Heading"))]
+        title = headings[0].strip() if headings else _first_line_title(text, _stem_title(path))
+    return LoadedDocument(text=text, title=title, date=find_date(text))
+
+
+_LOADERS: dict[str, Callable[[bytes, Path], LoadedDocument]] = {
+    ".txt": _load_plain,
+    ".md": _load_plain,
+    ".markdown": _load_plain,
+    ".html": _load_html,
+    ".htm": _load_html,
+    ".pdf": _load_pdf,
+    ".docx": _load_docx,
+}

@@ -1,0 +1,70 @@
+"""Settings of the index layer; `rag.settings.Settings` extends them for the whole application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDING_DTYPES = ("auto", "float32", "bfloat16")
+
+
+class IndexSettings(BaseSettings):
+    """Where documents are stored and how they are split and embedded (env prefix `CITEWISE_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CITEWISE_", extra="forbid", validate_assignment=True)
+
+    store: Path = Field(
+        default=Path("~/.citewise"),
+        description="Directory of the store: catalog, keyword index and (embedded mode) the Chroma database.",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="URL of a Chroma server started with `chroma run` (http://HOST:PORT); "
+        "unset means an embedded Chroma under the store directory.",
+    )
+    collection: str = Field(default="citewise", description="Name of the Chroma collection that holds chunks.")
+    embedding_model: Path | None = Field(
+        default=None,
+        description="Folder of a local sentence-transformers model; unset means the bundled all-MiniLM-L6-v2.",
+    )
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="Precision of the encoder: auto picks bfloat16 where the CPU has fast bf16 instructions.",
+    )
+    embedding_batch_size: int = Field(default=32, ge=1, le=1024, description="Chunks encoded per forward pass.")
+    chunk_tokens: int = Field(
+        default=200,
+        ge=32,
+        description="Target size of a chunk in model tokens; never more than the model's window allows.",
+    )
+    chunk_overlap_sentences: int = Field(
+        default=1, ge=0, le=5, description="Sentences repeated at the start of the next chunk."
+    )
+    max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are refused, in MB.")
+
+    @field_validator("store")
+    @classmethod
+    def _expand_store(cls, value: Path) -> Path:
+        return Path(value).expanduser()
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"chroma_url must look like http://HOST:PORT, got {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_model_folder(self) -> IndexSettings:
+        if self.embedding_model is not None and not Path(self.embedding_model).expanduser().is_dir():
+            raise ValueError(f"embedding_model must be a local model folder; {self.embedding_model} is not one")
+        return self
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
