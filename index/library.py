@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .catalog import CATALOG_FILE, Catalog, StoredDocument
@@ -23,9 +24,6 @@ from .loaders import load
 from .settings import IndexSettings
 from .store import ChunkStore, open_client
 from .types import Chunk, DocumentRecord, FileOutcome, IngestReport, LoadedDocument, page_at
-
-EMBED_GROUP_CHUNKS = 512
-"""Chunks encoded together: large enough that length-sorted batching wastes little padding."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +62,16 @@ class Library:
         root = Path(settings.store)
         root.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(root / CATALOG_FILE)
-        client = None if store else open_client(root, settings.chroma_url)
-        self.vectors = store or ChunkStore(client, settings.collection, embeddings)
+        if store is not None:
+            self.vectors = store
         self.keyword = KeywordIndex(root / KEYWORD_DIR, self.catalog)
         self.recover()
+
+    @cached_property
+    def vectors(self) -> ChunkStore:
+        """Opened on first use: listing documents needs neither Chroma nor the model."""
+        client = open_client(Path(self.settings.store), self.settings.chroma_url)
+        return ChunkStore(client, self.settings.collection, self.embeddings)
 
     # -- reading
     def documents(self) -> list[DocumentRecord]:
@@ -119,7 +123,7 @@ class Library:
             if prepared is not None:
                 group.append(prepared)
                 group_chunks += len(prepared.chunks)
-            if group_chunks >= EMBED_GROUP_CHUNKS:
+            if group_chunks >= self.settings.ingest_group_chunks:
                 chunks_done += self._store_group(group, report)
                 group, group_chunks = [], 0
             if progress:

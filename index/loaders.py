@@ -63,6 +63,14 @@ def decode_text(data: bytes, name: str) -> str:
             return _normalise_newlines(data.decode("utf-8"))
         except UnicodeDecodeError:
             pass
+        # cp1252 (a superset of printable Latin-1) is by far the most common legacy encoding of Western
+        # text; statistical detectors confuse it with cp1250 on short files, so it is tried first.
+        try:
+            text = data.decode("cp1252")
+            if not _looks_binary(text):
+                return _normalise_newlines(text)
+        except UnicodeDecodeError:
+            pass
     text = _guess_decode(data)
     if text is None or _looks_binary(text):
         raise LoadError(name, "binary or undecodable content, not text")

@@ -43,6 +43,9 @@ class IndexSettings(BaseSettings):
     chunk_overlap_sentences: int = Field(
         default=1, ge=0, le=5, description="Sentences repeated at the start of the next chunk."
     )
+    ingest_group_chunks: int = Field(
+        default=512, ge=1, description="Chunks encoded and committed together; large groups pad less."
+    )
     max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are refused, in MB.")
 
     @field_validator("store")

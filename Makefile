@@ -1,0 +1,36 @@
+# Citewise: `make demo` and `make test` do all set-up on a fresh machine.
+VENV := .venv
+PY := $(VENV)/bin/python
+SHARED ?= ../shared
+HOTPOT ?= $(SHARED)/eval/hotpotqa100
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test test-fast bench-ingest bench-query lint clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+setup: ## Create .venv and install everything (CPU torch first); a no-op when up to date
+	@bash scripts/setup.sh
+
+demo: setup ## Index the bundled sample corpus into a demo store and open the web UI
+	$(VENV)/bin/citewise demo
+
+test: setup ## Run the whole test suite (unit, integration, browser)
+	@bash scripts/test-deps.sh
+	$(PY) -m pytest -m "" -q
+
+test-fast: setup ## Run only the fast unit tests
+	$(PY) -m pytest -m "not slow and not integration and not browser" -q
+
+bench-ingest: setup ## Ingestion throughput: raw encoder vs citewise vs plain LangChain (hotpotqa100)
+	$(PY) bench/ingest.py --dataset $(HOTPOT)
+
+bench-query: setup ## search/ask latency beside plain LangChain similarity_search (hotpotqa100)
+	$(PY) bench/query.py --dataset $(HOTPOT)
+
+lint: setup ## ruff check
+	$(VENV)/bin/ruff check index rag ui tests bench
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

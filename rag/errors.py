@@ -1,0 +1,13 @@
+"""Errors of the answering layer."""
+
+from __future__ import annotations
+
+from index.errors import CitewiseError
+
+
+class QuestionError(CitewiseError):
+    """The question cannot be asked as given (empty, too long, not text)."""
+
+
+class ModelError(CitewiseError):
+    """The configured chat model could not answer (unreachable, timed out, malformed reply)."""

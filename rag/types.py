@@ -1,0 +1,97 @@
+"""The answer contract (DESIGN.md): plain, serialisable data that the UI renders and callers check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved span of a document: `text == stored_text[start:end]`."""
+
+    doc_id: str
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+    score: float
+    page: int | None = None
+    sentences: tuple[tuple[int, int], ...] = ()
+    """Absolute offsets of the passage's sentences in the stored text."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "source": self.source, "title": self.title, "start": self.start,
+                "end": self.end, "page": self.page, "text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """`n` is the marker `[n]`; `quote == stored_text[start:end]` always holds."""
+
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    start: int
+    end: int
+    quote: str
+    supported: bool
+    score: float
+    page: int | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "doc_id": self.doc_id, "source": self.source, "title": self.title,
+                "start": self.start, "end": self.end, "page": self.page, "line": self.line, "quote": self.quote,
+                "supported": self.supported, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Sources that state different values for the same thing."""
+
+    about: str
+    citations: tuple[int, ...]
+    values: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"about": self.about, "citations": list(self.citations), "values": list(self.values)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    mode: str
+    citations: tuple[Citation, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+    """Things the user should know about how this answer was made (e.g. the LLM failed, extractive used)."""
+    standalone_question: str | None = None
+    """The follow-up question rewritten to stand alone, when history changed it."""
+    unsupported_sentences: int = 0
+    uncited_sentences: int = 0
+
+    def citation(self, n: int) -> Citation | None:
+        return next((c for c in self.citations if c.n == n), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "notices": list(self.notices),
+            "standalone_question": self.standalone_question,
+            "unsupported_sentences": self.unsupported_sentences,
+            "uncited_sentences": self.uncited_sentences,
+        }

@@ -1,0 +1,85 @@
+"""Shared fixtures: fake and real encoders, stores, and a real `chroma run` server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers.fakes import HashingEmbeddings  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def fake_embeddings() -> HashingEmbeddings:
+    return HashingEmbeddings()
+
+
+@pytest.fixture(scope="session")
+def real_embeddings():
+    from index.embedding import LocalEmbeddings
+
+    return LocalEmbeddings(dtype="float32")
+
+
+@pytest.fixture
+def index_settings(tmp_path):
+    from index.settings import IndexSettings
+
+    return IndexSettings(store=tmp_path / "store")
+
+
+@pytest.fixture
+def fake_library(index_settings, fake_embeddings):
+    from index.library import Library
+
+    return Library(index_settings, fake_embeddings)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {seconds}s")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on 127.0.0.1, stopped by its PID at the end of the session."""
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = open(path / "server.log", "wb")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "chroma"), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        log.close()

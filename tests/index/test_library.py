@@ -1,0 +1,147 @@
+"""The library keeps catalog, Chroma and BM25 in step through adds, updates, aliases, syncs and removals."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from helpers.corpora import bad_corpus, copy_demo, good_corpus
+from index.library import Library
+
+
+def consistent(library: Library) -> set[str]:
+    """Assert the three stores agree and return the chunk ids."""
+    catalog_ids = set(library.catalog.chunk_ids())
+    assert set(library.vectors.all_ids()) == catalog_ids
+    assert set(library.keyword.chunk_ids()) == catalog_ids
+    assert not library.catalog.pending()
+    return catalog_ids
+
+
+def test_ingest_all_formats_and_offsets_hold(fake_library, tmp_path):
+    files = good_corpus(tmp_path / "docs")
+    report = fake_library.ingest([tmp_path / "docs"])
+    assert not report.failed and len(report.added) == len(files)
+    for record in fake_library.documents():
+        text = fake_library.document(record.doc_id).text
+        for chunk in fake_library.catalog.chunks_of(record.doc_id):
+            assert text[chunk.start:chunk.end] == chunk.text
+            for s, e in chunk.sentences:
+                assert chunk.start <= s < e <= chunk.end
+    consistent(fake_library)
+
+
+def test_unchanged_reingest_embeds_nothing(fake_library, fake_embeddings, tmp_path):
+    copy_demo(tmp_path / "docs")
+    fake_library.ingest([tmp_path / "docs"])
+    encoded = fake_embeddings.encoded_texts
+    for path in (tmp_path / "docs").iterdir():
+        os.utime(path)  # touched but unchanged: hashed again, still not embedded
+    report = fake_library.ingest([tmp_path / "docs"])
+    assert fake_embeddings.encoded_texts == encoded
+    assert len(report.unchanged) == 2 and not report.added and not report.updated
+
+
+def test_changed_file_replaces_its_chunks(fake_library, tmp_path):
+    docs = copy_demo(tmp_path / "docs")
+    fake_library.ingest([docs])
+    before = consistent(fake_library)
+    target = sorted(docs.iterdir())[0]
+    old_id = fake_library.catalog.source(str(target)).doc_id
+    target.write_text(target.read_text() + "\n\nA brand new closing sentence about zebras.\n")
+    report = fake_library.ingest([docs])
+    assert [o.path for o in report.updated] == [str(target)]
+    after = consistent(fake_library)
+    assert not any(chunk_id.startswith(old_id) for chunk_id in after)
+    assert len(fake_library.documents()) == 2
+    assert after != before
+    assert fake_library.keyword.search("zebras", 3)
+
+
+def test_same_content_under_two_names_is_stored_once(fake_library, tmp_path):
+    docs = copy_demo(tmp_path / "docs")
+    first = sorted(docs.iterdir())[0]
+    shutil.copy(first, docs / "copy-of-first.txt")
+    report = fake_library.ingest([docs])
+    assert len(report.added) == 3
+    records = fake_library.documents()
+    assert len(records) == 2
+    alias = next(r for r in records if len(r.sources) == 2)
+    assert str(docs / "copy-of-first.txt") in alias.sources
+    consistent(fake_library)
+
+
+def test_sync_removes_documents_whose_files_are_gone(fake_library, tmp_path):
+    docs = copy_demo(tmp_path / "docs")
+    fake_library.ingest([docs])
+    gone = sorted(docs.iterdir())[0]
+    gone.unlink()
+    report = fake_library.ingest([docs], sync=True)
+    assert [o.path for o in report.removed] == [str(gone)]
+    assert len(fake_library.documents()) == 1
+    consistent(fake_library)
+
+
+def test_remove_by_id_prefix_and_path(fake_library, tmp_path):
+    docs = copy_demo(tmp_path / "docs")
+    fake_library.ingest([docs])
+    first, second = fake_library.documents()
+    fake_library.remove([first.doc_id[:8]])
+    fake_library.remove([second.source])
+    assert fake_library.documents() == []
+    assert consistent(fake_library) == set()
+
+
+def test_unknown_document_is_a_clear_error(fake_library):
+    from index.errors import UnknownDocumentError
+
+    with pytest.raises(UnknownDocumentError, match="nope"):
+        fake_library.remove(["nope"])
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, fake_embeddings):
+    from index.settings import IndexSettings
+
+    library = Library(IndexSettings(store=tmp_path / "store", max_file_mb=1), fake_embeddings)
+    docs = copy_demo(tmp_path / "docs")
+    bad = bad_corpus(docs)
+    report = library.ingest([docs, tmp_path / "missing.txt"])
+    readable_as_root = 1 if os.geteuid() == 0 else 0
+    assert len(report.added) == 2 + readable_as_root
+    reasons = {o.path: o.reason for o in report.failed}
+    assert reasons[str(tmp_path / "missing.txt")] == "no such file or folder"
+    for kind, (path, word) in bad.items():
+        if kind == "unreadable" and os.geteuid() == 0:
+            continue  # root reads anything; the CLI test checks this case as an unprivileged user
+        assert word in reasons[str(path)], (kind, reasons.get(str(path)))
+    consistent(library)
+
+
+def test_interrupted_commit_leaves_no_orphans(fake_library, tmp_path, monkeypatch):
+    """Vectors stored for a document that never reached the catalog are deleted on the next open."""
+    docs = copy_demo(tmp_path / "docs")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fake_library.catalog, "commit_document", crash)
+    with pytest.raises(KeyboardInterrupt):
+        fake_library.ingest([docs])
+    assert fake_library.vectors.count() > 0 and fake_library.documents() == []
+    monkeypatch.undo()
+    reopened = Library(fake_library.settings, fake_library.embeddings)
+    assert reopened.vectors.count() == 0
+    reopened.ingest([docs])
+    consistent(reopened)
+
+
+def test_keyword_index_survives_reopen_and_filters(fake_library, tmp_path):
+    docs = copy_demo(tmp_path / "docs")
+    fake_library.ingest([docs])
+    reopened = Library(fake_library.settings, fake_library.embeddings)
+    hits = reopened.keyword.search("detained protesters", 5)
+    assert hits and hits[0].score >= hits[-1].score
+    only = {c for c in reopened.catalog.chunk_ids() if c.startswith(hits[-1].chunk_id[:16])}
+    assert all(h.chunk_id in only for h in reopened.keyword.search("detained protesters", 5, only))

@@ -1,0 +1,1 @@
+"""The faces of Citewise: the command line and the Gradio web UI."""

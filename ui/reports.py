@@ -1,0 +1,43 @@
+"""Text rendering of reports for the terminal (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from index.types import DocumentRecord, IngestReport
+
+_STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "removed": "yellow", "failed": "red"}
+
+
+def print_ingest_report(report: IngestReport, console: Console | None = None) -> None:
+    console = console or Console(soft_wrap=True)
+    table = Table(title="Ingestion report", show_lines=False)
+    table.add_column("status")
+    table.add_column("file", overflow="fold")
+    table.add_column("detail", overflow="fold")
+    for status in ("failed", "added", "updated", "removed"):
+        for outcome in getattr(report, status):
+            detail = outcome.reason if status == "failed" else (
+                f"{outcome.doc_id}" + (f", {outcome.chunks} chunks" if outcome.chunks is not None else ""))
+            table.add_row(f"[{_STATUS_STYLE[status]}]{status}", outcome.path, detail or "")
+    if report.unchanged:
+        table.add_row("[dim]unchanged", f"{len(report.unchanged)} files", "")
+    console.print(table)
+    console.print(
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed, {len(report.failed)} failed in {report.seconds:.1f}s"
+    )
+
+
+def print_documents(documents: list[DocumentRecord], console: Console | None = None) -> None:
+    console = console or Console(soft_wrap=True)
+    if not documents:
+        console.print("No documents indexed yet: run `citewise ingest PATH`.")
+        return
+    table = Table(title=f"{len(documents)} documents")
+    for column in ("id", "title", "source", "chunks", "size", "ingested at"):
+        table.add_column(column, overflow="fold")
+    for d in documents:
+        table.add_row(d.doc_id, d.title, d.source, str(d.chunks), f"{d.size:,}", d.ingested_at)
+    console.print(table)
