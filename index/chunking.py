@@ -75,13 +75,38 @@ def split_sentences(text: str) -> list[Span]:
 
 
 def _sentence_spans(block: str) -> list[Span]:
+    """Blingfire's sentence boundaries as character offsets of `block`.
+
+    blingfire's own `text_to_sentences_and_offsets` maps byte offsets to characters in a Python loop over
+    every byte (most of chunking's time); here the C function is called directly and the mapping is
+    vectorised, and skipped for ASCII text where bytes and characters coincide.
+    """
+    from ctypes import byref, c_char_p, c_int, c_int32, create_string_buffer
+
     import blingfire
+    import numpy as np
 
     if not block.strip():
         return []
-    _, offsets = blingfire.text_to_sentences_and_offsets(block)
-    spans = [(int(s), int(e)) for s, e in offsets]
-    return spans or [(0, len(block))]
+    data = block.encode("utf-8")
+    capacity = len(data) * 2 + 16
+    out = create_string_buffer(capacity)
+    starts, ends = (c_int32 * capacity)(), (c_int32 * capacity)()
+    written = blingfire.blingfire.TextToSentencesWithOffsets(
+        c_char_p(data), c_int(len(data)), byref(out), byref(starts), byref(ends), c_int(capacity))
+    if written <= 0 or written > capacity:
+        return [(0, len(block))]
+    count = out.value.count(b"\n") + 1
+    byte_starts = np.frombuffer(starts, dtype=np.int32, count=count)
+    byte_ends = np.frombuffer(ends, dtype=np.int32, count=count) + 1  # blingfire's ends are inclusive
+    if block.isascii():
+        char_starts, char_ends = byte_starts, byte_ends
+    else:
+        # char_index[b] = number of characters that begin before byte b
+        lead = (np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80
+        char_index = np.concatenate(([0], np.cumsum(lead)))
+        char_starts, char_ends = char_index[byte_starts], char_index[byte_ends]
+    return [(int(s), int(e)) for s, e in zip(char_starts, char_ends, strict=True)]
 
 
 def pack_chunks(

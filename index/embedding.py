@@ -48,7 +48,7 @@ def resolve_dtype(choice: str) -> str:
 class LocalEmbeddings(Embeddings):
     """Normalised sentence embeddings from a local sentence-transformers folder (no network, ever)."""
 
-    def __init__(self, model_path: Path | None = None, dtype: str = "auto", batch_size: int = 32):
+    def __init__(self, model_path: Path | None = None, dtype: str = "auto", batch_size: int = 16):
         self.model_path = Path(model_path or bundled_model_path()).expanduser()
         if not self.model_path.is_dir():
             raise CitewiseError(f"embedding model folder {self.model_path} does not exist")
@@ -86,9 +86,24 @@ class LocalEmbeddings(Embeddings):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        encoded = self.model.tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False,
-                                       return_token_type_ids=False)
+        counter = self._token_counter
+        if counter is not None:
+            return [len(encoding) for encoding in counter(list(texts), add_special_tokens=False)]
+        encoded = self.model.tokenizer(list(texts), add_special_tokens=False)
         return [len(ids) for ids in encoded["input_ids"]]
+
+    @cached_property
+    def _token_counter(self):
+        """The Rust tokenizer without padding or truncation: ~10x faster than the Python wrapper."""
+        import copy
+
+        backend = getattr(self.model.tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            return None
+        backend = copy.deepcopy(backend)
+        backend.no_padding()
+        backend.no_truncation()
+        return getattr(backend, "encode_batch_fast", backend.encode_batch)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()

@@ -114,27 +114,35 @@ class Library:
             report.failed.append(FileOutcome(path=path, reason="no such file or folder"))
         if sync:
             self._sync(found.folders, set(found.files), report)
+        total = len(found.files)
+        stored = [0]  # chunks stored so far, shared with the progress reports of _groups
+        # Sequential on purpose: encoding in a worker thread while the next group is chunked was measured
+        # slower (0.75x vs 0.85x of the raw encoder), as the extra thread stalls torch's OpenMP workers.
+        for group in self._groups(found.files, report, progress, stored):
+            if group:
+                stored[0] += self._store_group(*self._encode_group(group), report)
+        if progress and total:
+            progress(IngestProgress(total, total, stored[0], None))
+        self.keyword.refresh()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _groups(self, files: list[str], report: IngestReport, progress: ProgressCallback | None,
+                stored: list[int]):
+        """Prepared files in groups of about `ingest_group_chunks` chunks."""
         group: list[_Prepared] = []
         group_chunks = 0
-        chunks_done = 0
-        total = len(found.files)
-        for number, path in enumerate(found.files, start=1):
+        for number, path in enumerate(files, start=1):
             prepared = self._prepare(path, report)
             if prepared is not None:
                 group.append(prepared)
                 group_chunks += len(prepared.chunks)
             if group_chunks >= self.settings.ingest_group_chunks:
-                chunks_done += self._store_group(group, report)
+                yield group
                 group, group_chunks = [], 0
-            if progress:
-                progress(IngestProgress(number, total, chunks_done, path))
-        if group:
-            chunks_done += self._store_group(group, report)
-            if progress:
-                progress(IngestProgress(total, total, chunks_done, None))
-        self.keyword.refresh()
-        report.seconds = time.perf_counter() - started
-        return report
+            if progress and number < len(files):
+                progress(IngestProgress(number, len(files), stored[0], path))
+        yield group
 
     def _sync(self, folders: list[str], present: set[str], report: IngestReport) -> None:
         gone = [path for path in self.catalog.sources()
@@ -196,7 +204,7 @@ class Library:
             page_of=lambda offset: page_at(loaded.page_starts, offset),
         )
 
-    def _store_group(self, group: list[_Prepared], report: IngestReport) -> int:
+    def _encode_group(self, group: list[_Prepared]):
         # Two files with the same new content in one group: the first stores it, the second is an alias.
         unique: dict[str, _Prepared] = {}
         aliases: list[_Prepared] = []
@@ -206,9 +214,12 @@ class Library:
             else:
                 unique[item.doc_id] = item
         items = list(unique.values())
-        self.catalog.mark_pending(item.doc_id for item in items)
         chunks = [chunk for item in items for chunk in item.chunks]
-        vectors = self.embeddings.encode([chunk.text for chunk in chunks])
+        return items, aliases, chunks, self.embeddings.encode([chunk.text for chunk in chunks])
+
+    def _store_group(self, items: list[_Prepared], aliases: list[_Prepared], chunks: list[Chunk], vectors,
+                     report: IngestReport) -> int:
+        self.catalog.mark_pending(item.doc_id for item in items)
         self.vectors.upsert(chunks, vectors)
         for item in items:
             orphaned = self.catalog.commit_document(item.doc_id, item.content_hash, item.size, item.loaded,

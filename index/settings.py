@@ -34,7 +34,7 @@ class IndexSettings(BaseSettings):
         default="auto",
         description="Precision of the encoder: auto picks bfloat16 where the CPU has fast bf16 instructions.",
     )
-    embedding_batch_size: int = Field(default=32, ge=1, le=1024, description="Chunks encoded per forward pass.")
+    embedding_batch_size: int = Field(default=16, ge=1, le=1024, description="Chunks encoded per forward pass.")
     chunk_tokens: int = Field(
         default=200,
         ge=32,

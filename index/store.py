@@ -85,7 +85,10 @@ def open_client(store_dir: Path, chroma_url: str | None):
 
 
 class ChunkStore:
-    """The Chroma collection of chunk vectors; chunk metadata points back into the catalog's text."""
+    """The Chroma collection of chunk vectors; chunk metadata points back into the catalog's text.
+
+    Chunk texts are not copied into Chroma: the catalog holds the one stored text that offsets refer to.
+    """
 
     def __init__(self, client, collection_name: str, embeddings: Embeddings):
         self.client = client
@@ -103,7 +106,6 @@ class ChunkStore:
             self.collection.upsert(
                 ids=[c.chunk_id for c in part],
                 embeddings=vectors[lo:lo + self.max_batch],
-                documents=[c.text for c in part],
                 metadatas=[_metadata(c) for c in part],
             )
 

@@ -1,0 +1,59 @@
+"""With the real bundled model: no chunk is ever truncated, offsets hold on every corpus, dtypes agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers.corpora import DEMO_CORPUS, HOTPOT, good_corpus
+from index.library import Library
+from index.loaders import load
+from index.settings import IndexSettings
+
+pytestmark = pytest.mark.slow
+
+
+def test_model_is_loaded_offline_from_the_package(real_embeddings):
+    assert real_embeddings.model_path.is_dir()
+    assert real_embeddings.max_tokens == 254
+    assert real_embeddings.dimension == 384
+
+
+def corpus_files(tmp_path):
+    files = list(DEMO_CORPUS.glob("*.txt")) + list(good_corpus(tmp_path).values())
+    if HOTPOT.is_dir():
+        files += sorted((HOTPOT / "docs").iterdir())[:150]
+    return files
+
+
+def test_every_chunk_fits_the_window_and_is_a_slice(real_embeddings, tmp_path):
+    """The model truncates silently past 256 tokens: count with its own tokenizer, special tokens included."""
+    library = Library(IndexSettings(store=tmp_path / "s", chunk_tokens=254), real_embeddings)
+    tokenizer = real_embeddings.model.tokenizer
+    checked = 0
+    long_text = " ".join(["An unusually long sentence keeps going"] * 200) + "."
+    (tmp_path / "long.txt").write_text(long_text)
+    for path in [*corpus_files(tmp_path / "c"), tmp_path / "long.txt"]:
+        loaded = load(path)
+        for chunk in library.chunk(loaded, "d"):
+            assert loaded.text[chunk.start:chunk.end] == chunk.text
+            assert len(tokenizer(chunk.text)["input_ids"]) <= real_embeddings.model.max_seq_length
+            checked += 1
+    assert checked > 100
+
+
+def test_bfloat16_vectors_match_float32(real_embeddings):
+    from index.embedding import LocalEmbeddings
+
+    texts = [p.read_text() for p in sorted(DEMO_CORPUS.glob("*.txt"))] + ["How many reservists were called up?"]
+    bf16 = LocalEmbeddings(dtype="bfloat16").encode(texts)
+    fp32 = real_embeddings.encode(texts)
+    cosines = (bf16 * fp32).sum(axis=1)
+    assert np.all(cosines >= 0.99), cosines
+
+
+def test_auto_dtype_follows_the_cpu():
+    from index.embedding import cpu_has_fast_bf16, resolve_dtype
+
+    assert resolve_dtype("auto") == ("bfloat16" if cpu_has_fast_bf16() else "float32")
+    assert resolve_dtype("float32") == "float32"
