@@ -127,6 +127,14 @@ class ChunkStore:
                                   1.0 - float(distance)))
         return hits
 
+    def vectors(self, chunk_ids: Sequence[str]):
+        """The stored vectors of chunks, in the order asked (float32 array)."""
+        import numpy as np
+
+        got = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        return np.asarray([by_id[c] for c in chunk_ids], dtype=np.float32)
+
     def count(self) -> int:
         return int(self.collection.count())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from index.library import Library, ProgressCallback
 from index.types import DocumentRecord, IngestReport
 
 from .settings import Settings
+from .types import Answer
 
 
 class Assistant:
@@ -55,8 +56,44 @@ class Assistant:
             keys = [keys]
         return self.library.remove(keys)
 
-    @cached_property
+    @property
     def retriever(self):
+        """A LangChain `BaseRetriever` over this store, usable in any LangChain chain."""
         from .retrieval import HybridRetriever
 
-        return HybridRetriever(assistant=self)
+        return HybridRetriever(retrieval=self.retrieval, k=self.settings.top_k)
+
+    @cached_property
+    def retrieval(self):
+        from .retrieval import Retrieval
+
+        return Retrieval(self.library, self.settings)
+
+    def search(self, query: str, k: int | None = None, doc_ids: list[str] | None = None):
+        """Ranked passages for a query (no answer)."""
+        from .questions import check_question
+
+        return self.retrieval.search(check_question(query, self.settings.max_question_chars), k=k,
+                                     doc_ids=doc_ids).passages
+
+    @cached_property
+    def chain(self):
+        from .chain import AnswerChain
+
+        return AnswerChain(self.retrieval, self.settings)
+
+    def _turn(self, question, history, k, doc_ids):
+        from .chain import Turn
+        from .questions import check_question
+
+        question = check_question(question, self.settings.max_question_chars)
+        return Turn(question=question, history=list(history or []), k=k, doc_ids=doc_ids)
+
+    def ask(self, question: str, history=None, *, doc_ids: list[str] | None = None,
+            retrieve_k: int | None = None) -> Answer:
+        """Answer with citations. `history` is [(question, answer_text), ...] of earlier turns."""
+        return self.chain.invoke(self._turn(question, history, retrieve_k, doc_ids))
+
+    def stream(self, question: str, history=None, *, doc_ids: list[str] | None = None) -> Iterator[str | Answer]:
+        """Partial answer text as it is written, then the final `Answer`."""
+        yield from self.chain.stream(self._turn(question, history, None, doc_ids))

@@ -1,0 +1,151 @@
+"""The answering chain as LangChain runnables: condense -> retrieve -> answer (extractive) -> Answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from langchain_core.runnables import RunnableLambda
+
+from index.types import page_at
+
+from .conflicts import find_conflicts, topic
+from .extractive import ScoredSentence, choose, score_sentences
+from .followup import History, condense
+from .retrieval import Retrieval, RetrievalRun
+from .settings import Settings
+from .text import proper_names
+from .types import Answer, Citation, Conflict, Passage
+from .verify import verify
+
+ABSTAIN_TEXT = "The documents do not say. None of the retrieved passages answers this question"
+
+
+@dataclass
+class Turn:
+    """What flows through the chain for one question."""
+
+    question: str
+    history: History | None = None
+    k: int | None = None
+    doc_ids: list[str] | None = None
+    query: str = ""
+    context: str = ""
+    run: RetrievalRun | None = None
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class AnswerChain:
+    def __init__(self, retrieval: Retrieval, settings: Settings):
+        self.retrieval = retrieval
+        self.settings = settings
+        self.runnable = (RunnableLambda(self._condense, name="condense")
+                         | RunnableLambda(self._retrieve, name="retrieve")
+                         | RunnableLambda(self._answer, name="answer_extractive"))
+
+    def invoke(self, turn: Turn) -> Answer:
+        return self.runnable.invoke(turn)
+
+    def stream(self, turn: Turn) -> Iterator[str | Answer]:
+        answer = self.invoke(turn)
+        # The extractive answer exists at once; it is streamed sentence by sentence for a uniform interface.
+        for piece in answer.answer.split("] "):
+            yield piece + ("] " if not piece.endswith("]") and "[" in piece else "")
+        yield answer
+
+    # -- steps
+    def _condense(self, turn: Turn) -> Turn:
+        turn.query, turn.context = condense(turn.question, turn.history)
+        return turn
+
+    def _retrieve(self, turn: Turn) -> Turn:
+        started = time.perf_counter()
+        turn.run = self.retrieval.search(turn.query, k=turn.k or self.settings.top_k, doc_ids=turn.doc_ids)
+        turn.timings["retrieve"] = 1000 * (time.perf_counter() - started)
+        return turn
+
+    def _answer(self, turn: Turn) -> Answer:
+        started = time.perf_counter()
+        passages = turn.run.passages
+        scored = score_sentences(turn.question, passages[: self.settings.top_k], self.document_text, turn.context)
+        answerability = self.answerability(turn, scored)
+        if answerability < self.settings.abstain_threshold:
+            answer = self.abstention(turn, passages)
+        else:
+            answer = self.compose(turn, scored, passages)
+        turn.timings["answer"] = 1000 * (time.perf_counter() - started)
+        turn.timings["total"] = 1000 * (time.perf_counter() - turn.started)
+        return _with_timings(answer, turn.timings)
+
+    # -- parts
+    def document_text(self, doc_id: str) -> str:
+        return self.retrieval.document_text(doc_id)[0]
+
+    def answerability(self, turn: Turn, scored: list[ScoredSentence]) -> float:
+        """0..1: does anything retrieved answer the question? Abstain below `abstain_threshold`.
+
+        Blends how much of the question the best sentence covers with how close the best chunk is in
+        meaning; a question naming things that no passage mentions scores 0.
+        """
+        if not scored:
+            return 0.0
+        names = proper_names(turn.question)
+        if names:
+            seen = " ".join(p.text.lower() for p in turn.run.passages[: self.settings.top_k])
+            if not any(name in seen for name in names):
+                return 0.0
+        dense = max(turn.run.dense_scores.values(), default=0.0)
+        return 0.6 * max(s.coverage for s in scored[:5]) + 0.4 * max(dense, 0.0)
+
+    def abstention(self, turn: Turn, passages: list[Passage]) -> Answer:
+        related = ""
+        if passages:
+            titles = list(dict.fromkeys(p.title for p in passages[:3]))
+            related = " The closest passages, from " + "; ".join(titles) + ", are listed below as related."
+        return Answer(question=turn.question, answer=ABSTAIN_TEXT + "." + related, abstained=True,
+                      mode="extractive", passages=tuple(passages),
+                      standalone_question=turn.query if turn.context else None)
+
+    def compose(self, turn: Turn, scored: list[ScoredSentence], passages: list[Passage]) -> Answer:
+        chosen = choose(scored, self.settings.answer_sentences)
+        disagreements = find_conflicts(turn.question, scored)
+        for a, b, _, _ in disagreements:
+            for sentence in (a, b):
+                if sentence not in chosen:
+                    chosen.append(sentence)
+        citations: list[Citation] = []
+        number_of: dict[tuple[str, int], int] = {}
+        parts: list[str] = []
+        for sentence in chosen:
+            n = len(citations) + 1
+            number_of[(sentence.doc_id, sentence.start)] = n
+            citations.append(self.citation(n, sentence))
+            parts.append(f"{sentence.text} [{n}]")
+        conflicts = []
+        for a, b, value_a, value_b in disagreements:
+            na, nb = number_of[(a.doc_id, a.start)], number_of[(b.doc_id, b.start)]
+            conflicts.append(Conflict(about=topic(turn.question), citations=(na, nb), values=(value_a, value_b)))
+            parts.append(f"The sources disagree: [{na}] says {value_a}, [{nb}] says {value_b}.")
+        return Answer(question=turn.question, answer=" ".join(parts), abstained=False, mode="extractive",
+                      citations=tuple(citations), conflicts=tuple(conflicts), passages=tuple(passages),
+                      standalone_question=turn.query if turn.context else None)
+
+    def citation(self, n: int, sentence: ScoredSentence) -> Citation:
+        text, title, source = self.retrieval.document_text(sentence.doc_id)
+        quote = text[sentence.start:sentence.end]
+        verdict = verify(sentence.text, quote, self.settings.support_threshold)
+        return Citation(n=n, doc_id=sentence.doc_id, source=source, title=title, start=sentence.start,
+                        end=sentence.end, quote=quote, supported=verdict.supported, score=verdict.score,
+                        page=self.page(sentence.doc_id, sentence.start),
+                        line=text.count("\n", 0, sentence.start) + 1)
+
+    def page(self, doc_id: str, offset: int) -> int | None:
+        return page_at(self.retrieval.page_starts(doc_id), offset)
+
+
+def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, timings_ms=dict(timings))

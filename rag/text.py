@@ -1,0 +1,110 @@
+"""Small text tools shared by answering, verification and conflict detection."""
+
+from __future__ import annotations
+
+import re
+import string
+from functools import lru_cache
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
+_NUMBER = re.compile(r"(?<![\w.\-/:])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\-/:]\d)"
+                     r"(\s*(?:million|billion|thousand|%|percent))?", re.I)
+_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
+_YEAR_BEFORE = re.compile(r"(?:\b(?:in|since|by|until|till|from|of|during|after|before|early|late|mid|around|"
+                          r"circa|c\.|year|years|spring|summer|autumn|fall|winter|January|February|March|April|May|"
+                          r"June|July|August|September|October|November|December)|\d{1,2},?)\s+$", re.I)
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+_YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d)$")
+
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are aren't as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here
+hers herself him himself his how i if in into is it its itself just let me more most my myself no nor not of off
+on once only or other our ours ourselves out over own same she should so some such than that the their theirs
+them themselves then there these they this those through to too under until up very was we were what when where
+which while who whom why will with would you your yours yourself yourselves also one many much ago said says
+say tell told according s t
+""".split())
+
+QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
+
+
+@lru_cache(maxsize=1)
+def _stem():
+    import Stemmer
+
+    return Stemmer.Stemmer("english").stemWord
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def stem(word: str) -> str:
+    return _stem()(word.lower().strip("'’.-"))
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed words that carry meaning (no stop words), in order; hyphenated words count by their parts."""
+    terms = []
+    for word in words(text):
+        for part in word.split("-") if "-" in word else (word,):
+            if part and part.lower() not in STOPWORDS and part.lower() not in QUESTION_WORDS:
+                terms.append(stem(part))
+    return terms
+
+
+def related(a: str, b: str) -> bool:
+    """Stems of one word family ("reserv" of reserves, "reservist"): equal, or one extends the other."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 5 and long.startswith(short)
+
+
+def numbers(text: str) -> list[tuple[float, str, int]]:
+    """(value, as written, offset) of every number, with 'million' and the like applied.
+
+    Parts of dates (2022-10-05) are not numbers; a year is written as itself (see `is_year`)."""
+    found = []
+    for match in _NUMBER.finditer(text):
+        if any(m.start() <= match.start() < m.end() for m in _DATE_LIKE.finditer(text)):
+            continue
+        raw, scale = match.group(1), (match.group(2) or "").strip().lower()
+        try:
+            value = float(raw.replace(",", ""))
+        except ValueError:
+            continue
+        value *= _SCALE.get(scale, 1.0)
+        found.append((value, match.group(0).strip(), match.start()))
+    return found
+
+
+def is_year(written: str, text: str = "", offset: int = -1) -> bool:
+    """A four-digit number from 1500 to 2099, and, when its sentence is given, written where years go
+    ("in 2005", "June 2023") rather than counting something ("2000 Russians")."""
+    if not _YEAR.match(written):
+        return False
+    if offset < 0:
+        return True
+    before = text[max(0, offset - 20):offset]
+    after = text[offset + len(written):offset + len(written) + 2]
+    return bool(_YEAR_BEFORE.search(before)) or not after or not after[:1].isspace() or not after[1:2].isalpha()
+
+
+def proper_names(text: str) -> set[str]:
+    """Capitalised words that are not sentence-initial function words: a cheap stand-in for named entities."""
+    names = set()
+    tokens = words(text)
+    for index, token in enumerate(tokens):
+        if token[:1].isupper() and token.lower() not in STOPWORDS and (index > 0 or len(token) > 1):
+            names.add(token.lower().strip(".'’"))
+    return names
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation) | {"’", "‘", "“", "”"})
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())

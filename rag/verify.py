@@ -1,0 +1,79 @@
+"""Does a cited span support a sentence? A transparent lexical check, strict on numbers, names and negation.
+
+A sentence is supported when its meaningful words are found in the span (stemmed, weighted: names and
+numbers count double), every number it states is stated there too, every name it uses appears there, and
+it does not negate what the span affirms (or the reverse). Changing "300,000" to "200,000" or one name for
+another therefore always fails, which is what matters most for a citation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .text import content_terms, normalize_answer, numbers, proper_names, stem, words
+
+_NEGATIONS = frozenset({"not", "no", "never", "none", "neither", "nor", "nobody", "nothing", "without", "n't"})
+_STRONG = 2.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    supported: bool
+    score: float
+    """0..1: weighted share of the sentence's meaning found in the span, 0 on a hard contradiction."""
+    reason: str = ""
+
+
+def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:
+    """Check one (sentence, cited span) pair."""
+    claim = _strip_markers(sentence)
+    if not claim.strip():
+        return Verdict(False, 0.0, "empty sentence")
+    if normalize_answer(claim) and normalize_answer(claim) in normalize_answer(span):
+        return Verdict(True, 1.0, "quoted")
+    span_numbers = {round(v, 6) for v, _, _ in numbers(span)}
+    for value, written, _ in numbers(claim):
+        if round(value, 6) not in span_numbers:
+            return Verdict(False, 0.0, f"the number {written} is not in the cited text")
+    span_words = {w.lower().strip(".'’") for w in words(span)}
+    span_stems = {stem(w) for w in span_words}
+    for name in proper_names(claim):
+        if name not in span_words and stem(name) not in span_stems:
+            return Verdict(False, 0.0, f"the name {name!r} is not in the cited text")
+    if _negated(claim) != _negated(span):
+        return Verdict(False, 0.0, "one of them is negated, the other is not")
+    terms = content_terms(claim)
+    if not terms:
+        return Verdict(False, 0.0, "the sentence says nothing checkable")
+    strong = {stem(n) for n in proper_names(claim)} | {stem(w) for w in words(claim) if any(c.isdigit() for c in w)}
+    total = covered = 0.0
+    for term in dict.fromkeys(terms):
+        weight = _STRONG if term in strong else 1.0
+        total += weight
+        covered += weight if term in span_stems else 0.0
+    score = covered / total
+    if score >= threshold:
+        return Verdict(True, score, "")
+    return Verdict(False, score, f"only {score:.0%} of the sentence is found in the cited text")
+
+
+def best_support(sentence: str, candidates: list[tuple[int, int, str]], threshold: float = 0.5):
+    """The candidate span (start, end, text) that supports the sentence best, with its verdict."""
+    best = None
+    for start, end, text in candidates:
+        verdict = verify(sentence, text, threshold)
+        if best is None or verdict.score > best[1].score:
+            best = ((start, end, text), verdict)
+    return best
+
+
+def _negated(text: str) -> bool:
+    lowered = text.lower().replace("’", "'")
+    tokens = {w.lower() for w in words(lowered)}
+    return bool(tokens & _NEGATIONS) or "n't" in lowered
+
+
+def _strip_markers(sentence: str) -> str:
+    import re
+
+    return re.sub(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]", "", sentence)
