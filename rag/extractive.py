@@ -11,7 +11,11 @@ from .types import Passage
 
 MIN_SENTENCE_WORDS = 4
 KEEP_RATIO = 0.55
-"""A further sentence joins the answer only if it scores at least this share of the best one."""
+"""A further sentence joins the answer only if it scores at least this share of the best one.
+Measured on hotpotqa100: 0.55 gives answer-contained 0.42 at citation precision 0.65; stricter settings
+(0.7, two sentences, top three passages) give 0.36 at 0.72."""
+OTHER_DOCUMENT_RATIO = 0.45
+"""A sentence from a second document joins a single-document answer at this share of the best score."""
 
 _QUANTITY = re.compile(r"\bhow (many|much|long|far|old|big|large|tall)\b|\bwhat (number|percentage|amount)\b", re.I)
 _TIME = re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bin which year\b", re.I)
@@ -41,8 +45,10 @@ def answer_kind(question: str) -> str:
     return "other"
 
 
-def score_sentences(question: str, passages: list[Passage], document_text, context: str = "") -> list[ScoredSentence]:
-    """Every sentence of the passages, scored for how well it answers the question (best first).
+def question_weights(question: str, context: str = "") -> dict[str, float]:
+    """Weight of each meaningful question term: 1, and 2 for names.
+
+    (Weighting by the store's IDF was measured on hotpotqa100 and lowered answer-contained 0.42 -> 0.39.)
 
     `context` (the earlier question of a follow-up) adds its words at half weight.
     """
@@ -53,6 +59,13 @@ def score_sentences(question: str, passages: list[Passage], document_text, conte
     for word in words(question):
         for term in content_terms(word):
             weights[term] = 2.0 if word.lower() in names else max(weights.get(term, 0.0), 1.0)
+    return weights
+
+
+def score_sentences(question: str, passages: list[Passage], document_text, context: str = "") -> list[ScoredSentence]:
+    """Every sentence of the passages, scored for how well it answers the question (best first)."""
+    weights = question_weights(question, context)
+    names = proper_names(question)
     total = sum(weights.values()) or 1.0
     kind = answer_kind(question)
     scored: list[ScoredSentence] = []
@@ -106,7 +119,7 @@ def choose(scored: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
         chosen.append(candidate)
     # A multi-hop answer often needs the best sentence of a second document.
     if len({c.doc_id for c in chosen}) == 1 and len(chosen) < limit + 1:
-        other = next((s for s in scored if s.doc_id != best.doc_id and s.score >= 0.45 * best.score), None)
+        other = next((s for s in scored if s.doc_id != best.doc_id and s.score >= OTHER_DOCUMENT_RATIO * best.score), None)
         if other is not None:
             chosen.append(other)
     return chosen

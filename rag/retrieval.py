@@ -3,6 +3,7 @@ questions, overlapping chunks of a document merged, optional MMR diversity and d
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
@@ -16,15 +17,24 @@ from pydantic import ConfigDict
 
 from index.catalog import StoredDocument
 from index.library import Library
+from index.chunking import chunk_id
 from index.types import Chunk
 
 from .settings import Settings
-from .text import content_terms, proper_names, words
+from .text import STOPWORDS
 from .types import Passage
 
-HOP_SEEDS = 3
+HOP_SEEDS = 2
 """First-round documents whose text seeds the second hop."""
-HOP_WEIGHT = 0.6
+HOP_WEIGHT = 1.5
+"""Weight of the best seed's second-hop lists in the fusion (the question's own lists weigh 1.0).
+On hotpotqa100 (open retrieval, 994 documents) 0.6 / 1.0 / 1.5 / 2.0 gave recall@5 0.875 / 0.89 / 0.91 / 0.93."""
+TITLE_WEIGHT = 1.0
+"""Weight of the list of documents the question names by their title."""
+DENSE_HOP_SHARE = 0.5
+"""Share of a seed's hop weight given to the dense search with the question moved towards the seed."""
+KEEP_FIRST = 1
+"""Top first-round chunks that keep their place whatever the hop adds (MRR@10 0.888 -> 0.913)."""
 """Weight of second-hop ranks in the fusion, against 1.0 for the question's own ranks."""
 
 
@@ -44,6 +54,7 @@ class Retrieval:
         self.settings = settings
         self._chunks: OrderedDict[str, Chunk] = OrderedDict()
         self._documents: OrderedDict[str, StoredDocument] = OrderedDict()
+        self._titles: dict[str, list[str]] | None = None
         self._generation = -1
         self._lock = threading.Lock()
 
@@ -54,6 +65,7 @@ class Retrieval:
             with self._lock:
                 self._chunks.clear()
                 self._documents.clear()
+                self._titles = None
                 self._generation = generation
 
     def chunk(self, chunk_id: str) -> Chunk:
@@ -103,10 +115,16 @@ class Retrieval:
         keyword = self.library.keyword.search(query, candidates, allowed)
         ranked_lists = [([h.chunk_id for h in dense], 1.0), ([h.chunk_id for h in keyword], 1.0)]
         dense_scores = {h.chunk_id: h.score for h in dense}
+        ranked_lists += self._title_list(query, vector, doc_ids)
         fused = _rrf(ranked_lists, self.settings.rrf_k)
         if second_hop and fused:
+            first_round = sorted(fused, key=fused.get, reverse=True)[:KEEP_FIRST]
             hop_lists = self._second_hop(query, vector, fused, doc_ids, allowed, candidates, dense_scores)
             fused = _rrf(ranked_lists + hop_lists, self.settings.rrf_k)
+            # The question's own best match stays first: the hop adds documents, it does not reorder the top.
+            top = max(fused.values())
+            for position, chunk_id_ in enumerate(first_round):
+                fused[chunk_id_] = top * (2 - position * 0.01)
         searched = time.perf_counter()
         order = sorted(fused, key=fused.get, reverse=True)
         if mmr:
@@ -127,41 +145,76 @@ class Retrieval:
             return None
         return {c.chunk_id for d in doc_ids for c in self.library.catalog.chunks_of(d)}
 
+    def titles(self) -> dict[str, list[str]]:
+        """Normalised document titles -> doc ids, for linking names in a text to documents about them."""
+        self._fresh()
+        if self._titles is None:
+            index: dict[str, list[str]] = defaultdict(list)
+            for record in self.library.documents():
+                for key in {normalise_title(record.title), normalise_title(_PAREN.sub("", record.title))}:
+                    if key:
+                        index[key].append(record.doc_id)
+            self._titles = dict(index)
+        return self._titles
+
+    def linked_documents(self, text: str, exclude: set[str]) -> list[str]:
+        """Documents whose title is a name written in `text` (longest names first)."""
+        titles = self.titles()
+        found: list[str] = []
+        for phrase in sorted(name_phrases(text), key=len, reverse=True):
+            for doc_id in titles.get(phrase, ()):
+                if doc_id not in exclude and doc_id not in found:
+                    found.append(doc_id)
+        return found
+
+    def _title_list(self, query: str, vector, doc_ids) -> list[tuple[list[str], float]]:
+        """Documents the question names by their title, most similar first."""
+        linked = self.linked_documents(query, set())
+        if doc_ids:
+            linked = [d for d in linked if d in set(doc_ids)]
+        return [(self._rank_documents(linked, vector), TITLE_WEIGHT)] if linked else []
+
+    def _rank_documents(self, doc_ids: list[str], vector) -> list[str]:
+        """First chunks of documents, ordered by cosine to the vector."""
+        if not doc_ids:
+            return []
+        firsts = [chunk_id(d, 0) for d in doc_ids]
+        stored = self.library.vectors.vectors(firsts)
+        similarity = stored @ np.asarray(vector, dtype=np.float32)
+        return [firsts[i] for i in np.argsort(-similarity)]
+
     def _second_hop(self, query, vector, fused, doc_ids, allowed, candidates, dense_scores):
-        """Search again with each top document's text added to the question.
+        """Follow the names in the best documents to the documents about them.
 
         A bridge question ("the director of the film that ...") names the film, not the director; the
-        film's passage names the director, so a query made of the question plus that passage finds the
-        director's document, which shares no words with the question.
+        film's passage names the director. Two signals: documents whose title is a name written in a
+        top passage (ranked by similarity to question + passage), and a dense search with the question's
+        vector moved towards the passage's.
         """
         seeds: list[str] = []
         seen_docs: set[str] = set()
-        for chunk_id in sorted(fused, key=fused.get, reverse=True):
-            chunk = self.chunk(chunk_id)
+        for chunk_id_ in sorted(fused, key=fused.get, reverse=True):
+            chunk = self.chunk(chunk_id_)
             if chunk.doc_id not in seen_docs:
                 seen_docs.add(chunk.doc_id)
-                seeds.append(chunk_id)
+                seeds.append(chunk_id_)
             if len(seeds) == HOP_SEEDS:
                 break
-        question_terms = set(content_terms(query))
-        question_names = proper_names(query)
         lists = []
-        seed_texts = [self.chunk(s).text for s in seeds]
         seed_vectors = self.library.vectors.vectors(seeds)  # stored at ingest: no encoder call here
-        for rank, (seed, text, seed_vector) in enumerate(zip(seeds, seed_texts, seed_vectors, strict=True)):
+        allowed_docs = set(doc_ids) if doc_ids else None
+        for rank, (seed, seed_vector) in enumerate(zip(seeds, seed_vectors, strict=True)):
             weight = HOP_WEIGHT / (1 + rank)
             mixed = np.asarray(vector, dtype=np.float32) + seed_vector
             mixed /= np.linalg.norm(mixed) or 1.0
             hits = self.library.vectors.query(mixed.tolist(), candidates, doc_ids)
-            lists.append(([h.chunk_id for h in hits if h.chunk_id != seed], weight))
-            # Names in the seed that the question does not mention are the likely bridge entities.
-            bridge = [w for w in words(text) if w[:1].isupper() and w.lower() in proper_names(text)
-                      and w.lower() not in question_names]
-            new_terms = [t for t in content_terms(" ".join(bridge)) if t not in question_terms]
-            if new_terms:
-                hop_query = query + " " + " ".join(dict.fromkeys(bridge))
-                hits_kw = self.library.keyword.search(hop_query, candidates, allowed)
-                lists.append(([h.chunk_id for h in hits_kw if h.chunk_id != seed], weight))
+            lists.append(([h.chunk_id for h in hits], weight * DENSE_HOP_SHARE))
+            seed_chunk = self.chunk(seed)
+            linked = self.linked_documents(seed_chunk.text, {seed_chunk.doc_id})
+            if allowed_docs is not None:
+                linked = [d for d in linked if d in allowed_docs]
+            if linked:
+                lists.append((self._rank_documents(linked, mixed), weight))
         return lists
 
     def _mmr(self, vector, order: list[str], k: int) -> list[str]:
@@ -210,6 +263,29 @@ class Retrieval:
                                     text=text[start:end], score=score / best, page=page,
                                     sentences=tuple(tuple(s) for s in sentences)))
         return passages
+
+
+_PAREN = re.compile(r"\s*\([^)]*\)")
+_NAME_PHRASE = re.compile(r"(?:[A-Z0-9][\w'’.\-]*|(?<=\s)(?:of|the|and|de|du|la|le|von|van|der|in|for|on)(?=\s+[A-Z]))"
+                          r"(?:\s+(?:[A-Z0-9][\w'’.\-]*|(?:of|the|and|de|du|la|le|von|van|der|in|for|on)(?=\s+[A-Z])))*")
+_QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
+
+
+def normalise_title(title: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", title.lower()).split())
+
+
+def name_phrases(text: str) -> set[str]:
+    """Normalised capitalised phrases and their sub-phrases, plus quoted strings: candidate titles."""
+    phrases: set[str] = set()
+    for match in [*_NAME_PHRASE.finditer(text), *_QUOTED.finditer(text)]:
+        tokens = normalise_title(match.group(match.lastindex or 0)).split()
+        for i in range(len(tokens)):
+            for j in range(i + 1, min(len(tokens), i + 8) + 1):
+                phrase = " ".join(tokens[i:j])
+                if len(phrase) >= 3 and phrase not in STOPWORDS:
+                    phrases.add(phrase)
+    return phrases
 
 
 def _rrf(ranked_lists: list[tuple[list[str], float]], k: int) -> dict[str, float]:

@@ -14,7 +14,7 @@ class Settings(IndexSettings):
     candidates: int = Field(
         default=40, ge=1, le=1000, description="Chunks each retriever (dense, BM25) proposes before fusion."
     )
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant: higher flattens ranks.")
+    rrf_k: int = Field(default=20, ge=1, description="Reciprocal-rank-fusion constant: higher flattens ranks.")
     second_hop: bool = Field(
         default=True,
         description="Run a second retrieval round seeded by the first round's passages (multi-hop questions).",
