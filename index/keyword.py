@@ -100,6 +100,14 @@ class KeywordIndex:
         self.refresh()
         return list(self._chunk_ids)
 
+    def known(self, terms: list[str]) -> set[str]:
+        """The stemmed terms that occur somewhere in the store."""
+        self.refresh()
+        retriever = self._retriever
+        if retriever is None:
+            return set()
+        return {t for t in terms if t in retriever.vocab_dict}
+
     def search(self, query: str, k: int, chunk_ids: set[str] | None = None) -> list[KeywordHit]:
         """Best `k` chunks for the query words, optionally only among `chunk_ids`."""
         import numpy as np

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from langchain_core.runnables import RunnableLambda
 
@@ -15,7 +15,7 @@ from .extractive import ScoredSentence, choose, score_sentences
 from .followup import History, condense
 from .retrieval import Retrieval, RetrievalRun
 from .settings import Settings
-from .text import proper_names
+from .text import content_terms, proper_names
 from .types import Answer, Citation, Conflict, Passage
 from .verify import verify
 
@@ -77,7 +77,7 @@ class AnswerChain:
             answer = self.compose(turn, scored, passages)
         turn.timings["answer"] = 1000 * (time.perf_counter() - started)
         turn.timings["total"] = 1000 * (time.perf_counter() - turn.started)
-        return _with_timings(answer, turn.timings)
+        return replace(answer, timings_ms=dict(turn.timings), answerability=answerability)
 
     # -- parts
     def document_text(self, doc_id: str) -> str:
@@ -97,7 +97,14 @@ class AnswerChain:
             if not any(name in seen for name in names):
                 return 0.0
         dense = max(turn.run.dense_scores.values(), default=0.0)
-        return 0.6 * max(s.coverage for s in scored[:5]) + 0.4 * max(dense, 0.0)
+        score = 0.6 * max(s.coverage for s in scored[:5]) + 0.4 * max(dense, 0.0)
+        # Words of the question that occur nowhere in the store ("guacamole", "metro") mean the documents
+        # are about something else; each such word takes its share off the score.
+        terms = list(dict.fromkeys(t for t in content_terms(turn.question) if len(t) >= 3))
+        if terms:
+            unknown = len(terms) - len(self.retrieval.library.keyword.known(terms))
+            score *= 1 - unknown / len(terms)
+        return score
 
     def abstention(self, turn: Turn, passages: list[Passage]) -> Answer:
         related = ""
@@ -144,8 +151,3 @@ class AnswerChain:
     def page(self, doc_id: str, offset: int) -> int | None:
         return page_at(self.retrieval.page_starts(doc_id), offset)
 
-
-def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
-    from dataclasses import replace
-
-    return replace(answer, timings_ms=dict(timings))

@@ -117,6 +117,8 @@ def evaluate(assistant, dataset: Path, k: int = 5, progress=None) -> dict:
     report = assistant.ingest([dataset / "docs"], sync=True)
     ingest_seconds = time.perf_counter() - started
     name_of = {doc_id: Path(path).name for path, doc_id in assistant.library.catalog.sources().items()}
+    if questions:  # load the model and open the store before timing, so latencies are warm
+        assistant.ask(questions[0].question)
     rows = []
     for number, q in enumerate(questions, start=1):
         answer = assistant.ask(q.question, retrieve_k=max(k, MRR_DEPTH))

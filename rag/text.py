@@ -97,7 +97,8 @@ def proper_names(text: str) -> set[str]:
     names = set()
     tokens = words(text)
     for index, token in enumerate(tokens):
-        if token[:1].isupper() and token.lower() not in STOPWORDS and (index > 0 or len(token) > 1):
+        capitalised = token[:1].isupper() or any(c.isupper() for c in token[1:])  # "Putin", "iPhone"
+        if capitalised and token.lower() not in STOPWORDS and (index > 0 or len(token) > 1):
             names.add(token.lower().strip(".'’"))
     return names
 

@@ -76,6 +76,8 @@ class Answer:
     """The follow-up question rewritten to stand alone, when history changed it."""
     unsupported_sentences: int = 0
     uncited_sentences: int = 0
+    answerability: float = 0.0
+    """0..1: how well the retrieved text answers the question; below the threshold Citewise abstains."""
 
     def citation(self, n: int) -> Citation | None:
         return next((c for c in self.citations if c.n == n), None)
@@ -94,4 +96,5 @@ class Answer:
             "standalone_question": self.standalone_question,
             "unsupported_sentences": self.unsupported_sentences,
             "uncited_sentences": self.uncited_sentences,
+            "answerability": round(self.answerability, 4),
         }

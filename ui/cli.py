@@ -128,6 +128,120 @@ def rm(
         typer.echo(f"removed {doc_id}")
 
 
+@app.command()
+@fail_cleanly
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", help="Number of passages.", min=1, max=100)] = 5,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Ranked passages with scores and offsets (no answer)."""
+    from ui.answers import print_passages
+
+    passages = open_assistant(store, chroma_url).search(query, k=k)
+    if as_json:
+        print_json({"query": query, "passages": [p.to_dict() for p in passages]})
+    else:
+        print_passages(passages)
+
+
+@app.command()
+@fail_cleanly
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: JsonOption = False,
+    k: Annotated[int | None, typer.Option("-k", help="Passages to answer from.", min=1, max=50)] = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="Chat model as PROVIDER:MODEL.")] = None,
+    llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible server URL.")]
+    = None,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Answer a question with citations to exact spans of your documents."""
+    from ui.answers import print_answer
+
+    assistant = open_assistant(store, chroma_url, top_k=k, llm=llm, llm_base_url=llm_base_url)
+    if as_json:
+        print_json(assistant.ask(question).to_dict())
+        return
+    answer = None
+    for event in assistant.stream(question):
+        if isinstance(event, str):
+            typer.echo(event, nl=False)
+        else:
+            answer = event
+    typer.echo("")
+    print_answer(answer, assistant, text_already_shown=True)
+
+
+@app.command(name="eval")
+@fail_cleanly
+def evaluate(
+    dataset: Annotated[Path, typer.Argument(help="Dataset folder with docs/ and questions.jsonl.")],
+    as_json: JsonOption = False,
+    k: Annotated[int, typer.Option("-k", help="Cut-off of the ranking metrics.", min=1, max=50)] = 5,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Evaluate retrieval, answers, citations and abstention on a dataset."""
+    from rag.evaluation import eval_store, evaluate as run_evaluation
+    from ui.answers import print_evaluation
+
+    base = settings_for(store, chroma_url).store
+    assistant = open_assistant(eval_store(base, dataset), chroma_url, collection=f"eval-{dataset.resolve().name}"[:60])
+    result = run_evaluation(assistant, dataset, k=k)
+    if as_json:
+        print_json(result)
+    else:
+        print_evaluation(result)
+
+
+@app.command()
+@fail_cleanly
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 7860).")] = None,
+    auth: Annotated[str | None, typer.Option("--auth", help="Require login USER:PASSWORD.")] = None,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Start the web UI."""
+    from ui.web import launch
+
+    launch(settings_for(store, chroma_url, host=host, port=port, auth=auth))
+
+
+@app.command()
+@fail_cleanly
+def demo(
+    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 7860).")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="Demo store (default ~/.citewise-demo).")] = None,
+    chroma_url: ChromaOption = None,
+    no_browser: Annotated[bool, typer.Option("--no-serve", help="Only index the sample corpus.")] = False,
+) -> None:
+    """Index the bundled sample corpus into a demo store and start the web UI on it."""
+    from ui.web import launch
+
+    settings = settings_for(store or Path("~/.citewise-demo"), chroma_url, host=host, port=port)
+    from rag import Assistant
+
+    assistant = Assistant(settings)
+    report = assistant.ingest([demo_corpus_path()], sync=True)
+    typer.echo(f"demo: {len(assistant.documents())} sample documents indexed in {settings.store} "
+               f"({len(report.added)} added, {len(report.unchanged)} unchanged)")
+    if not no_browser:
+        launch(settings, assistant=assistant)
+
+
+def demo_corpus_path() -> Path:
+    import demo_corpus
+
+    return Path(demo_corpus.__file__).parent
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,35 @@
+"""Numbers, years and names as the answerer and the conflict finder read them."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.text import content_terms, is_year, numbers, proper_names, related
+
+
+def test_numbers_with_separators_and_scales():
+    assert [v for v, _, _ in numbers("over 1,000 protesters and 8.7 million boxes, 12%")] == [1000, 8.7e6, 12]
+
+
+def test_iso_dates_are_not_numbers():
+    assert numbers("date 2022-10-05 Russia") == []
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Approximately 2000 Russians were detained", False),
+    ("It was founded in 2005 and grew", True),
+    ("The office opened in June 2023.", True),
+    ("He was born 1970.", True),
+])
+def test_year_or_quantity_by_context(sentence, expected):
+    value, written, offset = numbers(sentence)[0]
+    assert is_year(written, sentence, offset) is expected
+
+
+def test_names_include_inner_capitals():
+    assert {"iphone", "putin"} <= proper_names("Did Putin buy an iPhone?")
+
+
+def test_word_families_match():
+    assert related("reserv", "reservist") and not related("cat", "category")
+    assert "call" in content_terms("the call-up of reserves")

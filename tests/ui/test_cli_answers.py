@@ -1,0 +1,71 @@
+"""The real `citewise search`, `ask` and `eval` commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers.cli import run_cli, run_json
+from helpers.corpora import copy_demo
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    assert run_cli("ingest", copy_demo(root / "docs"), "--store", root / "store", "--quiet").returncode == 0
+    return root / "store"
+
+
+def test_search_json(store):
+    code, data = run_json("search", "reservists called up", "-k", "3", "--store", store)
+    assert code == 0 and data["query"] == "reservists called up"
+    assert 1 <= len(data["passages"]) <= 3
+    assert {"doc_id", "source", "title", "start", "end", "page", "text", "score"} <= set(data["passages"][0])
+
+
+def test_ask_text_shows_sources_with_quotes(store):
+    result = run_cli("ask", "How many reservists were called up?", "--store", store)
+    assert result.returncode == 0, result.stderr
+    assert "300,000" in result.stdout and "Sources:" in result.stdout
+    assert "[1]" in result.stdout and "line" in result.stdout
+
+
+def test_ask_json_is_the_answer_contract(store):
+    code, data = run_json("ask", "How many protesters were detained?", "--store", store)
+    assert code == 0 and data["conflicts"] and data["citations"]
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "the question is empty"), ("x" * 2500, "the limit is 2,000"), ("a\x01b", "binary"),
+])
+def test_ask_rejects_bad_questions_in_one_line(store, question, message):
+    result = run_cli("ask", question, "--store", store)
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_eval_on_a_small_dataset(tmp_path):
+    dataset = tmp_path / "set"
+    copy_demo(dataset / "docs")
+    rows = [
+        {"id": "1", "question": "How many reservists were called up?", "answers": ["300,000"], "type": "fact",
+         "evidence": [{"doc": "mobilization-ukraine-mod-video.txt", "text": "call-up of 300,000 reserves"}]},
+        {"id": "2", "question": "Who is Rebekah Koffler?", "answers": ["a former US Defense Intelligence Agency"],
+         "type": "fact", "evidence": [{"doc": "mobilization-koffler-2022-10-05.txt", "text": "Rebekah Koffler"}]},
+        {"id": "3", "question": "What is the capital of Peru?", "answers": ["Insufficient information."],
+         "evidence": [], "type": "unanswerable"},
+    ]
+    (dataset / "questions.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    code, result = run_json("eval", dataset, "--store", tmp_path / "store")
+    assert code == 0
+    overall = result["overall"]
+    assert overall["questions"] == 3
+    assert overall["hit@5"] == 1.0 and overall["abstention_accuracy"] == 1.0
+    assert overall["answer_contained"] >= 0.5
+    assert 0 <= overall["citation_precision"] <= 1 and overall["latency_p50_ms"] > 0
+    assert "type=unanswerable" in result["groups"]
+    again = run_cli("eval", dataset, "--store", tmp_path / "store")
+    assert again.returncode == 0 and "hit@5" in again.stdout and "2 unchanged" in again.stdout
