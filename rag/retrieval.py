@@ -55,6 +55,7 @@ class Retrieval:
         self._chunks: OrderedDict[str, Chunk] = OrderedDict()
         self._documents: OrderedDict[str, StoredDocument] = OrderedDict()
         self._titles: dict[str, list[str]] | None = None
+        self._vector_count: int | None = None
         self._generation = -1
         self._lock = threading.Lock()
 
@@ -66,6 +67,7 @@ class Retrieval:
                 self._chunks.clear()
                 self._documents.clear()
                 self._titles = None
+                self._vector_count = None
                 self._generation = generation
 
     def chunk(self, chunk_id: str) -> Chunk:
@@ -111,7 +113,9 @@ class Retrieval:
         vector = query_vector if query_vector is not None else self.library.embeddings.embed_query(query)
         embedded = time.perf_counter()
         allowed = self._allowed_chunks(doc_ids)
-        dense = self.library.vectors.query(vector, candidates, doc_ids) if self._has_vectors() else []
+        dense = (self.library.vectors.query(vector, candidates, doc_ids, with_vectors=second_hop)
+                 if self._has_vectors() else [])
+        dense_vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
         keyword = self.library.keyword.search(query, candidates, allowed)
         ranked_lists = [([h.chunk_id for h in dense], 1.0), ([h.chunk_id for h in keyword], 1.0)]
         dense_scores = {h.chunk_id: h.score for h in dense}
@@ -119,7 +123,7 @@ class Retrieval:
         fused = _rrf(ranked_lists, self.settings.rrf_k)
         if second_hop and fused:
             first_round = sorted(fused, key=fused.get, reverse=True)[:KEEP_FIRST]
-            hop_lists = self._second_hop(query, vector, fused, doc_ids, allowed, candidates, dense_scores)
+            hop_lists = self._second_hop(vector, fused, doc_ids, candidates, dense_vectors)
             fused = _rrf(ranked_lists + hop_lists, self.settings.rrf_k)
             # The question's own best match stays first: the hop adds documents, it does not reorder the top.
             top = max(fused.values())
@@ -138,7 +142,9 @@ class Retrieval:
         )
 
     def _has_vectors(self) -> bool:
-        return bool(self.library.catalog.generation()) and self.library.vectors.count() > 0
+        if self._vector_count is None:  # reset by _fresh() whenever the catalog changes
+            self._vector_count = self.library.vectors.count() if self.library.catalog.generation() else 0
+        return self._vector_count > 0
 
     def _allowed_chunks(self, doc_ids: Sequence[str] | None) -> set[str] | None:
         if not doc_ids:
@@ -176,14 +182,15 @@ class Retrieval:
 
     def _rank_documents(self, doc_ids: list[str], vector) -> list[str]:
         """First chunks of documents, ordered by cosine to the vector."""
-        if not doc_ids:
-            return []
-        firsts = [chunk_id(d, 0) for d in doc_ids]
-        stored = self.library.vectors.vectors(firsts)
-        similarity = stored @ np.asarray(vector, dtype=np.float32)
-        return [firsts[i] for i in np.argsort(-similarity)]
+        return _by_similarity([chunk_id(d, 0) for d in doc_ids], self._first_chunk_vectors(doc_ids), vector)
 
-    def _second_hop(self, query, vector, fused, doc_ids, allowed, candidates, dense_scores):
+    def _first_chunk_vectors(self, doc_ids: list[str]) -> dict[str, np.ndarray]:
+        firsts = list(dict.fromkeys(chunk_id(d, 0) for d in doc_ids))
+        if not firsts:
+            return {}
+        return dict(zip(firsts, self.library.vectors.vectors(firsts), strict=True))
+
+    def _second_hop(self, vector, fused, doc_ids, candidates, dense_vectors):
         """Follow the names in the best documents to the documents about them.
 
         A bridge question ("the director of the film that ...") names the film, not the director; the
@@ -201,20 +208,26 @@ class Retrieval:
             if len(seeds) == HOP_SEEDS:
                 break
         lists = []
-        seed_vectors = self.library.vectors.vectors(seeds)  # stored at ingest: no encoder call here
+        known = dense_vectors
+        missing = [s for s in seeds if s not in known]
+        if missing:  # seeds found by BM25 only: their stored vectors (never the encoder)
+            known = {**known, **dict(zip(missing, self.library.vectors.vectors(missing), strict=True))}
+        seed_vectors = np.stack([known[s] for s in seeds])
+        mixed = np.asarray(vector, dtype=np.float32)[None, :] + seed_vectors
+        mixed /= np.linalg.norm(mixed, axis=1, keepdims=True).clip(min=1e-9)
+        hop_hits = self.library.vectors.query_many(mixed, candidates, doc_ids)
         allowed_docs = set(doc_ids) if doc_ids else None
-        for rank, (seed, seed_vector) in enumerate(zip(seeds, seed_vectors, strict=True)):
-            weight = HOP_WEIGHT / (1 + rank)
-            mixed = np.asarray(vector, dtype=np.float32) + seed_vector
-            mixed /= np.linalg.norm(mixed) or 1.0
-            hits = self.library.vectors.query(mixed.tolist(), candidates, doc_ids)
-            lists.append(([h.chunk_id for h in hits], weight * DENSE_HOP_SHARE))
+        linked_by_seed = []
+        for seed in seeds:
             seed_chunk = self.chunk(seed)
             linked = self.linked_documents(seed_chunk.text, {seed_chunk.doc_id})
-            if allowed_docs is not None:
-                linked = [d for d in linked if d in allowed_docs]
+            linked_by_seed.append([d for d in linked if allowed_docs is None or d in allowed_docs])
+        first_chunks = self._first_chunk_vectors([d for linked in linked_by_seed for d in linked])
+        for rank, (hits, linked, seed_mixed) in enumerate(zip(hop_hits, linked_by_seed, mixed, strict=True)):
+            weight = HOP_WEIGHT / (1 + rank)
+            lists.append(([h.chunk_id for h in hits], weight * DENSE_HOP_SHARE))
             if linked:
-                lists.append((self._rank_documents(linked, mixed), weight))
+                lists.append((_by_similarity([chunk_id(d, 0) for d in linked], first_chunks, seed_mixed), weight))
         return lists
 
     def _mmr(self, vector, order: list[str], k: int) -> list[str]:
@@ -242,17 +255,17 @@ class Retrieval:
     def _passages(self, order: list[str], scores: dict[str, float], limit: int) -> list[Passage]:
         """Merge overlapping or adjacent chunks of one document into one passage, best first."""
         merged: dict[str, list[list]] = defaultdict(list)  # doc_id -> [[start, end, score, sentences, rank]]
-        for rank, chunk_id in enumerate(order[:limit * 2]):
-            chunk = self.chunk(chunk_id)
+        for rank, item in enumerate(order[:limit * 2]):
+            chunk = self.chunk(item)
             spans = merged[chunk.doc_id]
             for span in spans:
                 if chunk.start <= span[1] and chunk.end >= span[0]:
                     span[0], span[1] = min(span[0], chunk.start), max(span[1], chunk.end)
-                    span[2] = max(span[2], scores[chunk_id])
+                    span[2] = max(span[2], scores[item])
                     span[3] = sorted(set(span[3]) | set(chunk.sentences))
                     break
             else:
-                spans.append([chunk.start, chunk.end, scores[chunk_id], list(chunk.sentences), rank, chunk.page])
+                spans.append([chunk.start, chunk.end, scores[item], list(chunk.sentences), rank, chunk.page])
         flat = [(doc_id, *span) for doc_id, spans in merged.items() for span in spans]
         flat.sort(key=lambda item: item[5])
         passages = []
@@ -288,11 +301,19 @@ def name_phrases(text: str) -> set[str]:
     return phrases
 
 
+def _by_similarity(chunk_ids: list[str], vectors: dict[str, np.ndarray], target) -> list[str]:
+    if not chunk_ids:
+        return []
+    target = np.asarray(target, dtype=np.float32)
+    similarity = np.array([float(vectors[c] @ target) for c in chunk_ids])
+    return [chunk_ids[i] for i in np.argsort(-similarity, kind="stable")]
+
+
 def _rrf(ranked_lists: list[tuple[list[str], float]], k: int) -> dict[str, float]:
     fused: dict[str, float] = defaultdict(float)
     for ids, weight in ranked_lists:
-        for rank, chunk_id in enumerate(ids):
-            fused[chunk_id] += weight / (k + rank + 1)
+        for rank, item in enumerate(ids):
+            fused[item] += weight / (k + rank + 1)
     return dict(fused)
 
 
