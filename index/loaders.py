@@ -97,12 +97,16 @@ def _normalise_newlines(text: str) -> str:
 
 
 def _first_line_title(text: str, fallback: str) -> str:
-    for line in text.splitlines():
+    """The first line when it reads like a title; section labels ("KEY POINTS") and bullets are skipped."""
+    for line in text.splitlines()[:5]:
         line = line.strip().lstrip("#").strip()
-        if line:
-            if len(line) <= _TITLE_MAX_CHARS and not line.endswith((".", "!", "?", ",", ";", ":")):
-                return line
-            break
+        if not line:
+            continue
+        if line.isupper() and len(line.split()) <= 3 or line.startswith(("•", "-", "*", "–")):
+            continue
+        if len(line) <= _TITLE_MAX_CHARS and not line.endswith((".", "!", "?", ",", ";", ":")):
+            return line
+        break
     return fallback
 
 

@@ -38,6 +38,12 @@ class Assistant:
             settings = type(settings)(**{**settings.model_dump(), **overrides})
         return cls(settings, embeddings=embeddings)
 
+    def warm_up(self) -> None:
+        """Load the encoder and open the stores, so that the first question is answered at full speed."""
+        self.embeddings.embed_query("warm up")
+        if self.documents():
+            self.retrieval.search("warm up", k=1)
+
     # -- documents
     def ingest(self, paths: Iterable[str | Path], sync: bool = False,
                progress: ProgressCallback | None = None) -> IngestReport:
@@ -82,18 +88,22 @@ class Assistant:
 
         return AnswerChain(self.retrieval, self.settings)
 
-    def _turn(self, question, history, k, doc_ids):
+    def _turn(self, question, history, doc_ids, k, retrieve_k):
         from .chain import Turn
         from .questions import check_question
 
         question = check_question(question, self.settings.max_question_chars)
-        return Turn(question=question, history=list(history or []), k=k, doc_ids=doc_ids)
+        answer_k = k or self.settings.top_k
+        return Turn(question=question, history=list(history or []), k=max(answer_k, retrieve_k or 0),
+                    answer_k=answer_k, doc_ids=doc_ids)
 
-    def ask(self, question: str, history=None, *, doc_ids: list[str] | None = None,
+    def ask(self, question: str, history=None, *, doc_ids: list[str] | None = None, k: int | None = None,
             retrieve_k: int | None = None) -> Answer:
-        """Answer with citations. `history` is [(question, answer_text), ...] of earlier turns."""
-        return self.chain.invoke(self._turn(question, history, retrieve_k, doc_ids))
+        """Answer with citations. `history` is [(question, answer_text), ...] of earlier turns; `k` passages
+        are read for the answer (`retrieve_k` may retrieve more, e.g. for ranking metrics)."""
+        return self.chain.invoke(self._turn(question, history, doc_ids, k, retrieve_k))
 
-    def stream(self, question: str, history=None, *, doc_ids: list[str] | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, history=None, *, doc_ids: list[str] | None = None, k: int | None = None,
+               mode: str | None = None) -> Iterator[str | Answer]:
         """Partial answer text as it is written, then the final `Answer`."""
-        yield from self.chain.stream(self._turn(question, history, None, doc_ids))
+        yield from self.chain.stream(self._turn(question, history, doc_ids, k, None))

@@ -29,6 +29,7 @@ class Turn:
     question: str
     history: History | None = None
     k: int | None = None
+    answer_k: int | None = None
     doc_ids: list[str] | None = None
     query: str = ""
     context: str = ""
@@ -69,7 +70,8 @@ class AnswerChain:
     def _answer(self, turn: Turn) -> Answer:
         started = time.perf_counter()
         passages = turn.run.passages
-        scored = score_sentences(turn.question, passages[: self.settings.top_k], self.document_text, turn.context)
+        scored = score_sentences(turn.question, passages[: turn.answer_k or self.settings.top_k], self.document_text,
+                                 turn.context)
         answerability = self.answerability(turn, scored)
         if answerability < self.settings.abstain_threshold:
             answer = self.abstention(turn, passages)
@@ -93,7 +95,7 @@ class AnswerChain:
             return 0.0
         names = proper_names(turn.question)
         if names:
-            seen = " ".join(p.text.lower() for p in turn.run.passages[: self.settings.top_k])
+            seen = " ".join(p.text.lower() for p in turn.run.passages[: turn.answer_k or self.settings.top_k])
             if not any(name in seen for name in names):
                 return 0.0
         dense = max(turn.run.dense_scores.values(), default=0.0)

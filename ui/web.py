@@ -1,1 +1,109 @@
-"""Placeholder replaced by the web UI module."""
+"""The Gradio web UI: chat with linked citations, a source viewer, the document library and settings.
+
+`build_app` only builds; `launch` (called by `citewise serve` / `citewise demo`) starts the server, bound to
+127.0.0.1 unless told otherwise, analytics off.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from rag import Assistant  # noqa: E402
+
+from .handlers import DOCUMENT_COLUMNS, Handlers  # noqa: E402
+from .render import CSS  # noqa: E402
+from .settings import AppSettings  # noqa: E402
+
+EXAMPLES = ["How many reservists were called up?", "How many protesters were detained?"]
+INTRO = """### Ask your documents — every statement comes with a citation you can check
+Upload files in the **Library** tab (txt, md, html, pdf, docx), or ask about the sample corpus, for example
+*{0}* or *{1}*. Click a marker like **[1]** to see the exact passage highlighted in its document."""
+
+
+def build_app(assistant: Assistant):
+    import gradio as gr
+
+    handlers = Handlers(assistant)
+    llm_ready = bool(assistant.settings.llm)
+
+    with gr.Blocks(title="Citewise", analytics_enabled=False) as app:
+        turns = gr.State([])
+        with gr.Tab("Ask"):
+            gr.Markdown(INTRO.format(*EXAMPLES), elem_id="cw-intro")
+            with gr.Row():
+                with gr.Column(scale=3):
+                    conversation = gr.HTML("", elem_id="cw-conversation")
+                    with gr.Row():
+                        question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False,
+                                              scale=5, elem_id="cw-question", max_length=assistant.settings.max_question_chars)
+                        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask")
+                    with gr.Row():
+                        example_buttons = [gr.Button(text, size="sm", elem_classes=["cw-example"]) for text in EXAMPLES]
+                    export = gr.DownloadButton("Download conversation (Markdown)", value=None, size="sm",
+                                               elem_id="cw-export")
+                with gr.Column(scale=2):
+                    gr.Markdown("#### Source viewer")
+                    viewer = gr.HTML(handlers_viewer_empty(), elem_id="cw-viewer")
+            with gr.Accordion("Settings", open=False):
+                mode = gr.Radio(["extractive", "llm"] if llm_ready else ["extractive"], value="extractive",
+                                label="Answer mode" + ("" if llm_ready else " (configure --llm to enable LLM mode)"))
+                k = gr.Slider(1, 20, value=assistant.settings.top_k, step=1, label="Passages to read")
+                only = gr.Dropdown(choices=handlers.document_choices(), multiselect=True, value=[],
+                                   label="Only these documents (empty = all)", elem_id="cw-only")
+        with gr.Tab("Library"):
+            files = gr.File(file_count="multiple", file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf",
+                                                               ".docx"], label="Upload documents", elem_id="cw-upload")
+            upload = gr.Button("Index uploaded files", variant="primary", elem_id="cw-index")
+            report = gr.HTML("", elem_id="cw-report")
+            table = gr.Dataframe(value=handlers.documents(), headers=DOCUMENT_COLUMNS, interactive=False,
+                                 elem_id="cw-documents", label="Indexed documents")
+            selected = gr.Dropdown(choices=handlers.document_choices(), multiselect=True, value=[],
+                                   label="Select documents", elem_id="cw-selected")
+            with gr.Row():
+                delete = gr.Button("Delete selected", variant="stop", elem_id="cw-delete")
+                reindex = gr.Button("Re-index selected (all if none)", elem_id="cw-reindex")
+
+        def respond(text, state, k_value, only_ids, mode_value):
+            for view in handlers.respond(text, state, int(k_value), only_ids, mode_value):
+                yield view.conversation, view.viewer, view.turns, gr.update(value=view.export_path), ""
+
+        def refresh_library(message):
+            choices = handlers.document_choices()
+            return (message, handlers.documents(), gr.update(choices=choices, value=[]),
+                    gr.update(choices=choices))
+
+        def do_upload(paths, progress=gr.Progress()):
+            return (*refresh_library(handlers.upload(paths, progress)), None)
+
+        chat_outputs = [conversation, viewer, turns, export, question]
+        chat_inputs = [question, turns, k, only, mode]
+        question.submit(respond, chat_inputs, chat_outputs)
+        ask.click(respond, chat_inputs, chat_outputs)
+        for button in example_buttons:
+            button.click(lambda text=button.value: text, None, question).then(respond, chat_inputs, chat_outputs)
+        library_outputs = [report, table, selected, only]
+        upload.click(do_upload, [files], [*library_outputs, files])
+        delete.click(lambda ids: refresh_library(handlers.delete(ids)), [selected], library_outputs)
+        reindex.click(lambda ids: refresh_library(handlers.reindex(ids)), [selected], library_outputs)
+        app.load(lambda: refresh_library("")[1:], None, [table, selected, only])
+    return app
+
+
+def handlers_viewer_empty() -> str:
+    from .render import viewer_html
+
+    return viewer_html([], lambda doc_id: "")
+
+
+def launch(settings: AppSettings, assistant: Assistant | None = None, block: bool = True):
+    assistant = assistant or Assistant(settings)
+    assistant.warm_up()  # load the model and open the store now, not on the first question
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=8)
+    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    print(f"Citewise web UI on http://{settings.host}:{settings.port} (store {settings.store})", flush=True)
+    return app.launch(server_name=settings.host, server_port=settings.port, auth=auth, css=CSS,
+                      max_file_size=settings.max_file_bytes, show_error=False, quiet=True,
+                      prevent_thread_lock=not block, footer_links=[])

@@ -1,0 +1,132 @@
+"""The web UI's behaviour as plain functions of plain data, testable without a browser or Gradio."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from index.errors import CitewiseError
+from rag import Answer, Assistant
+
+from .render import conversation_html, conversation_markdown, pending_html, viewer_html
+from .uploads import UPLOADS_DIR, UploadRejected, accept
+
+DOCUMENT_COLUMNS = ["title", "source", "chunks", "ingested at", "id"]
+
+
+@dataclass
+class ChatView:
+    conversation: str
+    viewer: str
+    turns: list[Answer]
+    export_path: str | None
+
+
+class Handlers:
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self._ingest_lock = threading.Lock()  # one ingestion at a time, whatever the number of sessions
+
+    # -- chat
+    def respond(self, question: str, turns: list[Answer] | None, k: int | None = None,
+                doc_ids: list[str] | None = None, mode: str = "extractive"):
+        """Stream one answer: ChatView updates while the text arrives, the final one with citations."""
+        turns = list(turns or [])
+        question = (question or "").strip()
+        history = [(a.question, a.answer) for a in turns]
+        text_of = self._document_text
+        try:
+            stream = self.assistant.stream(question, history=history, doc_ids=doc_ids or None, k=k, mode=mode)
+            partial = ""
+            for event in stream:
+                if isinstance(event, Answer):
+                    turns.append(event)
+                    break
+                partial += event
+                yield ChatView(conversation_html(turns, pending_html(question, partial)), viewer_html(turns, text_of),
+                               turns, None)
+        except CitewiseError as exc:
+            error = f'<div class="cw-turn"><span class="cw-badge cw-badge-abstain">{escape(str(exc))}</span></div>'
+            yield ChatView(conversation_html(turns) + error, viewer_html(turns, text_of), turns,
+                           self.export(turns))
+            return
+        yield ChatView(conversation_html(turns), viewer_html(turns, text_of), turns, self.export(turns))
+
+    def _document_text(self, doc_id: str) -> str:
+        try:
+            return self.assistant.retrieval.document_text(doc_id)[0]
+        except CitewiseError:
+            return ""  # the document was deleted since: its citation shows no context
+
+    def export(self, turns: list[Answer]) -> str | None:
+        if not turns:
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="citewise-export-"))
+        path = folder / "citewise-conversation.md"
+        path.write_text(conversation_markdown(turns), encoding="utf-8")
+        return str(path)
+
+    # -- library
+    def documents(self) -> list[list]:
+        return [[d.title, Path(d.source).name, d.chunks, d.ingested_at.replace("T", " ")[:16], d.doc_id]
+                for d in self.assistant.documents()]
+
+    def document_choices(self) -> list[tuple[str, str]]:
+        return [(f"{d.title} ({Path(d.source).name})", d.doc_id) for d in self.assistant.documents()]
+
+    def upload(self, files: list[str] | None, progress=None) -> str:
+        """Ingest uploaded files; an HTML report with one line per file, failures with their reason."""
+        files = files or []
+        uploads = Path(self.assistant.settings.store) / UPLOADS_DIR
+        accepted, rejected = [], []
+        for path in files:
+            original = Path(path).name
+            try:
+                accepted.append(accept(Path(path), original, uploads, self.assistant.settings.max_file_bytes))
+            except UploadRejected as exc:
+                rejected.append((exc.name, exc.reason))
+        report = None
+        if accepted:
+            with self._ingest_lock:
+                callback = None
+                if progress is not None:
+                    def callback(event):
+                        progress((event.files_done, event.files_total), desc=f"{event.chunks_done} chunks")
+                report = self.assistant.ingest([str(p) for p in accepted], progress=callback)
+        return ingest_report_html(report, rejected)
+
+    def delete(self, doc_ids: list[str] | None) -> str:
+        if not doc_ids:
+            return "<p>Select documents to delete first.</p>"
+        with self._ingest_lock:
+            removed = self.assistant.remove(doc_ids)
+        return f"<p>Deleted {len(removed)} document(s).</p>"
+
+    def reindex(self, doc_ids: list[str] | None) -> str:
+        """Read the selected documents' files again (all documents when none is selected)."""
+        records = self.assistant.documents()
+        chosen = [r for r in records if not doc_ids or r.doc_id in doc_ids]
+        paths = [s for r in chosen for s in r.sources if Path(s).exists()]
+        if not paths:
+            return "<p>No source files to re-index.</p>"
+        with self._ingest_lock:
+            report = self.assistant.ingest(paths)
+        return ingest_report_html(report, [])
+
+
+def ingest_report_html(report, rejected: list[tuple[str, str]]) -> str:
+    rows = [f"<tr><td>rejected</td><td>{escape(name)}</td><td>{escape(reason)}</td></tr>" for name, reason in rejected]
+    if report is not None:
+        for status in ("failed", "added", "updated", "unchanged"):
+            for outcome in getattr(report, status):
+                detail = outcome.reason if status == "failed" else (
+                    f"{outcome.chunks} chunks" if outcome.chunks is not None else "already indexed")
+                rows.append(f"<tr><td>{status}</td><td>{escape(Path(outcome.path).name)}</td>"
+                            f"<td>{escape(detail or '')}</td></tr>")
+    if not rows:
+        return "<p>No files were given.</p>"
+    return ("<table class='cw-report'><tr><th>status</th><th>file</th><th>detail</th></tr>"
+            + "".join(rows) + "</table>")

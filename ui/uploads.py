@@ -1,0 +1,58 @@
+"""Uploaded files are hostile until proven otherwise: names are sanitised and confined to the uploads folder."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+from index.loaders import SUPPORTED_EXTENSIONS
+
+UPLOADS_DIR = "uploads"
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+MAX_NAME = 120
+
+
+class UploadRejected(Exception):
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+def safe_name(original: str) -> str:
+    """A plain file name from whatever the browser sent: no folders, no control or shell characters."""
+    name = unicodedata.normalize("NFKC", original).replace("\\", "/").split("/")[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = stem[: MAX_NAME - len(suffix) - 1].strip(" .") or "upload"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def accept(source: Path, original_name: str, uploads: Path, max_bytes: int) -> Path:
+    """Copy an uploaded file into `uploads` under a safe name; raise `UploadRejected` with the reason."""
+    name = safe_name(original_name)
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise UploadRejected(original_name, f"file type {suffix or '(none)'} is not supported; allowed: "
+                                            + ", ".join(SUPPORTED_EXTENSIONS))
+    size = source.stat().st_size
+    if size > max_bytes:
+        raise UploadRejected(original_name, f"file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB")
+    uploads.mkdir(parents=True, exist_ok=True)
+    target = (uploads / name).resolve()
+    if target.parent != uploads.resolve():
+        raise UploadRejected(original_name, "file name points outside the uploads folder")
+    if target.exists() and _digest(target) != _digest(source):
+        # A different file of the same name: keep both, the new one with a content suffix.
+        target = target.with_name(f"{target.stem}-{_digest(source)[:8]}{target.suffix}")
+    shutil.copyfile(source, target)
+    return target
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
