@@ -33,7 +33,7 @@ def run(dataset: Path, dtype: str, limit: int | None) -> dict:
     embeddings.encode(["warm up the encoder"] * 8)
     settings = IndexSettings(store=work / "store", embedding_dtype=dtype)
     library = Library(settings, embeddings)
-    library.vectors  # import and open Chroma before timing, as the LangChain run has imported it too
+    _ = library.vectors  # import and open Chroma before timing, as the LangChain run has imported it too
 
     # (a) raw encoder on exactly the chunks citewise makes
     chunks = [c for p in sorted(subset.iterdir()) for c in library.chunk(load(p), p.name)]
@@ -57,8 +57,9 @@ def run(dataset: Path, dtype: str, limit: int | None) -> dict:
     lc_embeddings.embed_documents(["warm up the encoder"] * 8)
     with Timer() as plain:
         lc_docs = langchain_documents(subset)
-        Chroma.from_documents(lc_docs, lc_embeddings, persist_directory=str(work / "langchain"),
-                              collection_name="plain")
+        Chroma.from_documents(
+            lc_docs, lc_embeddings, persist_directory=str(work / "langchain"), collection_name="plain"
+        )
     lc_tokens = sum(embeddings.count_tokens([d.page_content for d in lc_docs]))
     shutil.rmtree(work, ignore_errors=True)
 
@@ -67,12 +68,24 @@ def run(dataset: Path, dtype: str, limit: int | None) -> dict:
         "dtype": embeddings.dtype,
         "chunks": len(chunks),
         "tokens": tokens,
-        "raw_encoder": {"seconds": raw.seconds, "chunks_per_s": len(chunks) / raw.seconds,
-                        "tokens_per_s": tokens / raw.seconds},
-        "citewise": {"seconds": ours.seconds, "chunks_per_s": len(chunks) / ours.seconds,
-                     "tokens_per_s": tokens / ours.seconds, "docs_per_s": len(files) / ours.seconds},
-        "langchain": {"seconds": plain.seconds, "chunks": len(lc_docs), "chunks_per_s": len(lc_docs) / plain.seconds,
-                      "tokens_per_s": lc_tokens / plain.seconds, "docs_per_s": len(files) / plain.seconds},
+        "raw_encoder": {
+            "seconds": raw.seconds,
+            "chunks_per_s": len(chunks) / raw.seconds,
+            "tokens_per_s": tokens / raw.seconds,
+        },
+        "citewise": {
+            "seconds": ours.seconds,
+            "chunks_per_s": len(chunks) / ours.seconds,
+            "tokens_per_s": tokens / ours.seconds,
+            "docs_per_s": len(files) / ours.seconds,
+        },
+        "langchain": {
+            "seconds": plain.seconds,
+            "chunks": len(lc_docs),
+            "chunks_per_s": len(lc_docs) / plain.seconds,
+            "tokens_per_s": lc_tokens / plain.seconds,
+            "docs_per_s": len(files) / plain.seconds,
+        },
         "reingest_seconds": again.seconds,
     }
     result["ingest_vs_encoder"] = raw.seconds / ours.seconds
@@ -93,16 +106,20 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"{result['documents']} documents, {result['chunks']} chunks, {result['tokens']} tokens, "
-          f"dtype {result['dtype']} on {result['machine']['cpu']} ({result['machine']['cores']} cores)")
+    print(
+        f"{result['documents']} documents, {result['chunks']} chunks, {result['tokens']} tokens, "
+        f"dtype {result['dtype']} on {result['machine']['cpu']} ({result['machine']['cores']} cores)"
+    )
     print(f"{'pipeline':<14}{'seconds':>9}{'chunks/s':>10}{'tokens/s':>10}")
     for name in ("raw_encoder", "citewise", "langchain"):
         row = result[name]
         print(f"{name:<14}{row['seconds']:>9.2f}{row['chunks_per_s']:>10.1f}{row['tokens_per_s']:>10.0f}")
     print(f"citewise / raw encoder (same chunks, time ratio): {result['ingest_vs_encoder']:.2f}x")
     print(f"citewise / plain LangChain (same documents, time ratio): {result['ingest_vs_langchain']:.2f}x")
-    print(f"unchanged re-ingest: {result['reingest_seconds']:.3f}s = {100 * result['reingest_fraction']:.2f}% "
-          "of the first ingest")
+    print(
+        f"unchanged re-ingest: {result['reingest_seconds']:.3f}s = {100 * result['reingest_fraction']:.2f}% "
+        "of the first ingest"
+    )
 
 
 if __name__ == "__main__":

@@ -35,9 +35,12 @@ def run(dataset: Path, store: Path | None, rounds: int) -> dict:
     assistant = Assistant.open(store=store or work / "store")
     assistant.ingest([dataset / "docs"])
     questions = [q.question for q in load_questions(dataset)] * rounds
-    plain = Chroma.from_documents(langchain_documents(dataset / "docs"),
-                                  langchain_embeddings(assistant.embeddings.model_path),
-                                  persist_directory=str(work / "langchain"), collection_name="plain")
+    plain = Chroma.from_documents(
+        langchain_documents(dataset / "docs"),
+        langchain_embeddings(assistant.embeddings.model_path),
+        persist_directory=str(work / "langchain"),
+        collection_name="plain",
+    )
     for q in questions[:5]:  # warm both
         assistant.ask(q)
         plain.similarity_search(q, k=5)
@@ -45,8 +48,9 @@ def run(dataset: Path, store: Path | None, rounds: int) -> dict:
         "questions": len(questions),
         "chunks": assistant.library.vectors.count(),
         "citewise_search": summary(timed(lambda q: assistant.search(q, k=5), questions)),
-        "citewise_search_no_hop": summary(timed(lambda q: assistant.retrieval.search(q, k=5, second_hop=False),
-                                                questions)),
+        "citewise_search_no_hop": summary(
+            timed(lambda q: assistant.retrieval.search(q, k=5, second_hop=False), questions)
+        ),
         "citewise_ask": summary(timed(assistant.ask, questions)),
         "langchain_similarity_search": summary(timed(lambda q: plain.similarity_search(q, k=5), questions)),
     }
@@ -65,8 +69,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"{result['questions']} queries over {result['chunks']} chunks, warm, one process "
-          f"({result['machine']['cpu']}, {result['machine']['cores']} cores)")
+    print(
+        f"{result['questions']} queries over {result['chunks']} chunks, warm, one process "
+        f"({result['machine']['cpu']}, {result['machine']['cores']} cores)"
+    )
     for name in ("citewise_search", "citewise_search_no_hop", "citewise_ask", "langchain_similarity_search"):
         print(f"{name:<30} p50 {result[name]['p50_ms']:>7.1f} ms   p95 {result[name]['p95_ms']:>7.1f} ms")
 

@@ -113,8 +113,10 @@ class Catalog:
 
     @staticmethod
     def _bump(db: sqlite3.Connection) -> None:
-        db.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') "
-                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
 
     # -- pending: vectors that may exist without a catalog row
     def mark_pending(self, doc_ids: Iterable[str]) -> None:
@@ -139,8 +141,16 @@ class Catalog:
     def has_document(self, doc_id: str) -> bool:
         return bool(self._query("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)))
 
-    def commit_document(self, doc_id: str, content_hash: str, size: int, loaded: LoadedDocument,
-                        chunks: list[Chunk], path: str, mtime_ns: int) -> list[str]:
+    def commit_document(
+        self,
+        doc_id: str,
+        content_hash: str,
+        size: int,
+        loaded: LoadedDocument,
+        chunks: list[Chunk],
+        path: str,
+        mtime_ns: int,
+    ) -> list[str]:
         """Make a document, its chunks and its source visible at once.
 
         Returns the documents this left without a source (an updated file's old version)."""
@@ -150,16 +160,27 @@ class Catalog:
             db.execute(
                 "INSERT OR REPLACE INTO documents(doc_id, content_hash, title, date, size, chunk_count, "
                 "ingested_at, text, page_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, content_hash, loaded.title, loaded.date, size, len(chunks), now, loaded.text,
-                 json.dumps(list(loaded.page_starts))),
+                (
+                    doc_id,
+                    content_hash,
+                    loaded.title,
+                    loaded.date,
+                    size,
+                    len(chunks),
+                    now,
+                    loaded.text,
+                    json.dumps(list(loaded.page_starts)),
+                ),
             )
             db.executemany(
                 'INSERT OR REPLACE INTO chunks(chunk_id, doc_id, idx, start, "end", page, sentences) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(c.chunk_id, doc_id, c.index, c.start, c.end, c.page, json.dumps(c.sentences)) for c in chunks],
             )
-            db.execute("INSERT OR REPLACE INTO sources(path, doc_id, mtime_ns, size) VALUES (?, ?, ?, ?)",
-                       (path, doc_id, mtime_ns, size))
+            db.execute(
+                "INSERT OR REPLACE INTO sources(path, doc_id, mtime_ns, size) VALUES (?, ?, ?, ?)",
+                (path, doc_id, mtime_ns, size),
+            )
             db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
             self._bump(db)
             if previous and previous[0] != doc_id:
@@ -172,8 +193,10 @@ class Catalog:
         Returns the documents this left without a source (removed, pending vector deletion)."""
         with self._transaction() as db:
             previous = db.execute("SELECT doc_id FROM sources WHERE path = ?", (path,)).fetchone()
-            db.execute("INSERT OR REPLACE INTO sources(path, doc_id, mtime_ns, size) VALUES (?, ?, ?, ?)",
-                       (path, doc_id, mtime_ns, size))
+            db.execute(
+                "INSERT OR REPLACE INTO sources(path, doc_id, mtime_ns, size) VALUES (?, ?, ?, ?)",
+                (path, doc_id, mtime_ns, size),
+            )
             if previous and previous[0] != doc_id:
                 return self._drop_if_orphaned(db, [previous[0]])
         return []
@@ -187,8 +210,7 @@ class Catalog:
             return self._drop_if_orphaned(db, doc_ids)
 
     def _drop_if_orphaned(self, db: sqlite3.Connection, doc_ids: Iterable[str]) -> list[str]:
-        orphaned = [d for d in doc_ids
-                    if not db.execute("SELECT 1 FROM sources WHERE doc_id = ?", (d,)).fetchone()]
+        orphaned = [d for d in doc_ids if not db.execute("SELECT 1 FROM sources WHERE doc_id = ?", (d,)).fetchone()]
         self._delete_documents(db, orphaned)
         return orphaned
 
@@ -224,19 +246,32 @@ class Catalog:
         rows = self._query(
             "SELECT d.doc_id, d.title, d.chunk_count, d.size, d.ingested_at, d.content_hash, d.date, "
             "group_concat(s.path, char(0)) FROM documents d LEFT JOIN sources s ON s.doc_id = d.doc_id "
-            "GROUP BY d.doc_id ORDER BY d.ingested_at, d.doc_id")
+            "GROUP BY d.doc_id ORDER BY d.ingested_at, d.doc_id"
+        )
         records = []
         for doc_id, title, chunks, size, at, content_hash, date, paths in rows:
             sources = tuple(sorted(paths.split("\0"))) if paths else ()
-            records.append(DocumentRecord(doc_id=doc_id, source=sources[0] if sources else "", title=title,
-                                          chunks=chunks, size=size, ingested_at=at, content_hash=content_hash,
-                                          date=date, sources=sources))
+            records.append(
+                DocumentRecord(
+                    doc_id=doc_id,
+                    source=sources[0] if sources else "",
+                    title=title,
+                    chunks=chunks,
+                    size=size,
+                    ingested_at=at,
+                    content_hash=content_hash,
+                    date=date,
+                    sources=sources,
+                )
+            )
         return records
 
     def document(self, doc_id: str) -> StoredDocument:
         rows = self._query(
             "SELECT d.title, d.text, d.page_starts, d.date, min(s.path) FROM documents d "
-            "LEFT JOIN sources s ON s.doc_id = d.doc_id WHERE d.doc_id = ? GROUP BY d.doc_id", (doc_id,))
+            "LEFT JOIN sources s ON s.doc_id = d.doc_id WHERE d.doc_id = ? GROUP BY d.doc_id",
+            (doc_id,),
+        )
         if not rows:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
         title, text, page_starts, date, source = rows[0]
@@ -250,14 +285,17 @@ class Catalog:
         with self._lock:
             rows = self._db.execute(
                 'SELECT c.chunk_id, substr(d.text, c.start + 1, c."end" - c.start) FROM chunks c '
-                "JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.chunk_id").fetchall()
+                "JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.chunk_id"
+            ).fetchall()
         yield from rows
 
     def chunk(self, chunk_id: str) -> Chunk:
         rows = self._query(
             'SELECT c.doc_id, c.idx, c.start, c."end", c.page, c.sentences, '
             'substr(d.text, c.start + 1, c."end" - c.start) FROM chunks c JOIN documents d '
-            "ON d.doc_id = c.doc_id WHERE c.chunk_id = ?", (chunk_id,))
+            "ON d.doc_id = c.doc_id WHERE c.chunk_id = ?",
+            (chunk_id,),
+        )
         if not rows:
             raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
         doc_id, idx, start, end, page, sentences, text = rows[0]

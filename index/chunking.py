@@ -93,7 +93,8 @@ def _sentence_spans(block: str) -> list[Span]:
     out = create_string_buffer(capacity)
     starts, ends = (c_int32 * capacity)(), (c_int32 * capacity)()
     written = blingfire.blingfire.TextToSentencesWithOffsets(
-        c_char_p(data), c_int(len(data)), byref(out), byref(starts), byref(ends), c_int(capacity))
+        c_char_p(data), c_int(len(data)), byref(out), byref(starts), byref(ends), c_int(capacity)
+    )
     if written <= 0 or written > capacity:
         return [(0, len(block))]
     count = out.value.count(b"\n") + 1
@@ -135,24 +136,29 @@ def pack_chunks(
         members = sentences[i:j]
         start, end = members[0][0], members[-1][1]
         index = len(chunks)
-        chunks.append(Chunk(
-            chunk_id=chunk_id(doc_id, index), doc_id=doc_id, index=index, start=start, end=end,
-            text=text[start:end], page=page_of(start),
-            sentences=tuple((s, e) for s, e, _ in members),
-        ))
+        chunks.append(
+            Chunk(
+                chunk_id=chunk_id(doc_id, index),
+                doc_id=doc_id,
+                index=index,
+                start=start,
+                end=end,
+                text=text[start:end],
+                page=page_of(start),
+                sentences=tuple((s, e) for s, e, _ in members),
+            )
+        )
         if j >= len(sentences):
             break
         overlap = min(overlap_sentences, j - i - 1)
         # Repeat the overlap only while it leaves room for new text in the next chunk.
-        while overlap and sum(n for *_, n in sentences[j - overlap:j]) + sentences[j][2] > budget:
+        while overlap and sum(n for *_, n in sentences[j - overlap : j]) + sentences[j][2] > budget:
             overlap -= 1
         i = j - overlap
     return chunks
 
 
-def _fit_sentences(
-    text: str, spans: list[Span], count_tokens: TokenCounter, budget: int
-) -> list[tuple[int, int, int]]:
+def _fit_sentences(text: str, spans: list[Span], count_tokens: TokenCounter, budget: int) -> list[tuple[int, int, int]]:
     counts = count_tokens([text[s:e] for s, e in spans]) if spans else []
     fitted: list[tuple[int, int, int]] = []
     for (start, end), count in zip(spans, counts, strict=True):

@@ -126,8 +126,9 @@ class KeywordIndex:
                 position = self._positions.get(chunk_id)
                 if position is not None:
                     mask[position] = 1.0
-        documents, scores = retriever.retrieve(tokens, k=min(k, len(ids)), show_progress=False, weight_mask=mask,
-                                               n_threads=1)
+        documents, scores = retriever.retrieve(
+            tokens, k=min(k, len(ids)), show_progress=False, weight_mask=mask, n_threads=1
+        )
         return [KeywordHit(ids[int(d)], float(s)) for d, s in zip(documents[0], scores[0], strict=True) if s > 0]
 
 

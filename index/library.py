@@ -104,8 +104,9 @@ class Library:
             self.vectors.delete_documents(doc_ids)
             self.catalog.clear_pending(doc_ids)
 
-    def ingest(self, paths: list[str | Path], sync: bool = False,
-               progress: ProgressCallback | None = None) -> IngestReport:
+    def ingest(
+        self, paths: list[str | Path], sync: bool = False, progress: ProgressCallback | None = None
+    ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         self.recover()
@@ -127,8 +128,7 @@ class Library:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _groups(self, files: list[str], report: IngestReport, progress: ProgressCallback | None,
-                stored: list[int]):
+    def _groups(self, files: list[str], report: IngestReport, progress: ProgressCallback | None, stored: list[int]):
         """Prepared files in groups of about `ingest_group_chunks` chunks."""
         group: list[_Prepared] = []
         group_chunks = 0
@@ -145,8 +145,11 @@ class Library:
         yield group
 
     def _sync(self, folders: list[str], present: set[str], report: IngestReport) -> None:
-        gone = [path for path in self.catalog.sources()
-                if any(is_under(path, folder) for folder in folders) and path not in present]
+        gone = [
+            path
+            for path in self.catalog.sources()
+            if any(is_under(path, folder) for folder in folders) and path not in present
+        ]
         if not gone:
             return
         known = self.catalog.sources()
@@ -163,8 +166,12 @@ class Library:
             report.failed.append(FileOutcome(path=path, reason=reason))
             return None
         known = self.catalog.source(path)
-        if (known and known.mtime_ns == stat.st_mtime_ns and known.size == stat.st_size
-                and self.catalog.has_document(known.doc_id)):
+        if (
+            known
+            and known.mtime_ns == stat.st_mtime_ns
+            and known.size == stat.st_size
+            and self.catalog.has_document(known.doc_id)
+        ):
             report.unchanged.append(FileOutcome(path=path, doc_id=known.doc_id))
             return None
         try:
@@ -193,13 +200,17 @@ class Library:
             reason = "permission denied" if isinstance(exc, PermissionError) else f"cannot read file: {exc.strerror}"
             report.failed.append(FileOutcome(path=path, reason=reason))
             return None
-        return _Prepared(path, doc_id, digest, stat.st_size, stat.st_mtime_ns, loaded, chunks,
-                         known.doc_id if known else None)
+        return _Prepared(
+            path, doc_id, digest, stat.st_size, stat.st_mtime_ns, loaded, chunks, known.doc_id if known else None
+        )
 
     def chunk(self, loaded: LoadedDocument, doc_id: str) -> list[Chunk]:
         return pack_chunks(
-            loaded.text, doc_id, self.embeddings.count_tokens,
-            chunk_tokens=self.settings.chunk_tokens, max_tokens=self.embeddings.max_tokens,
+            loaded.text,
+            doc_id,
+            self.embeddings.count_tokens,
+            chunk_tokens=self.settings.chunk_tokens,
+            max_tokens=self.embeddings.max_tokens,
             overlap_sentences=self.settings.chunk_overlap_sentences,
             page_of=lambda offset: page_at(loaded.page_starts, offset),
         )
@@ -217,13 +228,15 @@ class Library:
         chunks = [chunk for item in items for chunk in item.chunks]
         return items, aliases, chunks, self.embeddings.encode([chunk.text for chunk in chunks])
 
-    def _store_group(self, items: list[_Prepared], aliases: list[_Prepared], chunks: list[Chunk], vectors,
-                     report: IngestReport) -> int:
+    def _store_group(
+        self, items: list[_Prepared], aliases: list[_Prepared], chunks: list[Chunk], vectors, report: IngestReport
+    ) -> int:
         self.catalog.mark_pending(item.doc_id for item in items)
         self.vectors.upsert(chunks, vectors)
         for item in items:
-            orphaned = self.catalog.commit_document(item.doc_id, item.content_hash, item.size, item.loaded,
-                                                    item.chunks, item.path, item.mtime_ns)
+            orphaned = self.catalog.commit_document(
+                item.doc_id, item.content_hash, item.size, item.loaded, item.chunks, item.path, item.mtime_ns
+            )
             self._drop_vectors(orphaned)
             outcome = FileOutcome(path=item.path, doc_id=item.doc_id, chunks=len(item.chunks))
             (report.updated if item.replaces else report.added).append(outcome)

@@ -27,8 +27,9 @@ def load(path: Path, max_bytes: int | None = None) -> LoadedDocument:
     suffix = path.suffix.lower()
     loader = _LOADERS.get(suffix)
     if loader is None:
-        raise LoadError(name, f"unsupported file type {suffix or '(no extension)'!r}; "
-                              f"supported: {', '.join(SUPPORTED_EXTENSIONS)}")
+        raise LoadError(
+            name, f"unsupported file type {suffix or '(no extension)'!r}; supported: {', '.join(SUPPORTED_EXTENSIONS)}"
+        )
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
@@ -114,7 +115,7 @@ def _stem_title(path: Path) -> str:
     return re.sub(r"[_\-]+", " ", path.stem).strip() or path.name
 
 
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december")
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE_PATTERNS = (
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y-%m-%d"),
     (re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}\b", re.I), "%B %d, %Y"),
@@ -143,8 +144,9 @@ def _load_html(data: bytes, path: Path) -> LoadedDocument:
     import trafilatura
 
     html = decode_text(data, str(path))
-    text = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=True,
-                               favor_recall=True, deduplicate=False)
+    text = trafilatura.extract(
+        html, output_format="txt", include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
+    )
     if not text or not text.strip():
         text = _html_fallback_text(html)
     metadata = trafilatura.extract_metadata(html)
@@ -222,8 +224,11 @@ def _load_docx(data: bytes, path: Path) -> LoadedDocument:
     text = _normalise_newlines("\n\n".join(blocks))
     title = (document.core_properties.title or "").strip()
     if not title:
-        headings = [p.text for p in document.paragraphs
-                    if p.text.strip() and p.style is not None and p.style.name.startswith(("Title", "Heading"))]
+        headings = [
+            p.text
+            for p in document.paragraphs
+            if p.text.strip() and p.style is not None and p.style.name.startswith(("Title", "Heading"))
+        ]
         title = headings[0].strip() if headings else _first_line_title(text, _stem_title(path))
     return LoadedDocument(text=text, title=title, date=find_date(text))
 

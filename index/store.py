@@ -72,8 +72,9 @@ def open_client(store_dir: Path, chroma_url: str | None):
             if not url.hostname:
                 raise StoreError(f"chroma_url {chroma_url!r} has no host")
             port = url.port or (443 if url.scheme == "https" else 8000)
-            client = chromadb.HttpClient(host=url.hostname, port=port, ssl=url.scheme == "https",
-                                         settings=chroma_settings)
+            client = chromadb.HttpClient(
+                host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
+            )
             client.heartbeat()
             return client
         path = Path(store_dir) / CHROMA_DIR
@@ -104,24 +105,26 @@ class ChunkStore:
 
     def upsert(self, chunks: Sequence[Chunk], vectors) -> None:
         for lo in range(0, len(chunks), self.max_batch):
-            part = chunks[lo:lo + self.max_batch]
+            part = chunks[lo : lo + self.max_batch]
             self.collection.upsert(
                 ids=[c.chunk_id for c in part],
-                embeddings=vectors[lo:lo + self.max_batch],
+                embeddings=vectors[lo : lo + self.max_batch],
                 metadatas=[_metadata(c) for c in part],
             )
 
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         doc_ids = list(doc_ids)
         for lo in range(0, len(doc_ids), _DELETE_BATCH):
-            self.collection.delete(where={"doc_id": {"$in": doc_ids[lo:lo + _DELETE_BATCH]}})
+            self.collection.delete(where={"doc_id": {"$in": doc_ids[lo : lo + _DELETE_BATCH]}})
 
-    def query(self, vector, k: int, doc_ids: Sequence[str] | None = None,
-              with_vectors: bool = False) -> list[VectorHit]:
+    def query(
+        self, vector, k: int, doc_ids: Sequence[str] | None = None, with_vectors: bool = False
+    ) -> list[VectorHit]:
         return self.query_many([vector], k, doc_ids, with_vectors)[0]
 
-    def query_many(self, vectors, k: int, doc_ids: Sequence[str] | None = None,
-                   with_vectors: bool = False) -> list[list[VectorHit]]:
+    def query_many(
+        self, vectors, k: int, doc_ids: Sequence[str] | None = None, with_vectors: bool = False
+    ) -> list[list[VectorHit]]:
         """Nearest chunks for several vectors in one call (each call to Chroma costs ~4 ms of overhead)."""
         import numpy as np
 
@@ -129,17 +132,27 @@ class ChunkStore:
             return [[] for _ in vectors]
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
         include = ["metadatas", "distances", *(["embeddings"] if with_vectors else [])]
-        result = self.collection.query(query_embeddings=[list(map(float, v)) for v in vectors], n_results=k,
-                                       where=where, include=include)
+        result = self.collection.query(
+            query_embeddings=[list(map(float, v)) for v in vectors], n_results=k, where=where, include=include
+        )
         hits = []
         for row, (ids, metas, distances) in enumerate(
-                zip(result["ids"], result["metadatas"], result["distances"], strict=True)):
+            zip(result["ids"], result["metadatas"], result["distances"], strict=True)
+        ):
             stored = result["embeddings"][row] if with_vectors else [None] * len(ids)
-            hits.append([
-                VectorHit(chunk_id, meta["doc_id"], int(meta["start"]), int(meta["end"]), 1.0 - float(distance),
-                          None if vector is None else np.asarray(vector, dtype=np.float32))
-                for chunk_id, meta, distance, vector in zip(ids, metas, distances, stored, strict=True)
-            ])
+            hits.append(
+                [
+                    VectorHit(
+                        chunk_id,
+                        meta["doc_id"],
+                        int(meta["start"]),
+                        int(meta["end"]),
+                        1.0 - float(distance),
+                        None if vector is None else np.asarray(vector, dtype=np.float32),
+                    )
+                    for chunk_id, meta, distance, vector in zip(ids, metas, distances, stored, strict=True)
+                ]
+            )
         return hits
 
     def vectors(self, chunk_ids: Sequence[str]):

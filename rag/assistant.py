@@ -45,8 +45,9 @@ class Assistant:
             self.retrieval.search("warm up", k=1)
 
     # -- documents
-    def ingest(self, paths: Iterable[str | Path], sync: bool = False,
-               progress: ProgressCallback | None = None) -> IngestReport:
+    def ingest(
+        self, paths: Iterable[str | Path], sync: bool = False, progress: ProgressCallback | None = None
+    ) -> IngestReport:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         return self.library.ingest(list(paths), sync=sync, progress=progress)
@@ -79,8 +80,9 @@ class Assistant:
         """Ranked passages for a query (no answer)."""
         from .questions import check_question
 
-        return self.retrieval.search(check_question(query, self.settings.max_question_chars), k=k,
-                                     doc_ids=doc_ids).passages
+        return self.retrieval.search(
+            check_question(query, self.settings.max_question_chars), k=k, doc_ids=doc_ids
+        ).passages
 
     @cached_property
     def chain(self):
@@ -94,16 +96,35 @@ class Assistant:
 
         question = check_question(question, self.settings.max_question_chars)
         answer_k = k or self.settings.top_k
-        return Turn(question=question, history=list(history or []), k=max(answer_k, retrieve_k or 0),
-                    answer_k=answer_k, doc_ids=doc_ids)
+        return Turn(
+            question=question,
+            history=list(history or []),
+            k=max(answer_k, retrieve_k or 0),
+            answer_k=answer_k,
+            doc_ids=doc_ids,
+        )
 
-    def ask(self, question: str, history=None, *, doc_ids: list[str] | None = None, k: int | None = None,
-            retrieve_k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history=None,
+        *,
+        doc_ids: list[str] | None = None,
+        k: int | None = None,
+        retrieve_k: int | None = None,
+    ) -> Answer:
         """Answer with citations. `history` is [(question, answer_text), ...] of earlier turns; `k` passages
         are read for the answer (`retrieve_k` may retrieve more, e.g. for ranking metrics)."""
         return self.chain.invoke(self._turn(question, history, doc_ids, k, retrieve_k))
 
-    def stream(self, question: str, history=None, *, doc_ids: list[str] | None = None, k: int | None = None,
-               mode: str | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self,
+        question: str,
+        history=None,
+        *,
+        doc_ids: list[str] | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> Iterator[str | Answer]:
         """Partial answer text as it is written, then the final `Answer`."""
         yield from self.chain.stream(self._turn(question, history, doc_ids, k, None))

@@ -42,9 +42,11 @@ class AnswerChain:
     def __init__(self, retrieval: Retrieval, settings: Settings):
         self.retrieval = retrieval
         self.settings = settings
-        self.runnable = (RunnableLambda(self._condense, name="condense")
-                         | RunnableLambda(self._retrieve, name="retrieve")
-                         | RunnableLambda(self._answer, name="answer_extractive"))
+        self.runnable = (
+            RunnableLambda(self._condense, name="condense")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._answer, name="answer_extractive")
+        )
 
     def invoke(self, turn: Turn) -> Answer:
         return self.runnable.invoke(turn)
@@ -70,8 +72,9 @@ class AnswerChain:
     def _answer(self, turn: Turn) -> Answer:
         started = time.perf_counter()
         passages = turn.run.passages
-        scored = score_sentences(turn.question, passages[: turn.answer_k or self.settings.top_k], self.document_text,
-                                 turn.context)
+        scored = score_sentences(
+            turn.question, passages[: turn.answer_k or self.settings.top_k], self.document_text, turn.context
+        )
         answerability = self.answerability(turn, scored)
         if answerability < self.settings.abstain_threshold:
             answer = self.abstention(turn, passages)
@@ -113,9 +116,14 @@ class AnswerChain:
         if passages:
             titles = list(dict.fromkeys(p.title for p in passages[:3]))
             related = " The closest passages, from " + "; ".join(titles) + ", are listed below as related."
-        return Answer(question=turn.question, answer=ABSTAIN_TEXT + "." + related, abstained=True,
-                      mode="extractive", passages=tuple(passages),
-                      standalone_question=turn.query if turn.context else None)
+        return Answer(
+            question=turn.question,
+            answer=ABSTAIN_TEXT + "." + related,
+            abstained=True,
+            mode="extractive",
+            passages=tuple(passages),
+            standalone_question=turn.query if turn.context else None,
+        )
 
     def compose(self, turn: Turn, scored: list[ScoredSentence], passages: list[Passage]) -> Answer:
         chosen = choose(scored, self.settings.answer_sentences)
@@ -137,19 +145,34 @@ class AnswerChain:
             na, nb = number_of[(a.doc_id, a.start)], number_of[(b.doc_id, b.start)]
             conflicts.append(Conflict(about=topic(turn.question), citations=(na, nb), values=(value_a, value_b)))
             parts.append(f"The sources disagree: [{na}] says {value_a}, [{nb}] says {value_b}.")
-        return Answer(question=turn.question, answer=" ".join(parts), abstained=False, mode="extractive",
-                      citations=tuple(citations), conflicts=tuple(conflicts), passages=tuple(passages),
-                      standalone_question=turn.query if turn.context else None)
+        return Answer(
+            question=turn.question,
+            answer=" ".join(parts),
+            abstained=False,
+            mode="extractive",
+            citations=tuple(citations),
+            conflicts=tuple(conflicts),
+            passages=tuple(passages),
+            standalone_question=turn.query if turn.context else None,
+        )
 
     def citation(self, n: int, sentence: ScoredSentence) -> Citation:
         text, title, source = self.retrieval.document_text(sentence.doc_id)
-        quote = text[sentence.start:sentence.end]
+        quote = text[sentence.start : sentence.end]
         verdict = verify(sentence.text, quote, self.settings.support_threshold)
-        return Citation(n=n, doc_id=sentence.doc_id, source=source, title=title, start=sentence.start,
-                        end=sentence.end, quote=quote, supported=verdict.supported, score=verdict.score,
-                        page=self.page(sentence.doc_id, sentence.start),
-                        line=text.count("\n", 0, sentence.start) + 1)
+        return Citation(
+            n=n,
+            doc_id=sentence.doc_id,
+            source=source,
+            title=title,
+            start=sentence.start,
+            end=sentence.end,
+            quote=quote,
+            supported=verdict.supported,
+            score=verdict.score,
+            page=self.page(sentence.doc_id, sentence.start),
+            line=text.count("\n", 0, sentence.start) + 1,
+        )
 
     def page(self, doc_id: str, offset: int) -> int | None:
         return page_at(self.retrieval.page_starts(doc_id), offset)
-

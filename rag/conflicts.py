@@ -9,8 +9,11 @@ from .text import content_terms, is_year, numbers, stem, words
 
 CANDIDATE_RATIO = 0.5
 """Sentences scoring at least this share of the best are considered statements about the same thing."""
-_LEAD = re.compile(r"^\s*(how (many|much|long|far|old|big|large|tall)|when|what (year|date|number|percentage|"
-                   r"amount)|in which year)\s+", re.I)
+_LEAD = re.compile(
+    r"^\s*(how (many|much|long|far|old|big|large|tall)|when|what (year|date|number|percentage|"
+    r"amount)|in which year)\s+",
+    re.I,
+)
 
 
 def topic(question: str) -> str:
@@ -19,8 +22,7 @@ def topic(question: str) -> str:
 
 def stated_value(sentence: str, question: str, kind: str) -> tuple[float, str] | None:
     """The number (or year) the sentence states, nearest to the words it shares with the question."""
-    found = [(v, w, o) for v, w, o in numbers(sentence)
-             if is_year(w, sentence, o) == (kind == "time")]
+    found = [(v, w, o) for v, w, o in numbers(sentence) if is_year(w, sentence, o) == (kind == "time")]
     if not found:
         return None
     wanted = set(content_terms(question))
@@ -38,7 +40,9 @@ def stated_value(sentence: str, question: str, kind: str) -> tuple[float, str] |
     return value, written
 
 
-def find_conflicts(question: str, scored: list[ScoredSentence]) -> list[tuple[ScoredSentence, ScoredSentence, str, str]]:
+def find_conflicts(
+    question: str, scored: list[ScoredSentence]
+) -> list[tuple[ScoredSentence, ScoredSentence, str, str]]:
     """Pairs of relevant sentences from different documents that state different values."""
     kind = answer_kind(question)
     if kind not in ("quantity", "time") or not scored:
@@ -56,7 +60,7 @@ def find_conflicts(question: str, scored: list[ScoredSentence]) -> list[tuple[Sc
     statements = list(by_doc.values())
     conflicts = []
     for i, (a, value_a, written_a) in enumerate(statements):
-        for b, value_b, written_b in statements[i + 1:]:
+        for b, value_b, written_b in statements[i + 1 :]:
             if abs(value_a - value_b) > 0.01 * max(abs(value_a), abs(value_b), 1.0):
                 conflicts.append((a, b, written_a, written_b))
     return conflicts

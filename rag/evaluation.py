@@ -29,8 +29,7 @@ class Question:
 
     @property
     def answerable(self) -> bool:
-        return bool(self.gold_docs) and not (
-            len(self.answers) == 1 and self.answers[0].strip().lower() == UNANSWERABLE)
+        return bool(self.gold_docs) and not (len(self.answers) == 1 and self.answers[0].strip().lower() == UNANSWERABLE)
 
 
 def load_questions(dataset: Path) -> list[Question]:
@@ -44,8 +43,16 @@ def load_questions(dataset: Path) -> list[Question]:
         try:
             row = json.loads(line)
             gold = list(dict.fromkeys(e["doc"] for e in row.get("evidence", [])))
-            questions.append(Question(str(row["id"]), row["question"], list(row.get("answers", [])), gold,
-                                      row.get("type", "all"), row.get("subtype")))
+            questions.append(
+                Question(
+                    str(row["id"]),
+                    row["question"],
+                    list(row.get("answers", [])),
+                    gold,
+                    row.get("type", "all"),
+                    row.get("subtype"),
+                )
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise CitewiseError(f"{path}:{number}: not a valid question row ({exc})") from None
     return questions
@@ -64,25 +71,34 @@ def contains_answer(answer: str, gold: str) -> bool:
     if not gold_tokens:
         return False
     n = len(gold_tokens)
-    return any(tokens[i:i + n] == gold_tokens for i in range(len(tokens) - n + 1))
+    return any(tokens[i : i + n] == gold_tokens for i in range(len(tokens) - n + 1))
 
 
 def score_question(q: Question, answer, name_of: dict[str, str], k: int) -> dict:
     ranked = list(dict.fromkeys(name_of.get(p.doc_id, p.doc_id) for p in answer.passages))
     gold = set(q.gold_docs)
-    row: dict = {"id": q.id, "type": q.type, "subtype": q.subtype, "answerable": q.answerable,
-                 "abstained": answer.abstained, "latency_ms": answer.timings_ms.get("total", 0.0)}
+    row: dict = {
+        "id": q.id,
+        "type": q.type,
+        "subtype": q.subtype,
+        "answerable": q.answerable,
+        "abstained": answer.abstained,
+        "latency_ms": answer.timings_ms.get("total", 0.0),
+    }
     if q.answerable:
         top = ranked[:k]
         first = next((i for i, d in enumerate(ranked[:MRR_DEPTH]) if d in gold), None)
-        row.update({
-            f"hit@{k}": float(any(d in gold for d in top)),
-            f"recall@{k}": len(gold & set(top)) / len(gold),
-            f"all_gold@{k}": float(gold <= set(top)),
-            f"mrr@{MRR_DEPTH}": 0.0 if first is None else 1.0 / (first + 1),
-            "answer_contained": float(not answer.abstained and any(contains_answer(answer.answer, a)
-                                                                   for a in q.answers)),
-        })
+        row.update(
+            {
+                f"hit@{k}": float(any(d in gold for d in top)),
+                f"recall@{k}": len(gold & set(top)) / len(gold),
+                f"all_gold@{k}": float(gold <= set(top)),
+                f"mrr@{MRR_DEPTH}": 0.0 if first is None else 1.0 / (first + 1),
+                "answer_contained": float(
+                    not answer.abstained and any(contains_answer(answer.answer, a) for a in q.answers)
+                ),
+            }
+        )
         cited = {name_of.get(c.doc_id, c.doc_id) for c in answer.citations}
         if cited:
             row["citation_precision"] = len(cited & gold) / len(cited)
@@ -134,8 +150,12 @@ def evaluate(assistant, dataset: Path, k: int = 5, progress=None) -> dict:
         "dataset": str(dataset),
         "k": k,
         "documents": len(assistant.documents()),
-        "ingest": {"added": len(report.added), "unchanged": len(report.unchanged), "failed": len(report.failed),
-                   "seconds": round(ingest_seconds, 2)},
+        "ingest": {
+            "added": len(report.added),
+            "unchanged": len(report.unchanged),
+            "failed": len(report.failed),
+            "seconds": round(ingest_seconds, 2),
+        },
         "overall": summarise(rows),
         "groups": {name: summarise(group) for name, group in sorted(groups.items())},
         "questions": rows,

@@ -119,7 +119,9 @@ def choose(scored: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
         chosen.append(candidate)
     # A multi-hop answer often needs the best sentence of a second document.
     if len({c.doc_id for c in chosen}) == 1 and len(chosen) < limit + 1:
-        other = next((s for s in scored if s.doc_id != best.doc_id and s.score >= OTHER_DOCUMENT_RATIO * best.score), None)
+        other = next(
+            (s for s in scored if s.doc_id != best.doc_id and s.score >= OTHER_DOCUMENT_RATIO * best.score), None
+        )
         if other is not None:
             chosen.append(other)
     return chosen

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 _FOLLOWUP = re.compile(
     r"^\s*(and|but|also|so|what about|how about|and what|then)\b|\b(it|its|they|them|their|theirs|he|him|his|she|"
-    r"her|hers|that|this|those|these|there|then|the same|such)\b", re.I)
+    r"her|hers|that|this|those|these|there|then|the same|such)\b",
+    re.I,
+)
 MAX_FOLLOWUP_WORDS = 14
 
 History = Sequence[tuple[str, str]]

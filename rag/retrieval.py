@@ -16,8 +16,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from index.catalog import StoredDocument
-from index.library import Library
 from index.chunking import chunk_id
+from index.library import Library
 from index.types import Chunk
 
 from .settings import Settings
@@ -99,9 +99,15 @@ class Retrieval:
         return self.document(doc_id).page_starts
 
     # -- search
-    def search(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None,
-               second_hop: bool | None = None, mmr: bool | None = None,
-               query_vector: list[float] | None = None) -> RetrievalRun:
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        second_hop: bool | None = None,
+        mmr: bool | None = None,
+        query_vector: list[float] | None = None,
+    ) -> RetrievalRun:
         import time
 
         self._fresh()
@@ -113,8 +119,11 @@ class Retrieval:
         vector = query_vector if query_vector is not None else self.library.embeddings.embed_query(query)
         embedded = time.perf_counter()
         allowed = self._allowed_chunks(doc_ids)
-        dense = (self.library.vectors.query(vector, candidates, doc_ids, with_vectors=second_hop)
-                 if self._has_vectors() else [])
+        dense = (
+            self.library.vectors.query(vector, candidates, doc_ids, with_vectors=second_hop)
+            if self._has_vectors()
+            else []
+        )
         dense_vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
         keyword = self.library.keyword.search(query, candidates, allowed)
         ranked_lists = [([h.chunk_id for h in dense], 1.0), ([h.chunk_id for h in keyword], 1.0)]
@@ -132,13 +141,18 @@ class Retrieval:
         searched = time.perf_counter()
         order = sorted(fused, key=fused.get, reverse=True)
         if mmr:
-            order = self._mmr(vector, order[: candidates], k * 2)
+            order = self._mmr(vector, order[:candidates], k * 2)
         passages = self._passages(order, fused, k * 3)[:k]
         finished = time.perf_counter()
         return RetrievalRun(
-            passages=passages, query_vector=vector, dense_scores=dense_scores,
-            timings_ms={"embed": 1000 * (embedded - started), "search": 1000 * (searched - embedded),
-                        "assemble": 1000 * (finished - searched)},
+            passages=passages,
+            query_vector=vector,
+            dense_scores=dense_scores,
+            timings_ms={
+                "embed": 1000 * (embedded - started),
+                "search": 1000 * (searched - embedded),
+                "assemble": 1000 * (finished - searched),
+            },
         )
 
     def _has_vectors(self) -> bool:
@@ -243,6 +257,7 @@ class Retrieval:
         rest = list(order)
         lam = self.settings.mmr_lambda
         while rest and len(chosen) < k:
+
             def gain(o: str) -> float:
                 redundancy = max((float(vectors[o] @ vectors[c]) for c in chosen), default=0.0)
                 return lam * relevance[o] - (1 - lam) * redundancy
@@ -255,7 +270,7 @@ class Retrieval:
     def _passages(self, order: list[str], scores: dict[str, float], limit: int) -> list[Passage]:
         """Merge overlapping or adjacent chunks of one document into one passage, best first."""
         merged: dict[str, list[list]] = defaultdict(list)  # doc_id -> [[start, end, score, sentences, rank]]
-        for rank, item in enumerate(order[:limit * 2]):
+        for rank, item in enumerate(order[: limit * 2]):
             chunk = self.chunk(item)
             spans = merged[chunk.doc_id]
             for span in spans:
@@ -272,15 +287,27 @@ class Retrieval:
         best = max((item[3] for item in flat), default=1.0) or 1.0
         for doc_id, start, end, score, sentences, _rank, page in flat[:limit]:
             text, title, source = self.document_text(doc_id)
-            passages.append(Passage(doc_id=doc_id, source=source, title=title, start=start, end=end,
-                                    text=text[start:end], score=score / best, page=page,
-                                    sentences=tuple(tuple(s) for s in sentences)))
+            passages.append(
+                Passage(
+                    doc_id=doc_id,
+                    source=source,
+                    title=title,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    score=score / best,
+                    page=page,
+                    sentences=tuple(tuple(s) for s in sentences),
+                )
+            )
         return passages
 
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
-_NAME_PHRASE = re.compile(r"(?:[A-Z0-9][\w'’.\-]*|(?<=\s)(?:of|the|and|de|du|la|le|von|van|der|in|for|on)(?=\s+[A-Z]))"
-                          r"(?:\s+(?:[A-Z0-9][\w'’.\-]*|(?:of|the|and|de|du|la|le|von|van|der|in|for|on)(?=\s+[A-Z])))*")
+_NAME_PHRASE = re.compile(
+    r"(?:[A-Z0-9][\w'’.\-]*|(?<=\s)(?:of|the|and|de|du|la|le|von|van|der|in|for|on)(?=\s+[A-Z]))"
+    r"(?:\s+(?:[A-Z0-9][\w'’.\-]*|(?:of|the|and|de|du|la|le|von|van|der|in|for|on)(?=\s+[A-Z])))*"
+)
 _QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
 
 
@@ -328,5 +355,4 @@ class HybridRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         run = self.retrieval.search(query, k=self.k, doc_ids=self.doc_ids)
-        return [Document(page_content=p.text, metadata=p.to_dict() | {"citewise_passage": True})
-                for p in run.passages]
+        return [Document(page_content=p.text, metadata=p.to_dict() | {"citewise_passage": True}) for p in run.passages]

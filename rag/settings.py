@@ -23,7 +23,9 @@ class Settings(IndexSettings):
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0, description="MMR trade-off: 1 = relevance only.")
     answer_sentences: int = Field(default=3, ge=1, le=10, description="Most sentences in an extractive answer.")
     abstain_threshold: float = Field(
-        default=0.40, ge=0.0, le=1.0,
+        default=0.40,
+        ge=0.0,
+        le=1.0,
         description="Least answerability (0..1) of the retrieved text; below it Citewise abstains. "
         "Calibrated with bench/abstention.py: 0.40 abstained on 0% of 114 answerable and answered 2.7% of 37 "
         "unanswerable questions.",
@@ -32,8 +34,9 @@ class Settings(IndexSettings):
         default=0.5, ge=0.0, le=1.0, description="Least verification score for a cited sentence to count as supported."
     )
     llm: str | None = Field(
-        default=None, description="Chat model as PROVIDER:MODEL (e.g. openai:gpt-4o-mini, ollama:llama3); "
-        "unset means the extractive answerer."
+        default=None,
+        description="Chat model as PROVIDER:MODEL (e.g. openai:gpt-4o-mini, ollama:llama3); "
+        "unset means the extractive answerer.",
     )
     llm_base_url: str | None = Field(default=None, description="Base URL of an OpenAI-compatible server.")
     llm_api_key: SecretStr | None = Field(default=None, description="API key for the chat model's server.")

@@ -7,16 +7,23 @@ import string
 from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
-_NUMBER = re.compile(r"(?<![\w.\-/:])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\-/:]\d)"
-                     r"(\s*(?:million|billion|thousand|%|percent))?", re.I)
+_NUMBER = re.compile(
+    r"(?<![\w.\-/:])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\-/:]\d)"
+    r"(\s*(?:million|billion|thousand|%|percent))?",
+    re.I,
+)
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
-_YEAR_BEFORE = re.compile(r"(?:\b(?:in|since|by|until|till|from|of|during|after|before|early|late|mid|around|"
-                          r"circa|c\.|year|years|spring|summer|autumn|fall|winter|January|February|March|April|May|"
-                          r"June|July|August|September|October|November|December)|\d{1,2},?)\s+$", re.I)
+_YEAR_BEFORE = re.compile(
+    r"(?:\b(?:in|since|by|until|till|from|of|during|after|before|early|late|mid|around|"
+    r"circa|c\.|year|years|spring|summer|autumn|fall|winter|January|February|March|April|May|"
+    r"June|July|August|September|October|November|December)|\d{1,2},?)\s+$",
+    re.I,
+)
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 _YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d)$")
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all am an and any are aren't as at be because been before being below between
 both but by can could did do does doing down during each few for from further had has have having he her here
 hers herself him himself his how i if in into is it its itself just let me more most my myself no nor not of off
@@ -24,7 +31,8 @@ on once only or other our ours ourselves out over own same she should so some su
 them themselves then there these they this those through to too under until up very was we were what when where
 which while who whom why will with would you your yours yourself yourselves also one many much ago said says
 say tell told according s t
-""".split())
+""".split()
+)
 
 QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
@@ -87,8 +95,8 @@ def is_year(written: str, text: str = "", offset: int = -1) -> bool:
         return False
     if offset < 0:
         return True
-    before = text[max(0, offset - 20):offset]
-    after = text[offset + len(written):offset + len(written) + 2]
+    before = text[max(0, offset - 20) : offset]
+    after = text[offset + len(written) : offset + len(written) + 2]
     return bool(_YEAR_BEFORE.search(before)) or not after or not after[:1].isspace() or not after[1:2].isalpha()
 
 

@@ -22,8 +22,16 @@ class Passage:
     """Absolute offsets of the passage's sentences in the stored text."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"doc_id": self.doc_id, "source": self.source, "title": self.title, "start": self.start,
-                "end": self.end, "page": self.page, "text": self.text, "score": round(self.score, 4)}
+        return {
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "page": self.page,
+            "text": self.text,
+            "score": round(self.score, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,19 @@ class Citation:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "doc_id": self.doc_id, "source": self.source, "title": self.title,
-                "start": self.start, "end": self.end, "page": self.page, "line": self.line, "quote": self.quote,
-                "supported": self.supported, "score": round(self.score, 4)}
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "page": self.page,
+            "line": self.line,
+            "quote": self.quote,
+            "supported": self.supported,
+            "score": round(self.score, 4),
+        }
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,9 @@ def chroma_server(tmp_path_factory):
     log = open(path / "server.log", "wb")
     process = subprocess.Popen(
         [str(VENV_BIN / "chroma"), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
     try:
         wait_for_port(port, process)

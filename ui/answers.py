@@ -22,13 +22,16 @@ def print_passages(passages: list[Passage], console: Console | None = None) -> N
         console.print("No passages found.")
         return
     for rank, p in enumerate(passages, start=1):
-        console.print(f"[bold]{rank}.[/bold] {escape(p.title)} [dim]({escape(p.source)}, chars {p.start}-{p.end}"
-                      f"{', page ' + str(p.page) if p.page else ''}, score {p.score:.3f})[/dim]")
+        console.print(
+            f"[bold]{rank}.[/bold] {escape(p.title)} [dim]({escape(p.source)}, chars {p.start}-{p.end}"
+            f"{', page ' + str(p.page) if p.page else ''}, score {p.score:.3f})[/dim]"
+        )
         console.print(f"   {escape(p.text[:500])}{'…' if len(p.text) > 500 else ''}")
 
 
-def print_answer(answer: Answer, assistant=None, console: Console | None = None,
-                 text_already_shown: bool = False) -> None:
+def print_answer(
+    answer: Answer, assistant=None, console: Console | None = None, text_already_shown: bool = False
+) -> None:
     console = console or Console(soft_wrap=True)
     if not text_already_shown:
         console.print(escape(answer.answer))
@@ -43,8 +46,10 @@ def print_answer(answer: Answer, assistant=None, console: Console | None = None,
     if answer.conflicts:
         for conflict in answer.conflicts:
             cited = " vs ".join(f"[{n}]" for n in conflict.citations)
-            console.print(f"[magenta]Sources disagree[/magenta] about {escape(conflict.about)}: {cited} "
-                          f"({' vs '.join(conflict.values)})")
+            console.print(
+                f"[magenta]Sources disagree[/magenta] about {escape(conflict.about)}: {cited} "
+                f"({' vs '.join(conflict.values)})"
+            )
     console.print("\nSources:")
     for c in answer.citations:
         status = "" if c.supported else " [red](not supported by the cited text)[/red]"
@@ -55,8 +60,10 @@ def print_answer(answer: Answer, assistant=None, console: Console | None = None,
 def print_evaluation(result: dict, console: Console | None = None) -> None:
     console = console or Console(soft_wrap=True)
     ingest = result["ingest"]
-    console.print(f"{result['dataset']}: {result['documents']} documents ({ingest['added']} added, "
-                  f"{ingest['unchanged']} unchanged in {ingest['seconds']}s), k={result['k']}")
+    console.print(
+        f"{result['dataset']}: {result['documents']} documents ({ingest['added']} added, "
+        f"{ingest['unchanged']} unchanged in {ingest['seconds']}s), k={result['k']}"
+    )
     groups = {"overall": result["overall"], **result["groups"]}
     metrics = [m for m in result["overall"] if m != "questions"]
     table = Table()

@@ -14,9 +14,13 @@ from pydantic import ValidationError
 
 from index.errors import CitewiseError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  pretty_exceptions_enable=False,
-                  help="Citewise: answers from your documents, every statement with a checkable citation.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Citewise: answers from your documents, every statement with a checkable citation.",
+)
 
 StoreOption = Annotated[Path | None, typer.Option("--store", help="Store directory (default ~/.citewise).")]
 ChromaOption = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL (http://HOST:PORT).")]
@@ -77,8 +81,9 @@ def print_json(data) -> None:
 @fail_cleanly
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive) to index.")],
-    sync: Annotated[bool, typer.Option("--sync", help="Remove documents whose files are gone from the folders.")]
-    = False,
+    sync: Annotated[
+        bool, typer.Option("--sync", help="Remove documents whose files are gone from the folders.")
+    ] = False,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     store: StoreOption = None,
@@ -154,8 +159,7 @@ def ask(
     as_json: JsonOption = False,
     k: Annotated[int | None, typer.Option("-k", help="Passages to answer from.", min=1, max=50)] = None,
     llm: Annotated[str | None, typer.Option("--llm", help="Chat model as PROVIDER:MODEL.")] = None,
-    llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible server URL.")]
-    = None,
+    llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible server URL.")] = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
@@ -186,7 +190,8 @@ def evaluate(
     chroma_url: ChromaOption = None,
 ) -> None:
     """Evaluate retrieval, answers, citations and abstention on a dataset."""
-    from rag.evaluation import eval_store, evaluate as run_evaluation
+    from rag.evaluation import eval_store
+    from rag.evaluation import evaluate as run_evaluation
     from ui.answers import print_evaluation
 
     base = settings_for(store, chroma_url).store
@@ -230,8 +235,10 @@ def demo(
 
     assistant = Assistant(settings)
     report = assistant.ingest([demo_corpus_path()], sync=True)
-    typer.echo(f"demo: {len(assistant.documents())} sample documents indexed in {settings.store} "
-               f"({len(report.added)} added, {len(report.unchanged)} unchanged)")
+    typer.echo(
+        f"demo: {len(assistant.documents())} sample documents indexed in {settings.store} "
+        f"({len(report.added)} added, {len(report.unchanged)} unchanged)"
+    )
     if not no_browser:
         launch(settings, assistant=assistant)
 
@@ -239,7 +246,7 @@ def demo(
 def demo_corpus_path() -> Path:
     import demo_corpus
 
-    return Path(demo_corpus.__file__).parent
+    return Path(next(iter(demo_corpus.__path__)))
 
 
 def main() -> None:

@@ -31,8 +31,14 @@ class Handlers:
         self._ingest_lock = threading.Lock()  # one ingestion at a time, whatever the number of sessions
 
     # -- chat
-    def respond(self, question: str, turns: list[Answer] | None, k: int | None = None,
-                doc_ids: list[str] | None = None, mode: str = "extractive"):
+    def respond(
+        self,
+        question: str,
+        turns: list[Answer] | None,
+        k: int | None = None,
+        doc_ids: list[str] | None = None,
+        mode: str = "extractive",
+    ):
         """Stream one answer: ChatView updates while the text arrives, the final one with citations."""
         turns = list(turns or [])
         question = (question or "").strip()
@@ -46,12 +52,12 @@ class Handlers:
                     turns.append(event)
                     break
                 partial += event
-                yield ChatView(conversation_html(turns, pending_html(question, partial)), viewer_html(turns, text_of),
-                               turns, None)
+                yield ChatView(
+                    conversation_html(turns, pending_html(question, partial)), viewer_html(turns, text_of), turns, None
+                )
         except CitewiseError as exc:
             error = f'<div class="cw-turn"><span class="cw-badge cw-badge-abstain">{escape(str(exc))}</span></div>'
-            yield ChatView(conversation_html(turns) + error, viewer_html(turns, text_of), turns,
-                           self.export(turns))
+            yield ChatView(conversation_html(turns) + error, viewer_html(turns, text_of), turns, self.export(turns))
             return
         yield ChatView(conversation_html(turns), viewer_html(turns, text_of), turns, self.export(turns))
 
@@ -71,8 +77,10 @@ class Handlers:
 
     # -- library
     def documents(self) -> list[list]:
-        return [[d.title, Path(d.source).name, d.chunks, d.ingested_at.replace("T", " ")[:16], d.doc_id]
-                for d in self.assistant.documents()]
+        return [
+            [d.title, Path(d.source).name, d.chunks, d.ingested_at.replace("T", " ")[:16], d.doc_id]
+            for d in self.assistant.documents()
+        ]
 
     def document_choices(self) -> list[tuple[str, str]]:
         return [(f"{d.title} ({Path(d.source).name})", d.doc_id) for d in self.assistant.documents()]
@@ -93,8 +101,10 @@ class Handlers:
             with self._ingest_lock:
                 callback = None
                 if progress is not None:
+
                     def callback(event):
                         progress((event.files_done, event.files_total), desc=f"{event.chunks_done} chunks")
+
                 report = self.assistant.ingest([str(p) for p in accepted], progress=callback)
         return ingest_report_html(report, rejected)
 
@@ -122,11 +132,15 @@ def ingest_report_html(report, rejected: list[tuple[str, str]]) -> str:
     if report is not None:
         for status in ("failed", "added", "updated", "unchanged"):
             for outcome in getattr(report, status):
-                detail = outcome.reason if status == "failed" else (
-                    f"{outcome.chunks} chunks" if outcome.chunks is not None else "already indexed")
-                rows.append(f"<tr><td>{status}</td><td>{escape(Path(outcome.path).name)}</td>"
-                            f"<td>{escape(detail or '')}</td></tr>")
+                detail = (
+                    outcome.reason
+                    if status == "failed"
+                    else (f"{outcome.chunks} chunks" if outcome.chunks is not None else "already indexed")
+                )
+                rows.append(
+                    f"<tr><td>{status}</td><td>{escape(Path(outcome.path).name)}</td>"
+                    f"<td>{escape(detail or '')}</td></tr>"
+                )
     if not rows:
         return "<p>No files were given.</p>"
-    return ("<table class='cw-report'><tr><th>status</th><th>file</th><th>detail</th></tr>"
-            + "".join(rows) + "</table>")
+    return "<table class='cw-report'><tr><th>status</th><th>file</th><th>detail</th></tr>" + "".join(rows) + "</table>"

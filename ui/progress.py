@@ -25,8 +25,12 @@ class PlainProgress:
         elapsed = max(now - self.started, 1e-9)
         rate = event.chunks_done / elapsed
         remaining = (event.files_total - event.files_done) * elapsed / max(event.files_done, 1)
-        print(f"ingest: {event.files_done}/{event.files_total} files, {event.chunks_done} chunks, "
-              f"{rate:.1f} chunks/s, ETA {remaining:.0f}s", file=self.stream, flush=True)
+        print(
+            f"ingest: {event.files_done}/{event.files_total} files, {event.chunks_done} chunks, "
+            f"{rate:.1f} chunks/s, ETA {remaining:.0f}s",
+            file=self.stream,
+            flush=True,
+        )
 
     def close(self) -> None:
         pass
@@ -34,13 +38,24 @@ class PlainProgress:
 
 class BarProgress:
     def __init__(self):
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.progress = Progress(
-            TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files"),
             TextColumn("{task.fields[chunks]} chunks, {task.fields[rate]:.1f}/s"),
-            TimeElapsedColumn(), TimeRemainingColumn(), transient=False,
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            transient=False,
         )
         self.task = None
         self.started = time.perf_counter()

@@ -67,7 +67,7 @@ def answer_html(turn: int, answer: Answer) -> str:
     pieces = []
     position = 0
     for match in _MARKER.finditer(answer.answer):
-        pieces.append(escape(answer.answer[position:match.start()]))
+        pieces.append(escape(answer.answer[position : match.start()]))
         pieces.append(link(match))
         position = match.end()
     pieces.append(escape(answer.answer[position:]))
@@ -77,27 +77,38 @@ def answer_html(turn: int, answer: Answer) -> str:
     for conflict in answer.conflicts:
         cited = " vs ".join(f"[{n}]" for n in conflict.citations)
         values = " vs ".join(conflict.values)
-        badges.append(f'<span class="cw-badge cw-badge-conflict">Sources disagree about {escape(conflict.about)}: '
-                      f'{escape(cited)} ({escape(values)})</span>')
+        badges.append(
+            f'<span class="cw-badge cw-badge-conflict">Sources disagree about {escape(conflict.about)}: '
+            f"{escape(cited)} ({escape(values)})</span>"
+        )
     unsupported = [c.n for c in answer.citations if not c.supported]
     if unsupported:
-        badges.append('<span class="cw-badge cw-badge-unsupported">Not supported by the cited text: '
-                      + ", ".join(f"[{n}]" for n in unsupported) + "</span>")
+        badges.append(
+            '<span class="cw-badge cw-badge-unsupported">Not supported by the cited text: '
+            + ", ".join(f"[{n}]" for n in unsupported)
+            + "</span>"
+        )
     for notice in answer.notices:
         badges.append(f'<span class="cw-badge cw-badge-notice">{escape(notice)}</span>')
     sources = "".join(
         f'<li><a href="#{mark_id(turn, c.n)}">[{c.n}]</a> <b>{escape(c.title)}</b> — {escape(location(c))}'
-        f'{"" if c.supported else " <span class=cw-unsupported>(unsupported)</span>"}'
+        f"{'' if c.supported else ' <span class=cw-unsupported>(unsupported)</span>'}"
         f'<br><span class="cw-quote">“{escape(_clip(c.quote, 240))}”</span></li>'
-        for c in answer.citations)
-    return (f'<div class="cw-turn" id="cw-turn-{turn}"><div class="cw-question">{escape(answer.question)}</div>'
-            f'<div class="cw-answer">{"".join(pieces)}</div>{"".join(badges)}'
-            + (f'<ol class="cw-sources">{sources}</ol>' if sources else "") + "</div>")
+        for c in answer.citations
+    )
+    return (
+        f'<div class="cw-turn" id="cw-turn-{turn}"><div class="cw-question">{escape(answer.question)}</div>'
+        f'<div class="cw-answer">{"".join(pieces)}</div>{"".join(badges)}'
+        + (f'<ol class="cw-sources">{sources}</ol>' if sources else "")
+        + "</div>"
+    )
 
 
 def pending_html(question: str, partial: str) -> str:
-    return (f'<div class="cw-turn"><div class="cw-question">{escape(question)}</div>'
-            f'<div class="cw-answer">{escape(partial)}▌</div></div>')
+    return (
+        f'<div class="cw-turn"><div class="cw-question">{escape(question)}</div>'
+        f'<div class="cw-answer">{escape(partial)}▌</div></div>'
+    )
 
 
 def conversation_html(turns: list[Answer], pending: str = "") -> str:
@@ -110,14 +121,16 @@ def viewer_entry(turn: int, citation: Citation, text: str) -> str:
     """The cited document around the span; the span itself is the `<mark>` whose text equals the quote."""
     before_start = max(0, citation.start - CONTEXT_CHARS)
     after_end = min(len(text), citation.end + CONTEXT_CHARS)
-    before = ("…" if before_start else "") + text[before_start:citation.start]
-    after = text[citation.end:after_end] + ("…" if after_end < len(text) else "")
-    status = ("supported by this text" if citation.supported else "NOT supported by this text")
-    return (f'<div class="cw-source" data-turn="{turn}" data-n="{citation.n}">'
-            f'<h4>[{citation.n}] {escape(citation.title)}</h4>'
-            f'<div>{escape(citation.source)} — {escape(location(citation))} — {status}</div>'
-            f'<div class="cw-context">{escape(before)}<mark id="{mark_id(turn, citation.n)}">'
-            f'{escape(citation.quote)}</mark>{escape(after)}</div></div>')
+    before = ("…" if before_start else "") + text[before_start : citation.start]
+    after = text[citation.end : after_end] + ("…" if after_end < len(text) else "")
+    status = "supported by this text" if citation.supported else "NOT supported by this text"
+    return (
+        f'<div class="cw-source" data-turn="{turn}" data-n="{citation.n}">'
+        f"<h4>[{citation.n}] {escape(citation.title)}</h4>"
+        f"<div>{escape(citation.source)} — {escape(location(citation))} — {status}</div>"
+        f'<div class="cw-context">{escape(before)}<mark id="{mark_id(turn, citation.n)}">'
+        f"{escape(citation.quote)}</mark>{escape(after)}</div></div>"
+    )
 
 
 def viewer_html(turns: list[Answer], document_text) -> str:
@@ -134,9 +147,12 @@ def conversation_markdown(turns: list[Answer]) -> str:
         if answer.abstained:
             lines += ["*Citewise abstained: the documents do not answer this.*", ""]
         for conflict in answer.conflicts:
-            lines += [f"*Sources disagree about {conflict.about}: "
-                      + " vs ".join(f"[{n}] {v}" for n, v in zip(conflict.citations, conflict.values, strict=False))
-                      + "*", ""]
+            lines += [
+                f"*Sources disagree about {conflict.about}: "
+                + " vs ".join(f"[{n}] {v}" for n, v in zip(conflict.citations, conflict.values, strict=False))
+                + "*",
+                "",
+            ]
         if answer.citations:
             lines.append("References:")
             lines.append("")

@@ -18,8 +18,11 @@ def print_ingest_report(report: IngestReport, console: Console | None = None) ->
     table.add_column("detail", overflow="fold")
     for status in ("failed", "added", "updated", "removed"):
         for outcome in getattr(report, status):
-            detail = outcome.reason if status == "failed" else (
-                f"{outcome.doc_id}" + (f", {outcome.chunks} chunks" if outcome.chunks is not None else ""))
+            detail = (
+                outcome.reason
+                if status == "failed"
+                else (f"{outcome.doc_id}" + (f", {outcome.chunks} chunks" if outcome.chunks is not None else ""))
+            )
             table.add_row(f"[{_STATUS_STYLE[status]}]{status}", outcome.path, detail or "")
     if report.unchanged:
         table.add_row("[dim]unchanged", f"{len(report.unchanged)} files", "")

@@ -38,8 +38,10 @@ def accept(source: Path, original_name: str, uploads: Path, max_bytes: int) -> P
     name = safe_name(original_name)
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
-        raise UploadRejected(original_name, f"file type {suffix or '(none)'} is not supported; allowed: "
-                                            + ", ".join(SUPPORTED_EXTENSIONS))
+        raise UploadRejected(
+            original_name,
+            f"file type {suffix or '(none)'} is not supported; allowed: " + ", ".join(SUPPORTED_EXTENSIONS),
+        )
     size = source.stat().st_size
     if size > max_bytes:
         raise UploadRejected(original_name, f"file is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB")

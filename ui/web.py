@@ -36,31 +36,59 @@ def build_app(assistant: Assistant):
                 with gr.Column(scale=3):
                     conversation = gr.HTML("", elem_id="cw-conversation")
                     with gr.Row():
-                        question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False,
-                                              scale=5, elem_id="cw-question", max_length=assistant.settings.max_question_chars)
+                        question = gr.Textbox(
+                            placeholder="Ask a question about your documents…",
+                            show_label=False,
+                            scale=5,
+                            elem_id="cw-question",
+                            max_length=assistant.settings.max_question_chars,
+                        )
                         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask")
                     with gr.Row():
                         example_buttons = [gr.Button(text, size="sm", elem_classes=["cw-example"]) for text in EXAMPLES]
-                    export = gr.DownloadButton("Download conversation (Markdown)", value=None, size="sm",
-                                               elem_id="cw-export")
+                    export = gr.DownloadButton(
+                        "Download conversation (Markdown)", value=None, size="sm", elem_id="cw-export"
+                    )
                 with gr.Column(scale=2):
                     gr.Markdown("#### Source viewer")
                     viewer = gr.HTML(handlers_viewer_empty(), elem_id="cw-viewer")
             with gr.Accordion("Settings", open=False):
-                mode = gr.Radio(["extractive", "llm"] if llm_ready else ["extractive"], value="extractive",
-                                label="Answer mode" + ("" if llm_ready else " (configure --llm to enable LLM mode)"))
+                mode = gr.Radio(
+                    ["extractive", "llm"] if llm_ready else ["extractive"],
+                    value="extractive",
+                    label="Answer mode" + ("" if llm_ready else " (configure --llm to enable LLM mode)"),
+                )
                 k = gr.Slider(1, 20, value=assistant.settings.top_k, step=1, label="Passages to read")
-                only = gr.Dropdown(choices=handlers.document_choices(), multiselect=True, value=[],
-                                   label="Only these documents (empty = all)", elem_id="cw-only")
+                only = gr.Dropdown(
+                    choices=handlers.document_choices(),
+                    multiselect=True,
+                    value=[],
+                    label="Only these documents (empty = all)",
+                    elem_id="cw-only",
+                )
         with gr.Tab("Library"):
-            files = gr.File(file_count="multiple", file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf",
-                                                               ".docx"], label="Upload documents", elem_id="cw-upload")
+            files = gr.File(
+                file_count="multiple",
+                file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"],
+                label="Upload documents",
+                elem_id="cw-upload",
+            )
             upload = gr.Button("Index uploaded files", variant="primary", elem_id="cw-index")
             report = gr.HTML("", elem_id="cw-report")
-            table = gr.Dataframe(value=handlers.documents(), headers=DOCUMENT_COLUMNS, interactive=False,
-                                 elem_id="cw-documents", label="Indexed documents")
-            selected = gr.Dropdown(choices=handlers.document_choices(), multiselect=True, value=[],
-                                   label="Select documents", elem_id="cw-selected")
+            table = gr.Dataframe(
+                value=handlers.documents(),
+                headers=DOCUMENT_COLUMNS,
+                interactive=False,
+                elem_id="cw-documents",
+                label="Indexed documents",
+            )
+            selected = gr.Dropdown(
+                choices=handlers.document_choices(),
+                multiselect=True,
+                value=[],
+                label="Select documents",
+                elem_id="cw-selected",
+            )
             with gr.Row():
                 delete = gr.Button("Delete selected", variant="stop", elem_id="cw-delete")
                 reindex = gr.Button("Re-index selected (all if none)", elem_id="cw-reindex")
@@ -71,8 +99,7 @@ def build_app(assistant: Assistant):
 
         def refresh_library(message):
             choices = handlers.document_choices()
-            return (message, handlers.documents(), gr.update(choices=choices, value=[]),
-                    gr.update(choices=choices))
+            return (message, handlers.documents(), gr.update(choices=choices, value=[]), gr.update(choices=choices))
 
         def do_upload(paths, progress=gr.Progress()):
             return (*refresh_library(handlers.upload(paths, progress)), None)
@@ -104,6 +131,14 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     app.queue(default_concurrency_limit=8)
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
     print(f"Citewise web UI on http://{settings.host}:{settings.port} (store {settings.store})", flush=True)
-    return app.launch(server_name=settings.host, server_port=settings.port, auth=auth, css=CSS,
-                      max_file_size=settings.max_file_bytes, show_error=False, quiet=True,
-                      prevent_thread_lock=not block, footer_links=[])
+    return app.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        css=CSS,
+        max_file_size=settings.max_file_bytes,
+        show_error=False,
+        quiet=True,
+        prevent_thread_lock=not block,
+        footer_links=[],
+    )

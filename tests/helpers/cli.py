@@ -18,8 +18,9 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, without_file_override: bool = False,
-            timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, without_file_override: bool = False, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run citewise; `without_file_override` drops root's power to read any file (for permission tests)."""
     command = [CITEWISE, *map(str, args)]
     if without_file_override and os.geteuid() == 0:

@@ -41,8 +41,7 @@ def write_pdf(path: Path, pages: list[str], title: str | None = None, encrypt_pa
         from pypdf import PdfReader, PdfWriter
 
         writer = PdfWriter(clone_from=PdfReader(str(path)))
-        writer.encrypt(user_password=encrypt_password, owner_password=encrypt_password + "-owner",
-                       algorithm="AES-128")
+        writer.encrypt(user_password=encrypt_password, owner_password=encrypt_password + "-owner", algorithm="AES-128")
         with open(path, "wb") as handle:
             writer.write(handle)
     return path
@@ -76,19 +75,30 @@ def good_corpus(folder: Path) -> dict[str, Path]:
     files["bom"].write_bytes(b"\xef\xbb\xbf" + "Café society met in Zürich on 2021-03-04. It was crowded.".encode())
     files["utf16"].write_bytes("Ünïcode in UTF-16: the Danube reaches the Black Sea.".encode("utf-16"))
     files["latin1"].write_bytes("Señor Muñoz paid 5 € for café crème in Málaga. He left at noon.".encode("cp1252"))
-    files["markdown"].write_text("# Field notes\n\n- The heron nests by the lake.\n- Otters were seen at dawn.\n",
-                                 encoding="utf-8")
+    files["markdown"].write_text(
+        "# Field notes\n\n- The heron nests by the lake.\n- Otters were seen at dawn.\n", encoding="utf-8"
+    )
     files["html"].write_text(
         "<html><head><title>Harbour report</title><style>body{color:red}</style>"
         "<script>var secret='SCRIPT_TEXT';</script></head><body><nav>Home | About | NAV_TEXT</nav>"
         "<article><h1>Harbour report</h1><p>The harbour of Hamburg handled 8.7 million containers in 2019. "
         "Most of them arrived from Asia by sea.</p><p>Its port authority was founded in 2005 and manages "
         "the quays.</p></article><footer>FOOTER_TEXT copyright</footer></body></html>",
-        encoding="utf-8")
-    write_pdf(files["pdf"], ["The first page speaks of glaciers melting in the Alps.",
-                             "The second page says the glacier lost 40 metres in 2022."], title="Glacier report")
-    write_docx(files["docx"], "Quarterly memo", ["Sales rose by 12 percent in the spring quarter.",
-                                                  "The Oslo office opened on 1 June 2023."])
+        encoding="utf-8",
+    )
+    write_pdf(
+        files["pdf"],
+        [
+            "The first page speaks of glaciers melting in the Alps.",
+            "The second page says the glacier lost 40 metres in 2022.",
+        ],
+        title="Glacier report",
+    )
+    write_docx(
+        files["docx"],
+        "Quarterly memo",
+        ["Sales rose by 12 percent in the spring quarter.", "The Oslo office opened on 1 June 2023."],
+    )
     return files
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from helpers.fakes import HashingEmbeddings
+
 from index.chunking import blocks, pack_chunks, split_sentences
 
 count = HashingEmbeddings().count_tokens
@@ -27,9 +28,11 @@ def test_sentences_are_exact_stripped_slices():
 
 
 def test_hard_wrapped_prose_is_one_block():
-    wrapped = ("This is a long line of prose that was wrapped at a fixed width by\n"
-               "an editor, so the newline in the middle is not a boundary of any\n"
-               "sentence at all.")
+    wrapped = (
+        "This is a long line of prose that was wrapped at a fixed width by\n"
+        "an editor, so the newline in the middle is not a boundary of any\n"
+        "sentence at all."
+    )
     assert blocks(wrapped) == [(0, len(wrapped))]
     assert len(split_sentences(wrapped)) == 1
 
@@ -39,7 +42,7 @@ def test_chunks_are_slices_within_budget_with_overlap():
     chunks = pack_chunks(text, "doc", count, chunk_tokens=60, max_tokens=254, overlap_sentences=1)
     assert len(chunks) > 5
     for chunk in chunks:
-        assert text[chunk.start:chunk.end] == chunk.text
+        assert text[chunk.start : chunk.end] == chunk.text
         assert count([chunk.text])[0] <= 60
         assert chunk.sentences[0][0] == chunk.start and chunk.sentences[-1][1] == chunk.end
     for previous, following in zip(chunks, chunks[1:], strict=False):
@@ -53,7 +56,7 @@ def test_overlong_sentence_is_cut_to_fit():
     chunks = pack_chunks(text, "d", count, chunk_tokens=200, max_tokens=254, overlap_sentences=1)
     assert len(chunks) >= 5
     assert all(count([c.text])[0] <= 200 for c in chunks)
-    assert all(text[c.start:c.end] == c.text for c in chunks)
+    assert all(text[c.start : c.end] == c.text for c in chunks)
 
 
 def test_giant_word_is_cut_by_characters():
@@ -64,6 +67,13 @@ def test_giant_word_is_cut_by_characters():
 
 def test_page_of_is_recorded():
     text = "Page one text. " * 10 + "Page two text. " * 10
-    chunks = pack_chunks(text, "d", count, chunk_tokens=20, max_tokens=254, overlap_sentences=0,
-                         page_of=lambda offset: 1 if offset < 150 else 2)
+    chunks = pack_chunks(
+        text,
+        "d",
+        count,
+        chunk_tokens=20,
+        max_tokens=254,
+        overlap_sentences=0,
+        page_of=lambda offset: 1 if offset < 150 else 2,
+    )
     assert chunks[0].page == 1 and chunks[-1].page == 2

@@ -6,8 +6,8 @@ import os
 import shutil
 
 import pytest
-
 from helpers.corpora import bad_corpus, copy_demo, good_corpus
+
 from index.library import Library
 
 
@@ -27,7 +27,7 @@ def test_ingest_all_formats_and_offsets_hold(fake_library, tmp_path):
     for record in fake_library.documents():
         text = fake_library.document(record.doc_id).text
         for chunk in fake_library.catalog.chunks_of(record.doc_id):
-            assert text[chunk.start:chunk.end] == chunk.text
+            assert text[chunk.start : chunk.end] == chunk.text
             for s, e in chunk.sentences:
                 assert chunk.start <= s < e <= chunk.end
     consistent(fake_library)

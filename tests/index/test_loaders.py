@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers.corpora import bad_corpus, good_corpus
+
 from index.errors import LoadError
 from index.loaders import decode_text, find_date, load
 
@@ -59,8 +59,9 @@ def test_docx_text_and_title(good):
     assert doc.date == "2023-06-01"
 
 
-@pytest.mark.parametrize("kind", ["empty", "binary", "corrupt_pdf", "encrypted_pdf", "undecodable", "too_big",
-                                  "broken_link", "unsupported"])
+@pytest.mark.parametrize(
+    "kind", ["empty", "binary", "corrupt_pdf", "encrypted_pdf", "undecodable", "too_big", "broken_link", "unsupported"]
+)
 def test_bad_files_raise_load_error_naming_the_file(tmp_path, kind):
     path, reason = bad_corpus(tmp_path)[kind]
     with pytest.raises(LoadError) as caught:
@@ -75,12 +76,15 @@ def test_crlf_is_normalised_and_nul_bytes_rejected():
         decode_text(b"\x00\x01\x02\x03" * 100, "x")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("date 2022-10-05 Russia", "2022-10-05"),
-    ("Published October 4, 2022 by staff", "2022-10-04"),
-    ("On 1 June 2023 the office opened", "2023-06-01"),
-    ("No date here at all", None),
-    ("Bad 2022-13-45 then 2020-01-02", "2020-01-02"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("date 2022-10-05 Russia", "2022-10-05"),
+        ("Published October 4, 2022 by staff", "2022-10-04"),
+        ("On 1 June 2023 the office opened", "2023-06-01"),
+        ("No date here at all", None),
+        ("Bad 2022-13-45 then 2020-01-02", "2020-01-02"),
+    ],
+)
 def test_find_date(text, expected):
     assert find_date(text) == expected

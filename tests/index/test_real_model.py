@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from helpers.corpora import DEMO_CORPUS, HOTPOT, good_corpus
+
 from index.library import Library
 from index.loaders import load
 from index.settings import IndexSettings
@@ -36,7 +36,7 @@ def test_every_chunk_fits_the_window_and_is_a_slice(real_embeddings, tmp_path):
     for path in [*corpus_files(tmp_path / "c"), tmp_path / "long.txt"]:
         loaded = load(path)
         for chunk in library.chunk(loaded, "d"):
-            assert loaded.text[chunk.start:chunk.end] == chunk.text
+            assert loaded.text[chunk.start : chunk.end] == chunk.text
             assert len(tokenizer(chunk.text)["input_ids"]) <= real_embeddings.model.max_seq_length
             checked += 1
     assert checked > 100

@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.corpora import copy_demo
 from langchain_core.retrievers import BaseRetriever
 
-from helpers.corpora import copy_demo
 from rag import Answer, Assistant
 from rag.errors import QuestionError
 
 QUESTIONS = [
-    "How many reservists were called up?", "How many protesters were detained?", "Who ordered the mobilization?",
-    "How many Moscow nationals fled to neighbouring countries?", "Which human rights group released data?",
-    "What did Putin warn the West about?", "Who is Rebekah Koffler?", "What anniversary did the concert mark?",
-    "Where did Russians hold rallies?", "What did the defense ministry tweet?",
+    "How many reservists were called up?",
+    "How many protesters were detained?",
+    "Who ordered the mobilization?",
+    "How many Moscow nationals fled to neighbouring countries?",
+    "Which human rights group released data?",
+    "What did Putin warn the West about?",
+    "Who is Rebekah Koffler?",
+    "What anniversary did the concert mark?",
+    "Where did Russians hold rallies?",
+    "What did the defense ministry tweet?",
 ]
 
 
@@ -34,7 +40,7 @@ def test_every_citation_is_an_exact_span(assistant):
     for question in QUESTIONS:
         answer = assistant.ask(question)
         for c in answer.citations:
-            assert assistant.document(c.doc_id).text[c.start:c.end] == c.quote
+            assert assistant.document(c.doc_id).text[c.start : c.end] == c.quote
             assert f"[{c.n}]" in answer.answer and c.supported
             cited += 1
     assert cited >= len(QUESTIONS)
@@ -52,8 +58,11 @@ def test_answer_json_has_the_design_contract(assistant):
 
 
 def test_abstains_on_absent_topics(assistant):
-    for question in ("What is the capital of Peru?", "How tall is the Eiffel Tower?",
-                     "How do I reset my router password?"):
+    for question in (
+        "What is the capital of Peru?",
+        "How tall is the Eiffel Tower?",
+        "How do I reset my router password?",
+    ):
         answer = assistant.ask(question)
         assert answer.abstained and not answer.citations, question
         assert "do not say" in answer.answer
@@ -82,9 +91,15 @@ def test_stream_yields_text_then_the_answer(assistant):
     assert "".join(e for e in events[:-1]).strip() == events[-1].answer.strip()
 
 
-@pytest.mark.parametrize("question, message", [
-    ("", "empty"), ("   ", "empty"), ("x" * 2001, "2,001 characters"), ("bad\x00bytes", "binary"),
-])
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("x" * 2001, "2,001 characters"),
+        ("bad\x00bytes", "binary"),
+    ],
+)
 def test_bad_questions_are_clear_errors(assistant, question, message):
     with pytest.raises(QuestionError, match=message):
         assistant.ask(question)
@@ -96,7 +111,7 @@ def test_retriever_is_a_langchain_retriever(assistant):
     documents = retriever.invoke("reservists called up")
     assert documents and all("start" in d.metadata and "doc_id" in d.metadata for d in documents)
     for d in documents:
-        assert assistant.document(d.metadata["doc_id"]).text[d.metadata["start"]:d.metadata["end"]] == d.page_content
+        assert assistant.document(d.metadata["doc_id"]).text[d.metadata["start"] : d.metadata["end"]] == d.page_content
 
 
 def test_filter_to_chosen_documents(assistant):
@@ -117,8 +132,9 @@ def test_mmr_prefers_a_different_passage_over_a_near_duplicate(tmp_path, fake_em
     assistant.ingest([docs])
     names = {d.doc_id: d.source.rsplit("/", 1)[-1] for d in assistant.documents()}
     plain = [names[p.doc_id] for p in assistant.retrieval.search("glaciers alps melting summers", k=3).passages]
-    diverse = [names[p.doc_id] for p in assistant.retrieval.search("glaciers alps melting summers", k=3,
-                                                                   mmr=True).passages]
+    diverse = [
+        names[p.doc_id] for p in assistant.retrieval.search("glaciers alps melting summers", k=3, mmr=True).passages
+    ]
     assert set(plain[:2]) == {"a.txt", "b.txt"}
     assert diverse[1] == "c.txt"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers.corpora import HOTPOT, copy_demo
+
 from rag import Assistant
 
 pytestmark = pytest.mark.slow
@@ -18,19 +18,24 @@ def demo(tmp_path_factory, real_embeddings):
     return assistant
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("How many reservists were called up?", "300,000"),
-    ("Who ordered the mobilization?", "Putin"),
-    ("How many Moscow nationals fled to neighbouring countries?", "194,000"),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How many reservists were called up?", "300,000"),
+        ("Who ordered the mobilization?", "Putin"),
+        ("How many Moscow nationals fled to neighbouring countries?", "194,000"),
+    ],
+)
 def test_demo_answers_contain_the_fact(demo, question, expected):
     answer = demo.ask(question)
     assert not answer.abstained and expected in answer.answer
-    assert all(demo.document(c.doc_id).text[c.start:c.end] == c.quote for c in answer.citations)
+    assert all(demo.document(c.doc_id).text[c.start : c.end] == c.quote for c in answer.citations)
 
 
-@pytest.mark.parametrize("question", ["What is the capital of Peru?", "Who won the 2022 football World Cup?",
-                                      "How much does a Tesla Model 3 cost?"])
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of Peru?", "Who won the 2022 football World Cup?", "How much does a Tesla Model 3 cost?"],
+)
 def test_demo_abstains_with_the_calibrated_threshold(demo, question):
     assert demo.ask(question).abstained
 

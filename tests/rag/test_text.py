@@ -15,12 +15,15 @@ def test_iso_dates_are_not_numbers():
     assert numbers("date 2022-10-05 Russia") == []
 
 
-@pytest.mark.parametrize("sentence, expected", [
-    ("Approximately 2000 Russians were detained", False),
-    ("It was founded in 2005 and grew", True),
-    ("The office opened in June 2023.", True),
-    ("He was born 1970.", True),
-])
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Approximately 2000 Russians were detained", False),
+        ("It was founded in 2005 and grew", True),
+        ("The office opened in June 2023.", True),
+        ("He was born 1970.", True),
+    ],
+)
 def test_year_or_quantity_by_context(sentence, expected):
     value, written, offset = numbers(sentence)[0]
     assert is_year(written, sentence, offset) is expected

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from rag.verify import best_support, verify
 
-SPAN = ("On Wednesday, Putin ordered Russia's first mobilization since the Second World War, following which "
-        "the country's defense minister said the partial mobilization would lead to the call-up of 300,000 reserves.")
+SPAN = (
+    "On Wednesday, Putin ordered Russia's first mobilization since the Second World War, following which "
+    "the country's defense minister said the partial mobilization would lead to the call-up of 300,000 reserves."
+)
 
 
 def test_verbatim_quote_is_supported():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from helpers.cli import run_cli, run_json
 from helpers.corpora import copy_demo
 
@@ -38,9 +37,14 @@ def test_ask_json_is_the_answer_contract(store):
     assert code == 0 and data["conflicts"] and data["citations"]
 
 
-@pytest.mark.parametrize("question, message", [
-    ("", "the question is empty"), ("x" * 2500, "the limit is 2,000"), ("a\x01b", "binary"),
-])
+@pytest.mark.parametrize(
+    "question, message",
+    [
+        ("", "the question is empty"),
+        ("x" * 2500, "the limit is 2,000"),
+        ("a\x01b", "binary"),
+    ],
+)
 def test_ask_rejects_bad_questions_in_one_line(store, question, message):
     result = run_cli("ask", question, "--store", store)
     assert result.returncode == 2 and message in result.stderr
@@ -51,12 +55,27 @@ def test_eval_on_a_small_dataset(tmp_path):
     dataset = tmp_path / "set"
     copy_demo(dataset / "docs")
     rows = [
-        {"id": "1", "question": "How many reservists were called up?", "answers": ["300,000"], "type": "fact",
-         "evidence": [{"doc": "mobilization-ukraine-mod-video.txt", "text": "call-up of 300,000 reserves"}]},
-        {"id": "2", "question": "Who is Rebekah Koffler?", "answers": ["a former US Defense Intelligence Agency"],
-         "type": "fact", "evidence": [{"doc": "mobilization-koffler-2022-10-05.txt", "text": "Rebekah Koffler"}]},
-        {"id": "3", "question": "What is the capital of Peru?", "answers": ["Insufficient information."],
-         "evidence": [], "type": "unanswerable"},
+        {
+            "id": "1",
+            "question": "How many reservists were called up?",
+            "answers": ["300,000"],
+            "type": "fact",
+            "evidence": [{"doc": "mobilization-ukraine-mod-video.txt", "text": "call-up of 300,000 reserves"}],
+        },
+        {
+            "id": "2",
+            "question": "Who is Rebekah Koffler?",
+            "answers": ["a former US Defense Intelligence Agency"],
+            "type": "fact",
+            "evidence": [{"doc": "mobilization-koffler-2022-10-05.txt", "text": "Rebekah Koffler"}],
+        },
+        {
+            "id": "3",
+            "question": "What is the capital of Peru?",
+            "answers": ["Insufficient information."],
+            "evidence": [],
+            "type": "unanswerable",
+        },
     ]
     (dataset / "questions.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
     code, result = run_json("eval", dataset, "--store", tmp_path / "store")

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers.cli import CITEWISE, cli_env, run_cli, run_json
 from helpers.corpora import HOTPOT, bad_corpus, copy_demo, good_corpus
 
@@ -48,10 +47,13 @@ def test_docs_and_rm(tmp_path):
     assert len(run_json("docs", "--store", store)[1]["documents"]) == 1
 
 
-@pytest.mark.parametrize("args, message", [
-    (("rm", "no-such-doc"), "no indexed document has the id or path 'no-such-doc'"),
-    (("docs", "--chroma-url", "ftp://x"), "chroma_url must look like http://HOST:PORT"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("rm", "no-such-doc"), "no indexed document has the id or path 'no-such-doc'"),
+        (("docs", "--chroma-url", "ftp://x"), "chroma_url must look like http://HOST:PORT"),
+    ],
+)
 def test_errors_are_one_line(tmp_path, args, message):
     result = run_cli(*args, "--store", tmp_path / "store")
     assert result.returncode == 2
@@ -67,14 +69,15 @@ def kill_test_corpus(folder: Path) -> Path:
     else:  # without the shared eval set, many distinct small documents from the demo corpus
         sentences = " ".join(p.read_text() for p in copy_demo(folder / "_").iterdir()).split(". ")
         for i in range(160):
-            (folder / f"doc{i:03}.txt").write_text(". ".join(sentences[i % 20:i % 20 + 8]) + f". Number {i}.")
+            (folder / f"doc{i:03}.txt").write_text(". ".join(sentences[i % 20 : i % 20 + 8]) + f". Number {i}.")
     return folder
 
 
 def snapshot(store: Path) -> dict:
+    from helpers.fakes import HashingEmbeddings
+
     from index.library import Library
     from index.settings import IndexSettings
-    from helpers.fakes import HashingEmbeddings
 
     with sqlite3.connect(store / "catalog.sqlite3") as db:
         pending = db.execute("SELECT count(*) FROM pending").fetchone()[0]
@@ -109,8 +112,12 @@ def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run(tmp_p
     store = tmp_path / "interrupted"
     kills = []
     for target in (None, 30, 90, 140):
-        process = subprocess.Popen([CITEWISE, "ingest", str(docs), "--store", str(store), "--quiet"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [CITEWISE, "ingest", str(docs), "--store", str(store), "--quiet"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         while process.poll() is None and time.monotonic() < deadline:
             done = committed_documents(store)

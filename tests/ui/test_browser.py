@@ -1,0 +1,174 @@
+"""A real `citewise demo` server driven by real headless Chromium (Debian's, through Playwright)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import free_port, wait_for_port
+from helpers.cli import CITEWISE, cli_env
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    store = tmp_path_factory.mktemp("browser") / "store"
+    port = free_port()
+    log = open(store.parent / "serve.log", "wb")
+    process = subprocess.Popen(
+        [CITEWISE, "demo", "--store", str(store), "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=cli_env(),
+    )
+    try:
+        wait_for_port(port, process, seconds=120)
+        yield {"url": f"http://127.0.0.1:{port}/", "store": store}
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian's chromium is missing: run scripts/test-deps.sh")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#cw-question textarea", timeout=60_000)
+    return context, page
+
+
+def ask(page, question: str, count: int = 1) -> float:
+    page.fill("#cw-question textarea", question)
+    started = time.perf_counter()
+    page.press("#cw-question textarea", "Enter")
+    page.wait_for_function(
+        f"document.querySelectorAll('#cw-conversation .cw-turn .cw-sources, "
+        f"#cw-conversation .cw-badge-abstain').length >= {count}",
+        timeout=60_000,
+    )
+    return time.perf_counter() - started
+
+
+def expected_answer(store: Path, question: str):
+    from rag import Assistant
+
+    return Assistant.open(store=store).ask(question)
+
+
+def test_ask_click_marker_shows_exact_quote(server, browser):
+    context, page = open_page(browser, server["url"])
+    ask(page, "How many reservists were called up?")  # warm
+    seconds = ask(page, "How many protesters were detained?", count=2)
+    assert seconds < 1.0, f"first answer took {seconds:.2f}s"
+    expected = expected_answer(server["store"], "How many protesters were detained?")
+    page.click("#cw-turn-1 a.cw-marker[data-n='1']")
+    page.wait_for_selector(".cw-source:has(mark:target)")
+    mark = page.locator("mark:target")
+    assert mark.inner_text() == expected.citations[0].quote
+    assert mark.is_visible()
+    assert page.locator(".cw-badge-conflict").count() >= 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "ask-and-source-viewer.png"))
+    # An earlier answer's citation still opens after the newer question.
+    page.click("#cw-turn-0 a.cw-marker[data-n='1']")
+    assert (
+        page.locator("mark:target").inner_text()
+        == expected_answer(server["store"], "How many reservists were called up?").citations[0].quote
+    )
+    context.close()
+
+
+def test_upload_ask_delete(server, browser, tmp_path):
+    document = tmp_path / "zebra-report.txt"
+    document.write_text("Zebra census\n\nThe 2031 zebra census counted 4,321 zebras in the Okavango delta.\n")
+    context, page = open_page(browser, server["url"])
+    page.get_by_role("tab", name="Library").click()
+    page.set_input_files("#cw-upload input[type=file]", str(document))
+    page.click("#cw-index")
+    page.wait_for_selector("#cw-report td:has-text('added')", timeout=60_000)
+    assert page.locator("#cw-documents").inner_text().count("Zebra census") == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "library.png"))
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "How many zebras did the census count?")
+    assert "4,321" in page.locator("#cw-conversation").inner_text()
+    page.get_by_role("tab", name="Library").click()
+    page.click("#cw-selected input")
+    page.get_by_role("option", name="Zebra census (zebra-report.txt)").click()
+    page.click("#cw-delete")
+    page.wait_for_selector("#cw-report:has-text('Deleted 1 document')")
+    assert "Zebra census" not in page.locator("#cw-documents").inner_text()
+    context.close()
+
+
+def test_hostile_documents_run_nothing(server, browser, tmp_path):
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(
+        "Hostile notes\n\nThe payload <script>window.__xss = 1</script> sits here. "
+        'The image <img src=x onerror="window.__xss = 2"> also tries. Quokkas are friendly marsupials.\n'
+    )
+    context, page = open_page(browser, server["url"])
+    page.get_by_role("tab", name="Library").click()
+    page.set_input_files("#cw-upload input[type=file]", str(hostile))
+    page.click("#cw-index")
+    page.wait_for_selector("#cw-report td:has-text('added')", timeout=60_000)
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "What does the payload script do near the quokkas?")
+    page.click("#cw-conversation a.cw-marker >> nth=0")
+    page.wait_for_selector(".cw-source:has(mark:target)")
+    time.sleep(0.5)
+    assert page.evaluate("window.__xss") is None
+    assert (
+        "<script>" in page.locator("#cw-viewer").inner_text()
+        or "<script>" in page.locator("#cw-conversation").inner_text()
+    )
+    assert page.locator("#cw-viewer script, #cw-conversation script, #cw-viewer img, #cw-conversation img").count() == 0
+    context.close()
+
+
+def test_two_sessions_do_not_mix(server, browser):
+    first_context, first = open_page(browser, server["url"])
+    second_context, second = open_page(browser, server["url"])
+    ask(first, "Who ordered the mobilization?")
+    ask(second, "How many Moscow nationals fled to neighbouring countries?")
+    assert "Who ordered" in first.locator("#cw-conversation").inner_text()
+    assert "Moscow nationals" not in first.locator("#cw-conversation").inner_text()
+    assert "Who ordered" not in second.locator("#cw-conversation").inner_text()
+    first_context.close()
+    second_context.close()
+
+
+def test_server_binds_to_loopback_only(server):
+    port = int(server["url"].rsplit(":", 1)[1].strip("/"))
+    out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
+    if out.returncode != 0:
+        pytest.skip("ss is not available")
+    local_addresses = [line.split()[3] for line in out.stdout.splitlines() if line.strip()]
+    assert local_addresses and all(a.startswith("127.0.0.1:") for a in local_addresses), out.stdout
