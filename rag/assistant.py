@@ -19,15 +19,18 @@ from .types import Answer
 class Assistant:
     """Answers questions about one store of documents, with exact, checked citations."""
 
-    def __init__(self, settings: Settings, embeddings=None):
+    def __init__(self, settings: Settings, embeddings=None, chat_model=None):
         self.settings = settings
+        self._model = chat_model
         self.embeddings = embeddings or LocalEmbeddings(
             settings.embedding_model, settings.embedding_dtype, settings.embedding_batch_size
         )
         self.library = Library(settings, self.embeddings)
 
     @classmethod
-    def open(cls, settings: Settings | str | Path | None = None, *, embeddings=None, **overrides: Any) -> Assistant:
+    def open(
+        cls, settings: Settings | str | Path | None = None, *, embeddings=None, chat_model=None, **overrides: Any
+    ) -> Assistant:
         """Open a store: `Assistant.open(store="~/.citewise")`, `Assistant.open(settings)` or `Assistant.open()`."""
         if isinstance(settings, (str, Path)):
             overrides.setdefault("store", settings)
@@ -36,7 +39,7 @@ class Assistant:
             settings = Settings(**overrides)
         elif overrides:
             settings = type(settings)(**{**settings.model_dump(), **overrides})
-        return cls(settings, embeddings=embeddings)
+        return cls(settings, embeddings=embeddings, chat_model=chat_model)
 
     def warm_up(self) -> None:
         """Load the encoder and open the stores, so that the first question is answered at full speed."""
@@ -88,13 +91,21 @@ class Assistant:
     def chain(self):
         from .chain import AnswerChain
 
-        return AnswerChain(self.retrieval, self.settings)
+        return AnswerChain(self.retrieval, self.settings, model=self._model)
 
-    def _turn(self, question, history, doc_ids, k, retrieve_k):
+    @property
+    def default_mode(self) -> str:
+        return "llm" if self.settings.llm or self._model is not None else "extractive"
+
+    def _turn(self, question, history, doc_ids, k, retrieve_k, mode):
         from .chain import Turn
+        from .errors import QuestionError
         from .questions import check_question
 
         question = check_question(question, self.settings.max_question_chars)
+        mode = mode or self.default_mode
+        if mode not in ("extractive", "llm"):
+            raise QuestionError(f"mode must be 'extractive' or 'llm', got {mode!r}")
         answer_k = k or self.settings.top_k
         return Turn(
             question=question,
@@ -102,6 +113,7 @@ class Assistant:
             k=max(answer_k, retrieve_k or 0),
             answer_k=answer_k,
             doc_ids=doc_ids,
+            mode=mode,
         )
 
     def ask(
@@ -112,10 +124,12 @@ class Assistant:
         doc_ids: list[str] | None = None,
         k: int | None = None,
         retrieve_k: int | None = None,
+        mode: str | None = None,
     ) -> Answer:
         """Answer with citations. `history` is [(question, answer_text), ...] of earlier turns; `k` passages
-        are read for the answer (`retrieve_k` may retrieve more, e.g. for ranking metrics)."""
-        return self.chain.invoke(self._turn(question, history, doc_ids, k, retrieve_k))
+        are read for the answer (`retrieve_k` may retrieve more, e.g. for ranking metrics); `mode` is
+        "extractive" or "llm" (default: "llm" when a chat model is configured)."""
+        return self.chain.invoke(self._turn(question, history, doc_ids, k, retrieve_k, mode))
 
     def stream(
         self,
@@ -126,5 +140,5 @@ class Assistant:
         k: int | None = None,
         mode: str | None = None,
     ) -> Iterator[str | Answer]:
-        """Partial answer text as it is written, then the final `Answer`."""
-        yield from self.chain.stream(self._turn(question, history, doc_ids, k, None))
+        """Partial answer text as it is written (the model's own text in LLM mode), then the final `Answer`."""
+        yield from self.chain.stream(self._turn(question, history, doc_ids, k, None, mode))

@@ -1,4 +1,8 @@
-"""The answering chain as LangChain runnables: condense -> retrieve -> answer (extractive) -> Answer."""
+"""The answering chain as LangChain runnables: condense -> retrieve -> answer -> Answer.
+
+The answer step is extractive by default, or written by a chat model (`mode="llm"`) and then checked; when
+the model fails, the extractive answer is given with a notice saying why.
+"""
 
 from __future__ import annotations
 
@@ -34,24 +38,36 @@ class Turn:
     query: str = ""
     context: str = ""
     run: RetrievalRun | None = None
+    mode: str = "extractive"
+    notices: list[str] = field(default_factory=list)
+    standalone: str | None = None
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
 
 
 class AnswerChain:
-    def __init__(self, retrieval: Retrieval, settings: Settings):
+    def __init__(self, retrieval: Retrieval, settings: Settings, model=None):
         self.retrieval = retrieval
         self.settings = settings
-        self.runnable = (
-            RunnableLambda(self._condense, name="condense")
-            | RunnableLambda(self._retrieve, name="retrieve")
-            | RunnableLambda(self._answer, name="answer_extractive")
-        )
+        self._model = model
+        self.prepare = RunnableLambda(self._condense, name="condense") | RunnableLambda(self._retrieve, name="retrieve")
+        self.runnable = self.prepare | RunnableLambda(self._answer, name="answer")
+
+    @property
+    def model(self):
+        if self._model is None:
+            from .llm import build_model
+
+            self._model = build_model(self.settings)
+        return self._model
 
     def invoke(self, turn: Turn) -> Answer:
         return self.runnable.invoke(turn)
 
     def stream(self, turn: Turn) -> Iterator[str | Answer]:
+        if turn.mode == "llm":
+            yield from self._llm_stream(self.prepare.invoke(turn))
+            return
         answer = self.invoke(turn)
         # The extractive answer exists at once; it is streamed sentence by sentence for a uniform interface.
         for piece in answer.answer.split("] "):
@@ -61,6 +77,17 @@ class AnswerChain:
     # -- steps
     def _condense(self, turn: Turn) -> Turn:
         turn.query, turn.context = condense(turn.question, turn.history)
+        if turn.mode == "llm" and turn.history:
+            from .llm import condense_messages, reply_text
+
+            try:
+                turn.standalone = reply_text(self.model.invoke(condense_messages(turn.question, turn.history)))
+                turn.query, turn.context = turn.standalone, ""
+            except Exception as exc:  # any model failure: fall back to searching with the conversation
+                turn.notices.append(
+                    f"The language model could not rewrite the follow-up ({describe_failure(exc)}); "
+                    "it was searched together with the previous question."
+                )
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
@@ -70,6 +97,77 @@ class AnswerChain:
         return turn
 
     def _answer(self, turn: Turn) -> Answer:
+        if turn.mode == "llm":
+            answer = None
+            for event in self._llm_stream(turn, stream=False):
+                answer = event
+            return answer
+        return self._extractive(turn)
+
+    def _llm_stream(self, turn: Turn, stream: bool = True) -> Iterator[str | Answer]:
+        from .llm import answer_messages, checked_answer, is_insufficient, reply_text
+
+        started = time.perf_counter()
+        passages = turn.run.passages[: turn.answer_k or self.settings.top_k]
+        if not passages:
+            yield self._finish(turn, self.abstention(turn, []), started, 0.0, mode="llm")
+            return
+        messages = answer_messages(turn.question, passages)
+        try:
+            if stream:
+                pieces = []
+                for chunk in self.model.stream(messages):
+                    piece = chunk.content if isinstance(chunk.content, str) else ""
+                    if piece:
+                        pieces.append(piece)
+                        yield piece
+                reply = reply_text("".join(pieces))
+            else:
+                reply = reply_text(self.model.invoke(messages))
+        except Exception as exc:  # unreachable, timed out, malformed: the extractive answer, with a notice
+            turn.notices.append(
+                f"The language model failed ({describe_failure(exc)}); this is Citewise's extractive answer instead."
+            )
+            yield self._extractive(turn)
+            return
+        if is_insufficient(reply):
+            yield self._finish(turn, self.abstention(turn, turn.run.passages), started, 0.0, mode="llm")
+            return
+        text, citations, unsupported, uncited, dropped = checked_answer(
+            reply, passages, self.retrieval.document, self.settings.support_threshold
+        )
+        if dropped:
+            turn.notices.append(
+                "The model cited passages that do not exist: " + ", ".join(f"[{n}]" for n in dropped) + " (dropped)."
+            )
+        if not citations:
+            turn.notices.append("The model cited nothing; none of its sentences could be checked.")
+        answer = Answer(
+            question=turn.question,
+            answer=text,
+            abstained=False,
+            mode="llm",
+            citations=tuple(citations),
+            passages=tuple(turn.run.passages),
+            unsupported_sentences=unsupported,
+            uncited_sentences=uncited,
+        )
+        supported_share = sum(c.supported for c in citations) / len(citations) if citations else 0.0
+        yield self._finish(turn, answer, started, supported_share, mode="llm")
+
+    def _finish(self, turn: Turn, answer: Answer, started: float, answerability: float, mode: str) -> Answer:
+        turn.timings["answer"] = 1000 * (time.perf_counter() - started)
+        turn.timings["total"] = 1000 * (time.perf_counter() - turn.started)
+        return replace(
+            answer,
+            mode=mode,
+            timings_ms=dict(turn.timings),
+            answerability=answerability,
+            notices=tuple(turn.notices),
+            standalone_question=turn.standalone or answer.standalone_question,
+        )
+
+    def _extractive(self, turn: Turn) -> Answer:
         started = time.perf_counter()
         passages = turn.run.passages
         scored = score_sentences(
@@ -80,9 +178,7 @@ class AnswerChain:
             answer = self.abstention(turn, passages)
         else:
             answer = self.compose(turn, scored, passages)
-        turn.timings["answer"] = 1000 * (time.perf_counter() - started)
-        turn.timings["total"] = 1000 * (time.perf_counter() - turn.started)
-        return replace(answer, timings_ms=dict(turn.timings), answerability=answerability)
+        return self._finish(turn, answer, started, answerability, mode="extractive")
 
     # -- parts
     def document_text(self, doc_id: str) -> str:
@@ -176,3 +272,14 @@ class AnswerChain:
 
     def page(self, doc_id: str, offset: int) -> int | None:
         return page_at(self.retrieval.page_starts(doc_id), offset)
+
+
+def describe_failure(exc: Exception) -> str:
+    """One short reason for a model failure, for the notice shown beside the answer."""
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    if "Timeout" in name or "timed out" in text.lower():
+        return "it timed out"
+    if "Connection" in name or "connect" in text.lower():
+        return "it could not be reached"
+    return f"{name}: {text}" if text else name

@@ -177,7 +177,10 @@ def ask(
         else:
             answer = event
     typer.echo("")
-    print_answer(answer, assistant, text_already_shown=True)
+    checked_differs = answer.mode == "llm" or answer.notices
+    if checked_differs:
+        typer.echo("\nChecked answer:")
+    print_answer(answer, assistant, text_already_shown=not checked_differs)
 
 
 @app.command(name="eval")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers.corpora import copy_demo
 
+from helpers.corpora import copy_demo
 from index.library import Library
 from index.settings import IndexSettings
 
@@ -33,7 +33,6 @@ def test_server_and_embedded_stores_agree(chroma_server, fake_embeddings, tmp_pa
 
 def test_unreachable_server_is_a_clear_error(tmp_path, fake_embeddings):
     from conftest import free_port
-
     from index.errors import StoreError
 
     library = Library(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from helpers.fakes import HashingEmbeddings
-
 from index.chunking import blocks, pack_chunks, split_sentences
 
 count = HashingEmbeddings().count_tokens

@@ -6,8 +6,8 @@ import os
 import shutil
 
 import pytest
-from helpers.corpora import bad_corpus, copy_demo, good_corpus
 
+from helpers.corpora import bad_corpus, copy_demo, good_corpus
 from index.library import Library
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers.corpora import bad_corpus, good_corpus
 
+from helpers.corpora import bad_corpus, good_corpus
 from index.errors import LoadError
 from index.loaders import decode_text, find_date, load
 

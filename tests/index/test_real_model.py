@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers.corpora import DEMO_CORPUS, HOTPOT, good_corpus
 
+from helpers.corpora import DEMO_CORPUS, HOTPOT, good_corpus
 from index.library import Library
 from index.loaders import load
 from index.settings import IndexSettings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers.corpora import copy_demo
 from langchain_core.retrievers import BaseRetriever
 
+from helpers.corpora import copy_demo
 from rag import Answer, Assistant
 from rag.errors import QuestionError
 

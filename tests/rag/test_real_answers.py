@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers.corpora import HOTPOT, copy_demo
 
+from helpers.corpora import HOTPOT, copy_demo
 from rag import Assistant
 
 pytestmark = pytest.mark.slow

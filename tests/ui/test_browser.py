@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import free_port, wait_for_port
 from helpers.cli import CITEWISE, cli_env
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from helpers.cli import run_cli, run_json
 from helpers.corpora import copy_demo
 
@@ -88,3 +89,30 @@ def test_eval_on_a_small_dataset(tmp_path):
     assert "type=unanswerable" in result["groups"]
     again = run_cli("eval", dataset, "--store", tmp_path / "store")
     assert again.returncode == 0 and "hit@5" in again.stdout and "2 unchanged" in again.stdout
+
+
+def test_ask_with_an_openai_compatible_server(store):
+    from helpers.openai_server import ScriptedServer
+
+    with ScriptedServer() as server:
+        server.script(
+            lambda p, q: (
+                "The minister said 300,000 reserves would be called up ["
+                + str(next(i for i, t in enumerate(p, 1) if "300,000" in t))
+                + "]."
+            )
+        )
+        result = run_cli(
+            "ask",
+            "How many reservists were called up?",
+            "--llm",
+            "openai:scripted",
+            "--llm-base-url",
+            server.url,
+            "--store",
+            store,
+        )
+    assert result.returncode == 0, result.stderr
+    assert "Checked answer:" in result.stdout and "Sources:" in result.stdout
+    assert "not supported" not in result.stdout
+    assert server.requests and server.requests[0]["stream"] is True

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from helpers.cli import CITEWISE, cli_env, run_cli, run_json
 from helpers.corpora import HOTPOT, bad_corpus, copy_demo, good_corpus
 
@@ -75,7 +76,6 @@ def kill_test_corpus(folder: Path) -> Path:
 
 def snapshot(store: Path) -> dict:
     from helpers.fakes import HashingEmbeddings
-
     from index.library import Library
     from index.settings import IndexSettings
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers.corpora import copy_demo
 
+from helpers.corpora import copy_demo
 from rag import Assistant
 from rag.types import Answer, Citation, Conflict
 from ui.handlers import Handlers
