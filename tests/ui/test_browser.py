@@ -173,3 +173,81 @@ def test_server_binds_to_loopback_only(server):
         pytest.skip("ss is not available")
     local_addresses = [line.split()[3] for line in out.stdout.splitlines() if line.strip()]
     assert local_addresses and all(a.startswith("127.0.0.1:") for a in local_addresses), out.stdout
+
+
+def test_eight_concurrent_sessions_never_mix(server):
+    """8 browser sessions ask 5 questions each at the same time: no error, no mixed conversation."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    questions = [
+        "How many reservists were called up?",
+        "Who ordered the mobilization?",
+        "How many protesters were detained?",
+        "Who is Rebekah Koffler?",
+        "What anniversary did the gala concert mark?",
+    ]
+    latencies: list[float] = []
+
+    async def session(browser, number: int) -> str:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto(server["url"])
+        await page.wait_for_selector("#cw-question textarea", timeout=60_000)
+        for turn, question in enumerate(questions, start=1):
+            tagged = f"{question} (session {number})"
+            await page.fill("#cw-question textarea", tagged)
+            started = time.perf_counter()
+            await page.press("#cw-question textarea", "Enter")
+            await page.wait_for_function(
+                f"document.querySelectorAll('#cw-conversation .cw-turn').length >= {turn} && "
+                f"!document.querySelector('#cw-conversation').innerText.includes('▌')",
+                timeout=60_000,
+            )
+            latencies.append(time.perf_counter() - started)
+        text = await page.locator("#cw-conversation").inner_text()
+        await context.close()
+        return text
+
+    async def main():
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            texts = await asyncio.gather(*(session(browser, n) for n in range(8)))
+            await browser.close()
+            return texts
+
+    texts = asyncio.run(main())
+    for number, text in enumerate(texts):
+        assert text.count(f"(session {number})") == len(questions)
+        assert all(f"(session {other})" not in text for other in range(8) if other != number)
+    latencies.sort()
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    print(f"\n8 sessions x 5 questions: p50 {latencies[len(latencies) // 2]:.2f}s, p95 {p95:.2f}s")
+    assert p95 < 10
+
+
+def test_login_is_required_with_auth(tmp_path, browser):
+    port = free_port()
+    store = tmp_path / "store"
+    process = subprocess.Popen(
+        [CITEWISE, "serve", "--store", str(store), "--port", str(port), "--auth", "ana:s3cret"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=cli_env(),
+    )
+    try:
+        wait_for_port(port, process, seconds=120)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("input[type=password]", timeout=30_000)
+        assert page.locator("#cw-question").count() == 0
+        page.fill("input[type=text]", "ana")
+        page.fill("input[type=password]", "s3cret")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#cw-question textarea", timeout=30_000)
+        context.close()
+    finally:
+        process.kill()
+        process.wait(timeout=30)
