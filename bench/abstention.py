@@ -12,7 +12,7 @@ import json
 import tempfile
 from pathlib import Path
 
-import common  # noqa: F401  (sets up the path and offline environment)
+from bench import common  # noqa: F401  (offline environment)
 
 DATA = Path(__file__).parent / "data"
 
@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="citewise-abstain-"))
     demo = Assistant.open(store=work / "demo")
-    demo.ingest([Path(__file__).resolve().parents[1] / "demo_corpus"])
+    demo.ingest(sorted((Path(__file__).resolve().parents[1] / "demo_corpus").glob("*.txt")))
     hotpot = Assistant.open(store=args.store or work / "hotpot", embeddings=demo.embeddings)
     hotpot.ingest([args.dataset / "docs"])
     demo_rows = read(DATA / "demo_calibration.jsonl")

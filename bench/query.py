@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import langchain_documents, langchain_embeddings, machine, percentile
+from bench.common import langchain_documents, langchain_embeddings, machine, percentile
 
 
 def timed(fn, items) -> list[float]:

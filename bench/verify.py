@@ -13,7 +13,7 @@ import random
 import re
 from pathlib import Path
 
-import common  # noqa: F401  (sets up the path)
+from bench import common  # noqa: F401  (offline environment)
 from index.chunking import split_sentences
 from rag.text import numbers, proper_names
 from rag.verify import verify

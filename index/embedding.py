@@ -55,9 +55,17 @@ class LocalEmbeddings(Embeddings):
         self.dtype = resolve_dtype(dtype)
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._model = None
 
-    @cached_property
+    @property
     def model(self):
+        with self._load_lock:  # one load, even when a background load and a query race for it
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self):
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -69,6 +77,15 @@ class LocalEmbeddings(Embeddings):
             return SentenceTransformer(str(self.model_path), device="cpu", model_kwargs={"dtype": torch_dtype})
         except Exception as exc:
             raise CitewiseError(f"cannot load embedding model from {self.model_path}: {exc}") from exc
+
+    def load_in_background(self) -> threading.Thread:
+        """Start loading the model now, in a thread, while the caller opens stores and imports the rest.
+
+        Cold `citewise ask` overlaps the model load (~6 s) with opening Chroma and importing LangChain.
+        """
+        thread = threading.Thread(target=lambda: self.model, name="citewise-model-load", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def name(self) -> str:

@@ -41,6 +41,12 @@ class Assistant:
             settings = type(settings)(**{**settings.model_dump(), **overrides})
         return cls(settings, embeddings=embeddings, chat_model=chat_model)
 
+    def prepare_to_answer(self) -> None:
+        """Load the encoder in the background while the stores open and the chain is built (cold starts)."""
+        if hasattr(self.embeddings, "load_in_background"):
+            self.embeddings.load_in_background()
+        _ = self.library.vectors, self.chain
+
     def warm_up(self) -> None:
         """Load the encoder and open the stores, so that the first question is answered at full speed."""
         self.embeddings.embed_query("warm up")

@@ -145,7 +145,9 @@ def search(
     """Ranked passages with scores and offsets (no answer)."""
     from ui.answers import print_passages
 
-    passages = open_assistant(store, chroma_url).search(query, k=k)
+    assistant = open_assistant(store, chroma_url)
+    assistant.prepare_to_answer()
+    passages = assistant.search(query, k=k)
     if as_json:
         print_json({"query": query, "passages": [p.to_dict() for p in passages]})
     else:
@@ -167,6 +169,7 @@ def ask(
     from ui.answers import print_answer
 
     assistant = open_assistant(store, chroma_url, top_k=k, llm=llm, llm_base_url=llm_base_url)
+    assistant.prepare_to_answer()
     if as_json:
         print_json(assistant.ask(question).to_dict())
         return
@@ -237,7 +240,7 @@ def demo(
     from rag import Assistant
 
     assistant = Assistant(settings)
-    report = assistant.ingest([demo_corpus_path()], sync=True)
+    report = assistant.ingest(demo_corpus_files())
     typer.echo(
         f"demo: {len(assistant.documents())} sample documents indexed in {settings.store} "
         f"({len(report.added)} added, {len(report.unchanged)} unchanged)"
@@ -246,10 +249,11 @@ def demo(
         launch(settings, assistant=assistant)
 
 
-def demo_corpus_path() -> Path:
+def demo_corpus_files() -> list[Path]:
+    """The sample articles shipped in the `demo_corpus` package (its .txt files, not its Python files)."""
     import demo_corpus
 
-    return Path(next(iter(demo_corpus.__path__)))
+    return sorted(Path(next(iter(demo_corpus.__path__))).glob("*.txt"))
 
 
 def main() -> None:

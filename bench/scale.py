@@ -1,0 +1,274 @@
+"""Search and ask latency (p50/p95) and peak memory at 1k, 10k and 100k chunks, embedded and server Chroma.
+
+Larger stores are built from real text: copies of the hotpotqa100 documents, each copy with its own title
+line. The point here is the store, not the encoder, so chunk vectors are computed once with the real model
+and reused for the copies, with a small deterministic perturbation so that no two vectors are identical.
+Everything else (loading, chunking, Chroma, BM25, catalog) runs for real; questions are embedded for real.
+Each measurement runs in a fresh process so that its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import REPO, machine, percentile
+
+_COPY = re.compile(r"^(.*) — copy \d+\n", re.M)
+
+
+class ReusedEmbeddings:
+    """The real encoder's vectors for the base chunks, reused (perturbed) for their copies."""
+
+    def __init__(self, real, base: dict[str, np.ndarray]):
+        self.real = real
+        self.base = base
+        self.max_tokens = real.max_tokens
+        self.dimension = real.dimension
+        self.model_path = real.model_path
+        self.misses = 0
+
+    def count_tokens(self, texts):
+        return self.real.count_tokens(texts)
+
+    def encode(self, texts):
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            key = _COPY.sub(r"\1\n", text)
+            vector = self.base.get(key)
+            if vector is None:
+                self.misses += 1
+                vector = self.real.encode([text])[0]
+            seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "little")
+            noisy = vector + 0.02 * np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
+            vectors[row] = noisy / np.linalg.norm(noisy)
+        return vectors
+
+    def embed_documents(self, texts):
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text):
+        return self.real.embed_query(text)
+
+
+def base_vectors(dataset: Path, real, cache: Path) -> dict[str, np.ndarray]:
+    from index.library import Library
+    from index.loaders import load
+    from index.settings import IndexSettings
+
+    library = Library(IndexSettings(store=cache / "probe"), real)
+    texts = list(dict.fromkeys(c.text for p in sorted((dataset / "docs").iterdir()) for c in library.chunk(load(p), "x")))
+    cached = cache / "base-vectors.npz"
+    if cached.exists():
+        data = np.load(cached, allow_pickle=False)
+        if list(data["texts"]) == texts:
+            return dict(zip(texts, data["vectors"], strict=True))
+    vectors = real.encode(texts)
+    np.savez(cached, texts=np.array(texts), vectors=vectors)
+    return dict(zip(texts, vectors, strict=True))
+
+
+def make_corpus(dataset: Path, target_chunks: int, folder: Path, chunks_per_doc: float) -> int:
+    """Copies of the dataset's documents until about `target_chunks` chunks; returns the document count."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = sorted((dataset / "docs").iterdir())
+    wanted = max(1, round(target_chunks / chunks_per_doc))
+    for i in range(wanted):
+        source = sources[i % len(sources)]
+        copy = i // len(sources)
+        text = source.read_text(encoding="utf-8")
+        if copy:
+            title, _, rest = text.partition("\n")
+            text = f"{title} — copy {copy}\n{rest}"
+        (folder / f"{copy:03d}-{source.name}").write_text(text, encoding="utf-8")
+    return wanted
+
+
+def build(dataset: Path, size: int, work: Path, embeddings, chroma_url: str | None) -> dict:
+    from index.library import Library
+    from index.settings import IndexSettings
+
+    base_count = sum(1 for _ in (dataset / "docs").iterdir())
+    per_doc = len(embeddings.base) / base_count
+    store = work / f"store-{size}-{'server' if chroma_url else 'embedded'}"
+    corpus = work / f"corpus-{size}"
+    if not corpus.exists():
+        make_corpus(dataset, size, corpus, per_doc)
+    settings = IndexSettings(store=store, chroma_url=chroma_url, collection=f"scale{size}")
+    library = Library(settings, embeddings)
+    started = time.perf_counter()
+    library.ingest([corpus])
+    seconds = time.perf_counter() - started
+    disk = sum(p.stat().st_size for p in store.rglob("*") if p.is_file())
+    return {"store": str(store), "chunks": library.vectors.count(), "build_seconds": round(seconds, 1),
+            "store_mb": round(disk / 1e6, 1)}
+
+
+def worker(store: str, chroma_url: str | None, dataset: Path, rounds: int) -> dict:
+    """Runs in its own process: open the store, warm up, time search and ask, report peak RSS."""
+    from rag import Assistant
+    from rag.evaluation import load_questions
+
+    overrides = {"chroma_url": chroma_url} if chroma_url else {}
+    assistant = Assistant.open(store=store, collection=f"scale{Path(store).name.split('-')[1]}", **overrides)
+    questions = [q.question for q in load_questions(dataset)] * rounds
+    assistant.warm_up()
+    for q in questions[:5]:
+        assistant.ask(q)
+    search, ask = [], []
+    for q in questions:
+        started = time.perf_counter()
+        assistant.search(q, k=5)
+        search.append(1000 * (time.perf_counter() - started))
+        started = time.perf_counter()
+        assistant.ask(q)
+        ask.append(1000 * (time.perf_counter() - started))
+    return {"search_p50_ms": round(percentile(search, 50), 1), "search_p95_ms": round(percentile(search, 95), 1),
+            "ask_p50_ms": round(percentile(ask, 50), 1), "ask_p95_ms": round(percentile(ask, 95), 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def measure(store: str, chroma_url: str | None, dataset: Path, rounds: int) -> dict:
+    command = [sys.executable, "-m", "bench.scale", "--worker", store, "--dataset", str(dataset),
+               "--rounds", str(rounds)] + (["--chroma-url", chroma_url] if chroma_url else [])
+    out = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_server(path: Path) -> tuple[subprocess.Popen, str]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    chroma = Path(sys.executable).parent / "chroma"
+    process = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    for _ in range(300):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"http://127.0.0.1:{port}"
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("chroma run did not start")
+
+
+def server_rss_mb(process: subprocess.Popen) -> float:
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def run(dataset: Path, sizes: list[int], modes: list[str], rounds: int, work: Path) -> dict:
+    from index.embedding import LocalEmbeddings
+
+    work.mkdir(parents=True, exist_ok=True)
+    real = LocalEmbeddings(dtype="float32")
+    embeddings = ReusedEmbeddings(real, base_vectors(dataset, real, work))
+    rows = []
+    server = None
+    try:
+        for mode in modes:
+            url = None
+            if mode == "server":
+                server, url = start_server(work / "chroma-server")
+            for size in sizes:
+                built = build(dataset, size, work, embeddings, url)
+                measured = measure(built["store"], url, dataset, rounds)
+                row = {"mode": mode, "target_chunks": size, **built, **measured}
+                if server is not None:
+                    row["server_peak_rss_mb"] = server_rss_mb(server)
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr, flush=True)
+            if server is not None:
+                server.kill()
+                server.wait()
+                server = None
+    finally:
+        if server is not None:
+            server.kill()
+    return {"rows": rows, "reused_vector_misses": embeddings.misses}
+
+
+def plot(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for mode in sorted({r["mode"] for r in result["rows"]}):
+        rows = sorted((r for r in result["rows"] if r["mode"] == mode), key=lambda r: r["chunks"])
+        x = [r["chunks"] for r in rows]
+        for metric, style in (("search_p50_ms", "-o"), ("ask_p50_ms", "-s"), ("ask_p95_ms", ":s")):
+            axis.plot(x, [r[metric] for r in rows], style, label=f"{mode} {metric.replace('_ms', '')}")
+    axis.set_xscale("log")
+    axis.set_xlabel("chunks in the store")
+    axis.set_ylabel("latency (ms)")
+    axis.set_title("Citewise query latency against store size (warm, 2 cores)")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def extrapolate(result: dict) -> dict:
+    """Linear fits of memory and disk per chunk, for 1M and 10M chunks."""
+    rows = [r for r in result["rows"] if r["mode"] == "embedded"]
+    if len(rows) < 2:
+        return {}
+    x = np.array([r["chunks"] for r in rows], dtype=float)
+    estimates = {}
+    for key in ("peak_rss_mb", "store_mb"):
+        slope, intercept = np.polyfit(x, [r[key] for r in rows], 1)
+        estimates[key] = {f"{n:,}": round(slope * n + intercept) for n in (1_000_000, 10_000_000)}
+    return estimates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--modes", default="embedded,server")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / ".work" / "scale")
+    parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--chroma-url", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.chroma_url, args.dataset, args.rounds)))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    result = run(args.dataset, sizes, args.modes.split(","), args.rounds, args.work)
+    result["estimates"] = extrapolate(result)
+    result["machine"] = machine()
+    if args.plot:
+        plot(result, args.plot)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    for r in result["rows"]:
+        print(f"{r['mode']:<9}{r['chunks']:>8} chunks  search p50 {r['search_p50_ms']:>6} p95 {r['search_p95_ms']:>6}  "
+              f"ask p50 {r['ask_p50_ms']:>6} p95 {r['ask_p95_ms']:>6} ms  peak RSS {r['peak_rss_mb']} MB  "
+              f"store {r['store_mb']} MB  built in {r['build_seconds']}s")
+
+
+if __name__ == "__main__":
+    main()
