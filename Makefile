@@ -5,7 +5,7 @@ SHARED ?= ../shared
 HOTPOT ?= $(SHARED)/eval/hotpotqa100
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-fast bench-ingest bench-query lint clean
+.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query lint clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -23,11 +23,17 @@ test: setup ## Run the whole test suite (unit, integration, browser)
 test-fast: setup ## Run only the fast unit tests
 	$(PY) -m pytest -m "not slow and not integration and not browser" -q
 
+bench: setup ## Every benchmark (~30 min); results in bench/results/
+	$(PY) -m bench --dataset $(HOTPOT)
+
+bench-quick: setup ## A reduced run of every benchmark (~2 min), headline figures as JSON
+	$(PY) -m bench --quick --json --dataset $(HOTPOT)
+
 bench-ingest: setup ## Ingestion throughput: raw encoder vs citewise vs plain LangChain (hotpotqa100)
-	$(PY) bench/ingest.py --dataset $(HOTPOT)
+	$(PY) -m bench.ingest --dataset $(HOTPOT)
 
 bench-query: setup ## search/ask latency beside plain LangChain similarity_search (hotpotqa100)
-	$(PY) bench/query.py --dataset $(HOTPOT)
+	$(PY) -m bench.query --dataset $(HOTPOT)
 
 lint: setup ## ruff check
 	$(VENV)/bin/ruff check index rag ui tests bench
