@@ -24,8 +24,10 @@ DEFAULT_DATASET = REPO.parent / "shared" / "eval" / "hotpotqa100"
 def versions() -> dict:
     from importlib.metadata import version
 
-    return {name: version(name) for name in ("torch", "sentence-transformers", "chromadb", "langchain-core", "bm25s",
-                                             "gradio")}
+    return {
+        name: version(name)
+        for name in ("torch", "sentence-transformers", "chromadb", "langchain-core", "bm25s", "gradio")
+    }
 
 
 def quick(dataset: Path) -> dict:
@@ -80,46 +82,76 @@ def full(dataset: Path) -> dict:
 
 def summary_markdown(results: dict, stamp: dict) -> str:
     m = stamp["machine"]
-    lines = [f"# Benchmark results ({stamp['date']})", "",
-             f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, torch {m['torch']} "
-             f"({m['torch_threads']} threads). Versions: "
-             + ", ".join(f"{k} {v}" for k, v in stamp["versions"].items()) + ".", "",
-             "Made by `make bench`; each figure is measured side by side in one run.", "",
-             "## Ingestion (hotpotqa100, 994 documents; median of 3 alternated runs)", "",
-             "| dtype | raw encoder chunks/s | citewise chunks/s | LangChain chunks/s | citewise/encoder | "
-             "citewise/LangChain | unchanged re-ingest |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Benchmark results ({stamp['date']})",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, torch {m['torch']} "
+        f"({m['torch_threads']} threads). Versions: "
+        + ", ".join(f"{k} {v}" for k, v in stamp["versions"].items())
+        + ".",
+        "",
+        "Made by `make bench`; each figure is measured side by side in one run.",
+        "",
+        "## Ingestion (hotpotqa100, 994 documents; median of 3 alternated runs)",
+        "",
+        "| dtype | raw encoder chunks/s | citewise chunks/s | LangChain chunks/s | citewise/encoder | "
+        "citewise/LangChain | unchanged re-ingest |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for key in ("ingest_float32", "ingest_bfloat16"):
         r = results[key]
-        lines.append(f"| {r['dtype']} | {r['raw_encoder']['chunks_per_s']:.1f} | {r['citewise']['chunks_per_s']:.1f} | "
-                     f"{r['langchain']['chunks_per_s']:.1f} | {r['ingest_vs_encoder']:.2f}x | "
-                     f"{r['ingest_vs_langchain']:.2f}x | {100 * r['reingest_fraction']:.2f}% |")
+        lines.append(
+            f"| {r['dtype']} | {r['raw_encoder']['chunks_per_s']:.1f} | {r['citewise']['chunks_per_s']:.1f} | "
+            f"{r['langchain']['chunks_per_s']:.1f} | {r['ingest_vs_encoder']:.2f}x | "
+            f"{r['ingest_vs_langchain']:.2f}x | {100 * r['reingest_fraction']:.2f}% |"
+        )
     q = results["query"]
     lines += ["", "## Query latency, warm (hotpotqa100 store)", "", "| what | p50 ms | p95 ms |", "|---|---|---|"]
     for name in ("citewise_search", "citewise_search_no_hop", "citewise_ask", "langchain_similarity_search"):
         lines.append(f"| {name} | {q[name]['p50_ms']} | {q[name]['p95_ms']} |")
-    lines += ["", "## Retrieval quality beside speed (hotpotqa100, open retrieval)", "",
-              "| ranking | recall@5 (float32) | MRR@10 (float32) | recall@5 (bfloat16) | MRR@10 (bfloat16) |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Retrieval quality beside speed (hotpotqa100, open retrieval)",
+        "",
+        "| ranking | recall@5 (float32) | MRR@10 (float32) | recall@5 (bfloat16) | MRR@10 (bfloat16) |",
+        "|---|---|---|---|---|",
+    ]
     fp32, bf16 = results["quality_float32"], results["quality_bfloat16"]
     for name, values in fp32.items():
         if isinstance(values, dict) and "recall_at_5" in values:
             other = bf16.get(name, {})
-            lines.append(f"| {name} | {values['recall_at_5']:.3f} | {values['mrr_at_10']:.3f} | "
-                         f"{other.get('recall_at_5', float('nan')):.3f} | {other.get('mrr_at_10', float('nan')):.3f} |")
+            lines.append(
+                f"| {name} | {values['recall_at_5']:.3f} | {values['mrr_at_10']:.3f} | "
+                f"{other.get('recall_at_5', float('nan')):.3f} | {other.get('mrr_at_10', float('nan')):.3f} |"
+            )
     c = results["coldstart"]
-    lines += ["", "## Cold start (fresh process, median of 3)", "",
-              f"`citewise docs` {c['docs_seconds']} s; `citewise ask` {c['ask_seconds']} s; a bare script importing "
-              f"sentence-transformers, loading the model and encoding one query {c['bare_model_seconds']} s; ask "
-              f"beyond bare {c['ask_beyond_bare_seconds']} s.", "",
-              "## Scale (chunk vectors reused from the real model for copies of real text; see bench/scale.py)", "",
-              "| Chroma | chunks | search p50/p95 ms | ask p50/p95 ms | peak RSS MB (client) | server RSS MB | "
-              "store MB | build s |", "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Cold start (fresh process, median of 3)",
+        "",
+        f"`citewise docs` {c['docs_seconds']} s; `citewise ask` {c['ask_seconds']} s; a bare script importing "
+        f"sentence-transformers, loading the model and encoding one query {c['bare_model_seconds']} s; ask "
+        f"beyond bare {c['ask_beyond_bare_seconds']} s.",
+        "",
+        "## Scale (chunk vectors reused from the real model for copies of real text; see bench/scale.py)",
+        "",
+        "| Chroma | chunks | search p50/p95 ms | ask p50/p95 ms | peak RSS MB (client) | server RSS MB | "
+        "store MB | build s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results["scale"]["rows"]:
-        lines.append(f"| {r['mode']} | {r['chunks']:,} | {r['search_p50_ms']} / {r['search_p95_ms']} | "
-                     f"{r['ask_p50_ms']} / {r['ask_p95_ms']} | {r['peak_rss_mb']} | {r.get('server_peak_rss_mb', '-')} | "
-                     f"{r['store_mb']} | {r['build_seconds']} |")
-    lines += ["", "![latency against store size](latency-vs-store-size.png)", "",
-              f"Linear estimates (embedded): {json.dumps(results['scale']['estimates'])}", ""]
+        lines.append(
+            f"| {r['mode']} | {r['chunks']:,} | {r['search_p50_ms']} / {r['search_p95_ms']} | "
+            f"{r['ask_p50_ms']} / {r['ask_p95_ms']} | {r['peak_rss_mb']} | {r.get('server_peak_rss_mb', '-')} | "
+            f"{r['store_mb']} | {r['build_seconds']} |"
+        )
+    lines += [
+        "",
+        "![latency against store size](latency-vs-store-size.png)",
+        "",
+        f"Linear estimates (embedded): {json.dumps(results['scale']['estimates'])}",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -40,8 +40,13 @@ def run(runs: int = 3) -> dict:
     docs = timed([citewise, "docs", "--store", str(store)], runs)
     ask = timed([citewise, "ask", "How many reservists were called up?", "--store", str(store)], runs)
     bare = timed([sys.executable, "-c", BARE], runs)
-    return {"docs_seconds": round(docs, 2), "ask_seconds": round(ask, 2), "bare_model_seconds": round(bare, 2),
-            "ask_beyond_bare_seconds": round(ask - bare, 2), "runs": runs}
+    return {
+        "docs_seconds": round(docs, 2),
+        "ask_seconds": round(ask, 2),
+        "bare_model_seconds": round(bare, 2),
+        "ask_beyond_bare_seconds": round(ask - bare, 2),
+        "runs": runs,
+    }
 
 
 def main() -> None:
@@ -54,9 +59,11 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"cold citewise docs {result['docs_seconds']}s; cold citewise ask {result['ask_seconds']}s; bare "
-          f"sentence-transformers load + one query {result['bare_model_seconds']}s; ask beyond bare "
-          f"{result['ask_beyond_bare_seconds']}s (median of {result['runs']})")
+    print(
+        f"cold citewise docs {result['docs_seconds']}s; cold citewise ask {result['ask_seconds']}s; bare "
+        f"sentence-transformers load + one query {result['bare_model_seconds']}s; ask beyond bare "
+        f"{result['ask_beyond_bare_seconds']}s (median of {result['runs']})"
+    )
 
 
 if __name__ == "__main__":

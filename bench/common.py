@@ -75,3 +75,15 @@ def langchain_embeddings(model_path: Path):
     return HuggingFaceEmbeddings(
         model_name=str(model_path), model_kwargs={"device": "cpu"}, encode_kwargs={"normalize_embeddings": True}
     )
+
+
+def langchain_store(doc_dir: Path, model_path: Path, directory: Path):
+    """The plain LangChain pipeline's store: its own chunks, HuggingFaceEmbeddings, Chroma.from_documents."""
+    from langchain_chroma import Chroma
+
+    return Chroma.from_documents(
+        langchain_documents(doc_dir),
+        langchain_embeddings(model_path),
+        persist_directory=str(directory),
+        collection_name="plain",
+    )

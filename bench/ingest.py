@@ -65,25 +65,44 @@ def run(dataset: Path, dtype: str = "float32", limit: int | None = None, repeats
 
     def plain() -> None:
         with Timer() as timer:
-            Chroma.from_documents(langchain_documents(subset), lc_embeddings,
-                                  persist_directory=tempfile.mkdtemp(dir=work), collection_name="plain")
+            Chroma.from_documents(
+                langchain_documents(subset),
+                lc_embeddings,
+                persist_directory=tempfile.mkdtemp(dir=work),
+                collection_name="plain",
+            )
         seconds["langchain"].append(timer.seconds)
 
     order = [raw, ours, plain]
     for repeat in range(repeats):
-        for step in order[repeat % 3:] + order[:repeat % 3]:
+        for step in order[repeat % 3 :] + order[: repeat % 3]:
             step()
     shutil.rmtree(work, ignore_errors=True)
     med = {name: statistics.median(values) for name, values in seconds.items()}
     return {
-        "documents": len(files), "dtype": embeddings.dtype, "repeats": repeats, "chunks": len(chunks),
+        "documents": len(files),
+        "dtype": embeddings.dtype,
+        "repeats": repeats,
+        "chunks": len(chunks),
         "tokens": tokens,
-        "raw_encoder": {"seconds": med["raw_encoder"], "chunks_per_s": len(chunks) / med["raw_encoder"],
-                        "tokens_per_s": tokens / med["raw_encoder"]},
-        "citewise": {"seconds": med["citewise"], "chunks_per_s": len(chunks) / med["citewise"],
-                     "tokens_per_s": tokens / med["citewise"], "docs_per_s": len(files) / med["citewise"]},
-        "langchain": {"seconds": med["langchain"], "chunks": len(lc_docs), "chunks_per_s": len(lc_docs) / med["langchain"],
-                      "tokens_per_s": lc_tokens / med["langchain"], "docs_per_s": len(files) / med["langchain"]},
+        "raw_encoder": {
+            "seconds": med["raw_encoder"],
+            "chunks_per_s": len(chunks) / med["raw_encoder"],
+            "tokens_per_s": tokens / med["raw_encoder"],
+        },
+        "citewise": {
+            "seconds": med["citewise"],
+            "chunks_per_s": len(chunks) / med["citewise"],
+            "tokens_per_s": tokens / med["citewise"],
+            "docs_per_s": len(files) / med["citewise"],
+        },
+        "langchain": {
+            "seconds": med["langchain"],
+            "chunks": len(lc_docs),
+            "chunks_per_s": len(lc_docs) / med["langchain"],
+            "tokens_per_s": lc_tokens / med["langchain"],
+            "docs_per_s": len(files) / med["langchain"],
+        },
         "reingest_seconds": med["reingest"],
         "ingest_vs_encoder": med["raw_encoder"] / med["citewise"],
         "ingest_vs_langchain": med["langchain"] / med["citewise"],
@@ -93,16 +112,20 @@ def run(dataset: Path, dtype: str = "float32", limit: int | None = None, repeats
 
 
 def report(result: dict) -> str:
-    lines = [f"{result['documents']} documents, {result['chunks']} chunks, {result['tokens']} tokens, dtype "
-             f"{result['dtype']}, median of {result['repeats']} alternated runs",
-             f"{'pipeline':<14}{'seconds':>9}{'chunks/s':>10}{'tokens/s':>10}"]
+    lines = [
+        f"{result['documents']} documents, {result['chunks']} chunks, {result['tokens']} tokens, dtype "
+        f"{result['dtype']}, median of {result['repeats']} alternated runs",
+        f"{'pipeline':<14}{'seconds':>9}{'chunks/s':>10}{'tokens/s':>10}",
+    ]
     for name in ("raw_encoder", "citewise", "langchain"):
         row = result[name]
         lines.append(f"{name:<14}{row['seconds']:>9.2f}{row['chunks_per_s']:>10.1f}{row['tokens_per_s']:>10.0f}")
     lines.append(f"citewise / raw encoder (same chunks, time ratio): {result['ingest_vs_encoder']:.2f}x")
     lines.append(f"citewise / plain LangChain (same documents, time ratio): {result['ingest_vs_langchain']:.2f}x")
-    lines.append(f"unchanged re-ingest: {result['reingest_seconds']:.3f}s = {100 * result['reingest_fraction']:.2f}% "
-                 "of the first ingest")
+    lines.append(
+        f"unchanged re-ingest: {result['reingest_seconds']:.3f}s = {100 * result['reingest_fraction']:.2f}% "
+        "of the first ingest"
+    )
     return "\n".join(lines)
 
 

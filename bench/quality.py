@@ -8,7 +8,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from bench.common import langchain_documents, langchain_embeddings, machine
+from bench.common import langchain_store, machine
 
 
 def metrics(rankings: list[list[str]], golds: list[list[str]]) -> dict:
@@ -34,24 +34,29 @@ def run(dataset: Path, store: Path | None = None, dtype: str = "float32", langch
     retrieval, library = assistant.retrieval, assistant.library
     doc_of = lambda chunk_id: name_of[retrieval.chunk(chunk_id).doc_id]  # noqa: E731
     runs = {
-        "dense_only": [[name_of[h.doc_id] for h in library.vectors.query(library.embeddings.embed_query(q.question), 40)]
-                       for q in questions],
+        "dense_only": [
+            [name_of[h.doc_id] for h in library.vectors.query(library.embeddings.embed_query(q.question), 40)]
+            for q in questions
+        ],
         "bm25_only": [[doc_of(h.chunk_id) for h in library.keyword.search(q.question, 40)] for q in questions],
-        "hybrid_no_hop": [[name_of[p.doc_id] for p in retrieval.search(q.question, k=10, second_hop=False).passages]
-                          for q in questions],
-        "citewise_hybrid": [[name_of[p.doc_id] for p in retrieval.search(q.question, k=10).passages]
-                            for q in questions],
+        "hybrid_no_hop": [
+            [name_of[p.doc_id] for p in retrieval.search(q.question, k=10, second_hop=False).passages]
+            for q in questions
+        ],
+        "citewise_hybrid": [
+            [name_of[p.doc_id] for p in retrieval.search(q.question, k=10).passages] for q in questions
+        ],
     }
     if langchain:
-        from langchain_chroma import Chroma
-
-        plain = Chroma.from_documents(langchain_documents(dataset / "docs"),
-                                      langchain_embeddings(library.embeddings.model_path),
-                                      persist_directory=str(work / "langchain"), collection_name="plain")
-        runs["langchain_similarity_search"] = [[d.metadata["source"] for d in plain.similarity_search(q.question, k=10)]
-                                               for q in questions]
-    return {"questions": len(questions), "dtype": library.embeddings.dtype,
-            **{name: metrics(rankings, golds) for name, rankings in runs.items()}}
+        plain = langchain_store(dataset / "docs", library.embeddings.model_path, work / "langchain")
+        runs["langchain_similarity_search"] = [
+            [d.metadata["source"] for d in plain.similarity_search(q.question, k=10)] for q in questions
+        ]
+    return {
+        "questions": len(questions),
+        "dtype": library.embeddings.dtype,
+        **{name: metrics(rankings, golds) for name, rankings in runs.items()},
+    }
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import langchain_documents, langchain_embeddings, machine, percentile
+from bench.common import langchain_store, machine, percentile
 
 
 def timed(fn, items) -> list[float]:
@@ -26,8 +26,6 @@ def summary(values: list[float]) -> dict:
 
 
 def run(dataset: Path, store: Path | None, rounds: int) -> dict:
-    from langchain_chroma import Chroma
-
     from rag import Assistant
     from rag.evaluation import load_questions
 
@@ -35,12 +33,7 @@ def run(dataset: Path, store: Path | None, rounds: int) -> dict:
     assistant = Assistant.open(store=store or work / "store")
     assistant.ingest([dataset / "docs"])
     questions = [q.question for q in load_questions(dataset)] * rounds
-    plain = Chroma.from_documents(
-        langchain_documents(dataset / "docs"),
-        langchain_embeddings(assistant.embeddings.model_path),
-        persist_directory=str(work / "langchain"),
-        collection_name="plain",
-    )
+    plain = langchain_store(dataset / "docs", assistant.embeddings.model_path, work / "langchain")
     for q in questions[:5]:  # warm both
         assistant.ask(q)
         plain.similarity_search(q, k=5)

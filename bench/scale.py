@@ -12,14 +12,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -70,7 +67,9 @@ def base_vectors(dataset: Path, real, cache: Path) -> dict[str, np.ndarray]:
     from index.settings import IndexSettings
 
     library = Library(IndexSettings(store=cache / "probe"), real)
-    texts = list(dict.fromkeys(c.text for p in sorted((dataset / "docs").iterdir()) for c in library.chunk(load(p), "x")))
+    texts = list(
+        dict.fromkeys(c.text for p in sorted((dataset / "docs").iterdir()) for c in library.chunk(load(p), "x"))
+    )
     cached = cache / "base-vectors.npz"
     if cached.exists():
         data = np.load(cached, allow_pickle=False)
@@ -113,8 +112,12 @@ def build(dataset: Path, size: int, work: Path, embeddings, chroma_url: str | No
     library.ingest([corpus])
     seconds = time.perf_counter() - started
     disk = sum(p.stat().st_size for p in store.rglob("*") if p.is_file())
-    return {"store": str(store), "chunks": library.vectors.count(), "build_seconds": round(seconds, 1),
-            "store_mb": round(disk / 1e6, 1)}
+    return {
+        "store": str(store),
+        "chunks": library.vectors.count(),
+        "build_seconds": round(seconds, 1),
+        "store_mb": round(disk / 1e6, 1),
+    }
 
 
 def worker(store: str, chroma_url: str | None, dataset: Path, rounds: int) -> dict:
@@ -136,14 +139,27 @@ def worker(store: str, chroma_url: str | None, dataset: Path, rounds: int) -> di
         started = time.perf_counter()
         assistant.ask(q)
         ask.append(1000 * (time.perf_counter() - started))
-    return {"search_p50_ms": round(percentile(search, 50), 1), "search_p95_ms": round(percentile(search, 95), 1),
-            "ask_p50_ms": round(percentile(ask, 50), 1), "ask_p95_ms": round(percentile(ask, 95), 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {
+        "search_p50_ms": round(percentile(search, 50), 1),
+        "search_p95_ms": round(percentile(search, 95), 1),
+        "ask_p50_ms": round(percentile(ask, 50), 1),
+        "ask_p95_ms": round(percentile(ask, 95), 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 def measure(store: str, chroma_url: str | None, dataset: Path, rounds: int) -> dict:
-    command = [sys.executable, "-m", "bench.scale", "--worker", store, "--dataset", str(dataset),
-               "--rounds", str(rounds)] + (["--chroma-url", chroma_url] if chroma_url else [])
+    command = [
+        sys.executable,
+        "-m",
+        "bench.scale",
+        "--worker",
+        store,
+        "--dataset",
+        str(dataset),
+        "--rounds",
+        str(rounds),
+    ] + (["--chroma-url", chroma_url] if chroma_url else [])
     out = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -155,9 +171,12 @@ def start_server(path: Path) -> tuple[subprocess.Popen, str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     chroma = Path(sys.executable).parent / "chroma"
-    process = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
     for _ in range(300):
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
@@ -265,9 +284,11 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     for r in result["rows"]:
-        print(f"{r['mode']:<9}{r['chunks']:>8} chunks  search p50 {r['search_p50_ms']:>6} p95 {r['search_p95_ms']:>6}  "
-              f"ask p50 {r['ask_p50_ms']:>6} p95 {r['ask_p95_ms']:>6} ms  peak RSS {r['peak_rss_mb']} MB  "
-              f"store {r['store_mb']} MB  built in {r['build_seconds']}s")
+        print(
+            f"{r['mode']:<9}{r['chunks']:>8} chunks  search p50 {r['search_p50_ms']:>6} p95 {r['search_p95_ms']:>6}  "
+            f"ask p50 {r['ask_p50_ms']:>6} p95 {r['ask_p95_ms']:>6} ms  peak RSS {r['peak_rss_mb']} MB  "
+            f"store {r['store_mb']} MB  built in {r['build_seconds']}s"
+        )
 
 
 if __name__ == "__main__":

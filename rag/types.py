@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def _pick(item: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields as JSON-ready values (scores rounded to 4 places)."""
+    return {name: round(value, 4) if name == "score" else value for name in names for value in (getattr(item, name),)}
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrieved span of a document: `text == stored_text[start:end]`."""
@@ -22,16 +27,7 @@ class Passage:
     """Absolute offsets of the passage's sentences in the stored text."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "doc_id": self.doc_id,
-            "source": self.source,
-            "title": self.title,
-            "start": self.start,
-            "end": self.end,
-            "page": self.page,
-            "text": self.text,
-            "score": round(self.score, 4),
-        }
+        return _pick(self, ("doc_id", "source", "title", "start", "end", "page", "text", "score"))
 
 
 @dataclass(frozen=True)
@@ -51,19 +47,8 @@ class Citation:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "doc_id": self.doc_id,
-            "source": self.source,
-            "title": self.title,
-            "start": self.start,
-            "end": self.end,
-            "page": self.page,
-            "line": self.line,
-            "quote": self.quote,
-            "supported": self.supported,
-            "score": round(self.score, 4),
-        }
+        fields = ("n", "doc_id", "source", "title", "start", "end", "page", "line", "quote", "supported", "score")
+        return _pick(self, fields)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from index.loaders import SUPPORTED_EXTENSIONS  # noqa: E402
 from rag import Assistant  # noqa: E402
 
 from .handlers import DOCUMENT_COLUMNS, Handlers  # noqa: E402
@@ -59,17 +60,11 @@ def build_app(assistant: Assistant):
                     label="Answer mode" + ("" if llm_ready else " (configure --llm to enable LLM mode)"),
                 )
                 k = gr.Slider(1, 20, value=assistant.settings.top_k, step=1, label="Passages to read")
-                only = gr.Dropdown(
-                    choices=handlers.document_choices(),
-                    multiselect=True,
-                    value=[],
-                    label="Only these documents (empty = all)",
-                    elem_id="cw-only",
-                )
+                only = document_picker(handlers, "Only these documents (empty = all)", "cw-only")
         with gr.Tab("Library"):
             files = gr.File(
                 file_count="multiple",
-                file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"],
+                file_types=list(SUPPORTED_EXTENSIONS),
                 label="Upload documents",
                 elem_id="cw-upload",
             )
@@ -82,13 +77,7 @@ def build_app(assistant: Assistant):
                 elem_id="cw-documents",
                 label="Indexed documents",
             )
-            selected = gr.Dropdown(
-                choices=handlers.document_choices(),
-                multiselect=True,
-                value=[],
-                label="Select documents",
-                elem_id="cw-selected",
-            )
+            selected = document_picker(handlers, "Select documents", "cw-selected")
             with gr.Row():
                 delete = gr.Button("Delete selected", variant="stop", elem_id="cw-delete")
                 reindex = gr.Button("Re-index selected (all if none)", elem_id="cw-reindex")
@@ -116,6 +105,12 @@ def build_app(assistant: Assistant):
         reindex.click(lambda ids: refresh_library(handlers.reindex(ids)), [selected], library_outputs)
         app.load(lambda: refresh_library("")[1:], None, [table, selected, only])
     return app
+
+
+def document_picker(handlers: Handlers, label: str, elem_id: str):
+    import gradio as gr
+
+    return gr.Dropdown(choices=handlers.document_choices(), multiselect=True, value=[], label=label, elem_id=elem_id)
 
 
 def handlers_viewer_empty() -> str:
