@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -187,10 +186,7 @@ def start_server(path: Path) -> tuple[subprocess.Popen, str]:
 
 
 def server_rss_mb(process: subprocess.Popen) -> float:
-    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
+    return peak_rss_mb(process.pid)
 
 
 def run(dataset: Path, sizes: list[int], modes: list[str], rounds: int, work: Path) -> dict:
