@@ -143,8 +143,16 @@ def worker(store: str, chroma_url: str | None, dataset: Path, rounds: int) -> di
         "search_p95_ms": round(percentile(search, 95), 1),
         "ask_p50_ms": round(percentile(ask, 50), 1),
         "ask_p95_ms": round(percentile(ask, 95), 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """VmHWM of a process. (ru_maxrss would not do: Linux carries it across exec from the parent.)"""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
 
 
 def measure(store: str, chroma_url: str | None, dataset: Path, rounds: int) -> dict:
