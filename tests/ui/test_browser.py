@@ -178,6 +178,7 @@ def test_server_binds_to_loopback_only(server):
 def test_eight_concurrent_sessions_never_mix(server):
     """8 browser sessions ask 5 questions each at the same time: no error, no mixed conversation."""
     import asyncio
+    import concurrent.futures
 
     from playwright.async_api import async_playwright
 
@@ -217,7 +218,10 @@ def test_eight_concurrent_sessions_never_mix(server):
             await browser.close()
             return texts
 
-    texts = asyncio.run(main())
+    # The module's sync Playwright keeps an event loop running in this thread, so the
+    # async sessions get a thread (and loop) of their own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        texts = pool.submit(asyncio.run, main()).result(timeout=600)
     for number, text in enumerate(texts):
         assert text.count(f"(session {number})") == len(questions)
         assert all(f"(session {other})" not in text for other in range(8) if other != number)
