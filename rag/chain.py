@@ -15,7 +15,7 @@ from langchain_core.runnables import RunnableLambda
 from index.types import page_at
 
 from .conflicts import find_conflicts, topic
-from .extractive import ScoredSentence, choose, score_sentences
+from .extractive import ScoredSentence, choose, question_weights, score_sentences
 from .followup import History, condense
 from .retrieval import Retrieval, RetrievalRun
 from .settings import Settings
@@ -222,7 +222,7 @@ class AnswerChain:
         )
 
     def compose(self, turn: Turn, scored: list[ScoredSentence], passages: list[Passage]) -> Answer:
-        chosen = choose(scored, self.settings.answer_sentences)
+        chosen = choose(scored, self.settings.answer_sentences, question_weights(turn.question, turn.context))
         disagreements = find_conflicts(turn.question, scored)
         for a, b, _, _ in disagreements:
             for sentence in (a, b):

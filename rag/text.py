@@ -88,6 +88,19 @@ def numbers(text: str) -> list[tuple[float, str, int]]:
     return found
 
 
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTH_AFTER = re.compile(r"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?" + _MONTH + r"\b")
+_MONTH_BEFORE = re.compile(r"\b" + _MONTH + r"\s+$")
+
+
+def is_day_of_month(text: str, offset: int, written: str) -> bool:
+    """A day of a written date ("25 April 1845", "January 30, 1977"), not a count."""
+    if not written.isdigit() or not 1 <= int(written) <= 31:
+        return False
+    after = text[offset + len(written) : offset + len(written) + 16]
+    return bool(_MONTH_AFTER.match(after) or _MONTH_BEFORE.search(text[max(0, offset - 12) : offset]))
+
+
 def is_year(written: str, text: str = "", offset: int = -1) -> bool:
     """A four-digit number from 1500 to 2099, and, when its sentence is given, written where years go
     ("in 2005", "June 2023") rather than counting something ("2000 Russians")."""

@@ -57,5 +57,8 @@ def test_hotpot_retrieval_quality_and_citation_invariant(tmp_path, real_embeddin
     assert overall["all_gold@5"] >= 0.80
     assert overall["mrr@10"] >= 0.88
     assert overall["false_abstention_rate"] <= 0.05
+    # Measured 0.62 / 0.86 with the link-following answerer (0.42 / 0.65 before it).
+    assert overall["answer_contained"] >= 0.55
+    assert overall["citation_precision"] >= 0.80
     for row in assistant.documents()[:5]:
         assert row.chunks >= 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.text import content_terms, is_year, numbers, proper_names, related
+from rag.text import content_terms, is_day_of_month, is_year, numbers, proper_names, related
 
 
 def test_numbers_with_separators_and_scales():
@@ -36,3 +36,17 @@ def test_names_include_inner_capitals():
 def test_word_families_match():
     assert related("reserv", "reservist") and not related("cat", "category")
     assert "call" in content_terms("the call-up of reserves")
+
+
+@pytest.mark.parametrize(
+    "sentence, written, expected",
+    [
+        ("born 25 April 1845 in Adelaide", "25", True),
+        ("born January 30, 1977", "30", True),
+        ("on the 3rd of May", "3", True),
+        ("over 25 protesters in April", "25", False),
+        ("300 reservists", "300", False),
+    ],
+)
+def test_days_of_written_dates(sentence, written, expected):
+    assert is_day_of_month(sentence, sentence.index(written), written) is expected
