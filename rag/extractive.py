@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import content_terms, is_year, numbers, proper_names, related, words
+from .text import MIN_FAMILY_STEM, content_terms, is_year, numbers, proper_names, related, words
 from .types import Passage
 
 MIN_SENTENCE_WORDS = 4
@@ -46,6 +46,8 @@ class ScoredSentence:
     prior: float = 0.0
     """The part of the score that is not word coverage: passage rank, answer kind, lead sentence."""
     title: str = ""
+    terms: frozenset[str] = frozenset()
+    """All meaningful (stemmed) words of the sentence."""
 
 
 def answer_kind(question: str) -> str:
@@ -93,14 +95,15 @@ def score_sentences(question: str, passages: list[Passage], document_text, conte
             sentence = text[start:end]
             if len(words(sentence)) < MIN_SENTENCE_WORDS or is_heading(text, start, end):
                 continue
-            matched = matched_terms(weights, set(content_terms(sentence)))
+            terms = frozenset(content_terms(sentence))
+            matched = matched_terms(weights, terms)
             coverage = sum(weights[t] for t in matched) / total
             prior = 0.25 * passage.score + _kind_bonus(kind, sentence, names)
             prior += LEAD_BONUS if is_lead(text, start) else 0.0
             score = COVERAGE_WEIGHT * coverage + prior
             scored.append(
                 ScoredSentence(
-                    index, passage.doc_id, start, end, sentence, score, coverage, matched, prior, passage.title
+                    index, passage.doc_id, start, end, sentence, score, coverage, matched, prior, passage.title, terms
                 )
             )
     scored.sort(key=lambda s: s.score, reverse=True)
@@ -122,7 +125,10 @@ def is_lead(text: str, start: int) -> bool:
 
 def matched_terms(weights: dict[str, float], terms: set[str]) -> frozenset[str]:
     """The question terms found among `terms`, counting word-family matches."""
-    return frozenset(t for t in weights if t in terms or any(related(t, u) for u in terms))
+    stems = [u for u in terms if len(u) >= MIN_FAMILY_STEM]  # shorter words match only exactly
+    return frozenset(
+        t for t in weights if t in terms or (len(t) >= MIN_FAMILY_STEM and any(related(t, u) for u in stems))
+    )
 
 
 def _kind_bonus(kind: str, sentence: str, question_names: set[str]) -> float:
@@ -186,5 +192,4 @@ def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
 
 
 def _redundant(a: ScoredSentence, b: ScoredSentence) -> bool:
-    ta, tb = set(content_terms(a.text)), set(content_terms(b.text))
-    return bool(ta) and len(ta & tb) / len(ta) > 0.8
+    return bool(a.terms) and len(a.terms & b.terms) / len(a.terms) > 0.8

@@ -62,12 +62,15 @@ def content_terms(text: str) -> list[str]:
     return terms
 
 
+MIN_FAMILY_STEM = 5
+
+
 def related(a: str, b: str) -> bool:
     """Stems of one word family ("reserv" of reserves, "reservist"): equal, or one extends the other."""
     if a == b:
         return True
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 5 and long.startswith(short)
+    return len(short) >= MIN_FAMILY_STEM and long.startswith(short)
 
 
 def numbers(text: str) -> list[tuple[float, str, int]]:
@@ -124,9 +127,11 @@ def proper_names(text: str) -> set[str]:
     return names
 
 
+_NO_PUNCTUATION = str.maketrans("", "", string.punctuation + "’‘“”")
+
+
 def normalize_answer(text: str) -> str:
     """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in set(string.punctuation) | {"’", "‘", "“", "”"})
+    text = text.lower().translate(_NO_PUNCTUATION)
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())

@@ -67,9 +67,10 @@ def print_evaluation(result: dict, console: Console | None = None) -> None:
     groups = {"overall": result["overall"], **result["groups"]}
     metrics = [m for m in result["overall"] if m != "questions"]
     table = Table()
-    table.add_column("metric")
+    # Metric names stay whole on a narrow terminal; group headings wrap instead of being cut.
+    table.add_column("metric", no_wrap=True, min_width=max(map(len, metrics), default=6))
     for name in groups:
-        table.add_column(f"{name} (n={groups[name]['questions']})", justify="right")
+        table.add_column(f"{name} (n={groups[name]['questions']})", justify="right", overflow="fold")
     for metric in metrics:
         row = [metric]
         for group in groups.values():

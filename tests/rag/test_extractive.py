@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from rag.conflicts import find_conflicts
 from rag.extractive import ScoredSentence, choose, is_heading, is_lead, question_weights
+from rag.text import content_terms
 
 DOC = "Scott Howell (political consultant)\n\nHerbert Howell is a political consultant. He worked for Rudy Giuliani.\n"
 
 
 def sentence(doc_id, text, score, matched=(), title="", coverage=0.5, start=0):
     """A scored sentence as `score_sentences` makes them; the prior is the score not owed to coverage."""
-    return ScoredSentence(0, doc_id, start, start + len(text), text, score, coverage, frozenset(matched), 0.1, title)
+    terms = frozenset(content_terms(text))
+    return ScoredSentence(
+        0, doc_id, start, start + len(text), text, score, coverage, frozenset(matched), 0.1, title, terms
+    )
 
 
 def test_a_title_line_is_a_heading_not_a_sentence():
