@@ -118,6 +118,21 @@ class Catalog:
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
+    # -- settings the store was built with, checked when it is opened again
+    def setting(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (f"setting:{key}",))
+        return rows[0][0] if rows else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (f"setting:{key}", value),
+            )
+
+    def has_chunks(self) -> bool:
+        return bool(self._query("SELECT 1 FROM chunks LIMIT 1"))
+
     # -- pending: vectors that may exist without a catalog row
     def mark_pending(self, doc_ids: Iterable[str]) -> None:
         with self._transaction() as db:

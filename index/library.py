@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .catalog import CATALOG_FILE, Catalog, StoredDocument
 from .chunking import pack_chunks
-from .errors import LoadError
+from .errors import LoadError, StoreError
 from .files import discover, is_under
 from .keyword import KEYWORD_DIR, KeywordIndex
 from .loaders import load
@@ -71,7 +71,27 @@ class Library:
     def vectors(self) -> ChunkStore:
         """Opened on first use: listing documents needs neither Chroma nor the model."""
         client = open_client(Path(self.settings.store), self.settings.chroma_url)
-        return ChunkStore(client, self.settings.collection, self.embeddings)
+        store = ChunkStore(client, self.settings.collection, self.embeddings)
+        self._check_collection(store)
+        return store
+
+    def _check_collection(self, store: ChunkStore) -> None:
+        """The catalog describes one Chroma collection: opening it with another would answer from nothing."""
+        root, name = self.settings.store, self.settings.collection
+        bound = self.catalog.setting("collection")
+        if bound is not None and bound != name:
+            raise StoreError(
+                f"store {root} indexes the Chroma collection {bound!r}, not {name!r}: "
+                "open it with the same collection (CITEWISE_COLLECTION), or use another --store"
+            )
+        if self.catalog.has_chunks() and store.count() == 0:
+            where = self.settings.chroma_url or "the embedded Chroma"
+            raise StoreError(
+                f"store {root} lists documents, but collection {name!r} in {where} holds no vectors: "
+                "point at the Chroma that was used to build it, or index into a new --store"
+            )
+        if bound is None:
+            self.catalog.set_setting("collection", name)
 
     # -- reading
     def documents(self) -> list[DocumentRecord]:

@@ -145,3 +145,30 @@ def test_keyword_index_survives_reopen_and_filters(fake_library, tmp_path):
     assert hits and hits[0].score >= hits[-1].score
     only = {c for c in reopened.catalog.chunk_ids() if c.startswith(hits[-1].chunk_id[:16])}
     assert all(h.chunk_id in only for h in reopened.keyword.search("detained protesters", 5, only))
+
+
+def test_a_store_opened_with_another_collection_is_a_clear_error(tmp_path, fake_embeddings):
+    """The catalog belongs to one Chroma collection; another name would silently answer from no vectors."""
+    from index.errors import StoreError
+    from index.settings import IndexSettings
+
+    Library(IndexSettings(store=tmp_path / "store"), fake_embeddings).ingest([copy_demo(tmp_path / "docs")])
+    other = Library(IndexSettings(store=tmp_path / "store", collection="other"), fake_embeddings)
+    with pytest.raises(StoreError, match="'citewise', not 'other'"):
+        other.vectors  # noqa: B018 - opening the vector store is what is checked
+    again = Library(IndexSettings(store=tmp_path / "store"), fake_embeddings)
+    assert again.vectors.count() > 0
+
+
+def test_a_catalog_without_its_vectors_is_a_clear_error(tmp_path, fake_embeddings):
+    """Stores built before collections were recorded: an empty collection beside a full catalog is named."""
+    from index.errors import StoreError
+    from index.settings import IndexSettings
+
+    library = Library(IndexSettings(store=tmp_path / "store"), fake_embeddings)
+    library.ingest([copy_demo(tmp_path / "docs")])
+    library.catalog.set_setting("collection", "other")  # as if built under another name
+    library.vectors.collection.delete(ids=library.vectors.all_ids())
+    reopened = Library(IndexSettings(store=tmp_path / "store", collection="other"), fake_embeddings)
+    with pytest.raises(StoreError, match="holds no vectors"):
+        reopened.vectors  # noqa: B018
