@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -105,6 +106,9 @@ def build(dataset: Path, size: int, work: Path, embeddings, chroma_url: str | No
     corpus = work / f"corpus-{size}"
     if not corpus.exists():
         make_corpus(dataset, size, corpus, per_doc)
+    shutil.rmtree(
+        store, ignore_errors=True
+    )  # build time means a build: a store left by an earlier run would re-ingest as unchanged
     settings = IndexSettings(store=store, chroma_url=chroma_url, collection=f"scale{size}")
     library = Library(settings, embeddings)
     started = time.perf_counter()
@@ -209,6 +213,7 @@ def run(dataset: Path, sizes: list[int], modes: list[str], rounds: int, work: Pa
         for mode in modes:
             url = None
             if mode == "server":
+                shutil.rmtree(work / "chroma-server", ignore_errors=True)
                 server, url = start_server(work / "chroma-server")
             for size in sizes:
                 built = build(dataset, size, work, embeddings, url)
