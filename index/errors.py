@@ -22,3 +22,50 @@ class StoreError(CitewiseError):
 
 class UnknownDocumentError(CitewiseError):
     """A document id or path names nothing in the catalog."""
+
+
+# Import names whose distribution on PyPI is called something else: the fix a user types is `pip install DIST`.
+_DISTRIBUTIONS = {
+    "docx": "python-docx",
+    "bs4": "beautifulsoup4",
+    "Stemmer": "pystemmer",
+    "lxml_html_clean": "lxml_html_clean",
+    "charset_normalizer": "charset-normalizer",
+    "pypdf": "pypdf",
+    "cryptography": "cryptography",
+    "trafilatura": "trafilatura",
+}
+
+
+def failure_reason(exc: BaseException, doing: str) -> str:
+    """One line saying why one file failed and what to install or fix, for an exception nobody expected."""
+    if isinstance(exc, LoadError):
+        return exc.reason
+    if isinstance(exc, ImportError):
+        missing = getattr(exc, "name", None) or ""
+        text = str(exc)
+        # lxml >= 5.2 moved lxml.html.clean out; its ImportError names the new project in prose.
+        if "lxml_html_clean" in text:
+            missing = "lxml_html_clean"
+        top = missing.split(".")[0]
+        package = _DISTRIBUTIONS.get(top, top)
+        if package:
+            return (
+                f"a Python package needed for {doing} is missing ({package}): "
+                f"run `pip install {package}` or reinstall citewise"
+            )
+        return f"a Python package needed for {doing} is missing ({_first_line(text)}): reinstall citewise"
+    if isinstance(exc, MemoryError):
+        return f"out of memory while {doing}: split the file or raise the memory limit"
+    if isinstance(exc, RecursionError):
+        return f"the file is nested too deeply to parse while {doing}"
+    detail = _first_line(str(exc))
+    return (
+        f"unexpected {type(exc).__name__} while {doing}{': ' + detail if detail else ''} "
+        "(the file may be damaged; set CITEWISE_DEBUG=1 for the traceback)"
+    )
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"

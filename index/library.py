@@ -8,6 +8,7 @@ nothing and the next run neither duplicates nor orphans a chunk.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .catalog import CATALOG_FILE, Catalog, StoredDocument
 from .chunking import pack_chunks
-from .errors import LoadError, StoreError
+from .errors import LoadError, StoreError, failure_reason
 from .files import discover, is_under
 from .keyword import KEYWORD_DIR, KeywordIndex
 from .loaders import load
@@ -35,6 +36,7 @@ class IngestProgress:
 
 
 ProgressCallback = Callable[[IngestProgress], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,8 +142,7 @@ class Library:
         # Sequential on purpose: encoding in a worker thread while the next group is chunked was measured
         # slower (0.75x vs 0.85x of the raw encoder), as the extra thread stalls torch's OpenMP workers.
         for group in self._groups(found.files, report, progress, stored):
-            if group:
-                stored[0] += self._store_group(*self._encode_group(group), report)
+            stored[0] += self._encode_and_store(group, report)
         if progress and total:
             progress(IngestProgress(total, total, stored[0], None))
         self.keyword.refresh()
@@ -220,9 +221,17 @@ class Library:
             reason = "permission denied" if isinstance(exc, PermissionError) else f"cannot read file: {exc.strerror}"
             report.failed.append(FileOutcome(path=path, reason=reason))
             return None
+        except Exception as exc:  # one file's surprise must not stop the others
+            self._fail(report, path, exc, "splitting the text into chunks")
+            return None
         return _Prepared(
             path, doc_id, digest, stat.st_size, stat.st_mtime_ns, loaded, chunks, known.doc_id if known else None
         )
+
+    @staticmethod
+    def _fail(report: IngestReport, path: str, exc: BaseException, doing: str) -> None:
+        log.debug("%s failed while %s", path, doing, exc_info=exc)
+        report.failed.append(FileOutcome(path=path, reason=failure_reason(exc, doing)))
 
     def chunk(self, loaded: LoadedDocument, doc_id: str) -> list[Chunk]:
         return pack_chunks(
@@ -234,6 +243,20 @@ class Library:
             overlap_sentences=self.settings.chunk_overlap_sentences,
             page_of=lambda offset: page_at(loaded.page_starts, offset),
         )
+
+    def _encode_and_store(self, group: list[_Prepared], report: IngestReport) -> int:
+        """Encode and store a group; if the encoder fails on it, each file alone, so only the bad one fails."""
+        if not group:
+            return 0
+        try:
+            encoded = self._encode_group(group)
+        except Exception as exc:
+            if len(group) == 1:
+                self._fail(report, group[0].path, exc, "computing embeddings")
+                return 0
+            log.debug("encoding a group of %d files failed; retrying one by one", len(group), exc_info=exc)
+            return sum(self._encode_and_store([item], report) for item in group)
+        return self._store_group(*encoded, report)
 
     def _encode_group(self, group: list[_Prepared]):
         # Two files with the same new content in one group: the first stores it, the second is an alias.

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from .errors import LoadError
+from .errors import LoadError, failure_reason
 from .types import LoadedDocument
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
@@ -43,7 +43,12 @@ def load(path: Path, max_bytes: int | None = None) -> LoadedDocument:
         raise LoadError(name, "is a directory") from None
     except OSError as exc:
         raise LoadError(name, f"cannot read file: {exc.strerror or exc}") from None
-    document = loader(data, path)
+    try:
+        document = loader(data, path)
+    except LoadError:
+        raise
+    except Exception as exc:  # a loader library's own bug or a missing package: this file fails, not the run
+        raise LoadError(name, failure_reason(exc, f"reading {suffix} files")) from exc
     text = document.text
     if not text.strip():
         raise LoadError(name, "no text found in the file")

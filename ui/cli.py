@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -257,6 +258,8 @@ def demo_corpus_files() -> list[Path]:
 
 
 def main() -> None:
+    if os.environ.get("CITEWISE_DEBUG"):  # tracebacks of files that failed to index, and of bugs
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     app()
 
 

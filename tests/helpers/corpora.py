@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import random
+import re
 import shutil
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CORPUS = REPO / "demo_corpus"
 SHARED = Path(os.environ.get("CITEWISE_SHARED", REPO.parent / "shared"))
-HOTPOT = SHARED / "eval" / "hotpotqa100"
+HOTPOT = SHARED / "eval" / "hotpotqa100"  # optional: only tests that say so in their skip reason use it
+SHIPPED_FORMATS = REPO / "tests" / "data" / "formats"  # one small file per supported format, see its README
 
 PROSE = (
     "The Rhine flows through six countries. It rises in the Swiss Alps and ends in the North Sea. "
@@ -134,3 +137,36 @@ def copy_demo(folder: Path) -> Path:
     for path in DEMO_CORPUS.glob("*.txt"):
         shutil.copy(path, folder / path.name)
     return folder
+
+
+# Text that stresses a word-piece tokenizer: scripts without spaces, long unbroken tokens, digits, symbols.
+_HARD_BLOCKS = (
+    "東京は日本の首都であり、人口はおよそ千四百万人である。大阪は商業の中心地として知られている。" * 6,
+    "Ре́ка Во́лга — крупнейшая река Европы; её длина составляет 3530 км, а площадь бассейна 1 360 000 км².",
+    "See https://example.org/" + "-".join(f"section{n}" for n in range(60)) + "/index.html for details.",
+    "| year | containers (m) | growth |\n|---|---|---|\n"
+    + "\n".join(f"| {1990 + n} | {n * 0.37:.2f} | {n % 9}.{n % 7}% |" for n in range(40)),
+    "Weather 🌧️☀️🌈 and moods 😀😢😡 changed every hour 🕐🕑🕒 during the festival 🎉🎊.",
+    " ".join(f"item{n} and then" for n in range(250)) + " the list ended without any full stop",
+)
+
+
+def varied_corpus(folder: Path, documents: int = 24) -> list[Path]:
+    """Distinct, deterministic documents of several pages each that stress the chunker: the demo articles'
+    sentences reshuffled, with lists, tables, long URLs, non-Latin scripts, emoji and a sentence without end."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sentences = [
+        s for p in sorted(DEMO_CORPUS.glob("*.txt")) for s in re.split(r"(?<=[.!?])\s+", p.read_text()) if s.strip()
+    ]
+    paths = []
+    for number in range(documents):
+        rng = random.Random(number)
+        paragraphs = [f"Made-up report number {number}"]
+        for _ in range(rng.randint(8, 14)):
+            paragraphs.append(" ".join(rng.sample(sentences, k=min(len(sentences), rng.randint(2, 7)))))
+            if rng.random() < 0.35:
+                paragraphs.append(rng.choice(_HARD_BLOCKS))
+        path = folder / f"report-{number:02}.txt"
+        path.write_text("\n\n".join(paragraphs) + f"\n\nEnd of report {number}.\n", encoding="utf-8")
+        paths.append(path)
+    return paths

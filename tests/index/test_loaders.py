@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.corpora import bad_corpus, good_corpus
+from helpers.corpora import SHIPPED_FORMATS, bad_corpus, good_corpus
 from index.errors import LoadError
 from index.loaders import decode_text, find_date, load
 
@@ -88,3 +88,21 @@ def test_crlf_is_normalised_and_nul_bytes_rejected():
 )
 def test_find_date(text, expected):
     assert find_date(text) == expected
+
+
+def test_shipped_sample_of_every_format_loads_with_its_facts():
+    """The folder CI's stock-pip install ingests: each format yields its own text, and nothing else of the page."""
+    expected = {
+        ".txt": "lit for the first time on 12 March 1871",
+        ".md": "Crossing to Osterby takes 55 minutes.",
+        ".html": "The Saturday market has 64 stalls and opens at eight.",
+        ".pdf": "37 fishing boats and 12 yachts",
+        ".docx": "Work starts on 3 April 2025.",
+    }
+    files = sorted(SHIPPED_FORMATS.iterdir())
+    assert {path.suffix for path in files} == set(expected)
+    for path in files:
+        document = load(path)
+        assert expected[path.suffix] in document.text, path
+        assert "SCRIPT_TEXT" not in document.text
+    assert load(SHIPPED_FORMATS / "harbour.pdf").page_starts[1] > 0

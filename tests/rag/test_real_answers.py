@@ -45,7 +45,10 @@ def test_demo_conflict_on_detained_protesters(demo):
     assert answer.conflicts and set(answer.conflicts[0].values) == {"2000", "1,000"}
 
 
-@pytest.mark.skipif(not HOTPOT.is_dir(), reason="needs ../shared/eval/hotpotqa100")
+@pytest.mark.skipif(
+    not HOTPOT.is_dir(),
+    reason=f"optional outside data set {HOTPOT} is absent (set CITEWISE_SHARED to the folder holding eval/)",
+)
 def test_hotpot_retrieval_quality_and_citation_invariant(tmp_path, real_embeddings):
     from rag.evaluation import evaluate
 

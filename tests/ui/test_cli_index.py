@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import CITEWISE, cli_env, run_cli, run_json
-from helpers.corpora import HOTPOT, bad_corpus, copy_demo, good_corpus
+from helpers.corpora import bad_corpus, copy_demo, good_corpus
 
 pytestmark = pytest.mark.integration
 
@@ -63,14 +63,11 @@ def test_errors_are_one_line(tmp_path, args, message):
 
 
 def kill_test_corpus(folder: Path) -> Path:
+    """160 distinct small documents made from the demo corpus (many commits, so kills land between them)."""
     folder.mkdir()
-    if HOTPOT.is_dir():
-        for path in sorted((HOTPOT / "docs").iterdir())[:160]:
-            (folder / path.name).write_bytes(path.read_bytes())
-    else:  # without the shared eval set, many distinct small documents from the demo corpus
-        sentences = " ".join(p.read_text() for p in copy_demo(folder / "_").iterdir()).split(". ")
-        for i in range(160):
-            (folder / f"doc{i:03}.txt").write_text(". ".join(sentences[i % 20 : i % 20 + 8]) + f". Number {i}.")
+    sentences = " ".join(p.read_text() for p in copy_demo(folder / "_").iterdir()).split(". ")
+    for i in range(160):
+        (folder / f"doc{i:03}.txt").write_text(". ".join(sentences[i % 20 : i % 20 + 8]) + f". Number {i}.")
     return folder
 
 
@@ -138,3 +135,26 @@ def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run(tmp_p
     assert got["chroma"] == got["chunk_ids"], "no orphaned or missing vectors"
     assert got["bm25"] == got["chunk_ids"]
     assert got["pending"] == 0
+
+
+def test_a_broken_html_stack_fails_only_the_html_files(tmp_path):
+    """The fresh-machine bug: trafilatura's import chain raised ImportError and `ingest` indexed nothing.
+
+    A stand-in `trafilatura` on PYTHONPATH raises at import exactly as lxml does without lxml_html_clean."""
+    shadow = tmp_path / "shadow" / "trafilatura"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(
+        'raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean.\\n'
+        'Install lxml[html_clean] or lxml_html_clean directly.")\n'
+    )
+    docs = copy_demo(tmp_path / "docs")
+    (docs / "page.html").write_text("<html><body><p>The Danube reaches the Black Sea.</p></body></html>")
+    env = cli_env(PYTHONPATH=str(tmp_path / "shadow"))
+    code, report = run_json("ingest", docs, "--store", tmp_path / "store", env=env)
+    assert code == 1
+    assert sorted(Path(item["path"]).name for item in report["added"]) == sorted(p.name for p in docs.glob("*.txt"))
+    [failed] = report["failed"]
+    assert failed["path"] == str(docs / "page.html")
+    assert "pip install lxml_html_clean" in failed["reason"]
+    code, listing = run_json("docs", "--store", tmp_path / "store")
+    assert code == 0 and len(listing["documents"]) == 2
