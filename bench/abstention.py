@@ -1,62 +1,142 @@
-"""Calibrate the abstention threshold on answerable and unanswerable questions, for two corpora.
+"""Fit the abstention model (rag/data/abstention.json) and report it leave-one-set-out.
 
-Answerable: the demo corpus questions in bench/data/demo_calibration.jsonl and the hotpotqa100 questions;
-unanswerable: questions about things absent from each corpus (bench/data/*.jsonl). Prints both error rates
-(abstaining on answerable, answering unanswerable) for a sweep of thresholds and for the configured one.
+Question sets, each answerable (label 1) or not (label 0):
+- realtimeqa2022 (news): its 200 answerable and 50 unanswerable questions;
+- hotpotqa100 (Wikipedia, multi-hop): its 100 questions, plus the unanswerable ones written for that corpus
+  in bench/data/hotpot_unanswerable.jsonl;
+- demo (the sample corpus): bench/data/demo_calibration.jsonl.
+Leave-one-set-out: fit on one dev set, measure both error rates (abstaining on answerable, answering
+unanswerable) on the other: the figure that predicts documents never seen. The shipped model is then fitted
+on all sets. Re-run after changing a feature:
+
+    python -m bench.abstention --dataset ../shared/eval/realtimeqa2022 --dataset ../shared/eval/hotpotqa100
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from pathlib import Path
 
-from bench import common  # noqa: F401  (offline environment)
+import numpy as np
+
+from bench.common import REPO
 
 DATA = Path(__file__).parent / "data"
-
-
-def scores(assistant, questions: list[str]) -> list[float]:
-    return [assistant.ask(q).answerability for q in questions]
+EXTRA_UNANSWERABLE = {"hotpotqa100": DATA / "hotpot_unanswerable.jsonl"}
+THRESHOLD = 0.2
+"""P(answerable) below which Citewise abstains; chosen from the leave-one-set-out sweep below."""
+REGULARISATION = 1.0
+"""Inverse L2 strength of the logistic regression (scikit-learn's C)."""
 
 
 def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def main() -> None:
+def question_features(assistant, question: str) -> list[float]:
+    from rag.chain import Turn
+    from rag.extractive import score_sentences
+
+    chain = assistant.chain
+    turn = chain.prepare.invoke(Turn(question=question, k=assistant.settings.top_k))
+    scored = score_sentences(question, turn.run.passages[: assistant.settings.top_k], chain.document_text)
+    return chain.evidence(turn, scored).vector()
+
+
+def collect(datasets: list[Path], work: Path) -> dict[str, tuple[list[list[float]], list[int]]]:
     from rag import Assistant
     from rag.evaluation import load_questions
 
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dataset", type=Path, required=True)
-    parser.add_argument("--store", type=Path, default=None, help="Reuse a hotpotqa100 store (default: temporary).")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="citewise-abstain-"))
-    demo = Assistant.open(store=work / "demo")
-    demo.ingest(sorted((Path(__file__).resolve().parents[1] / "demo_corpus").glob("*.txt")))
-    hotpot = Assistant.open(store=args.store or work / "hotpot", embeddings=demo.embeddings)
-    hotpot.ingest([args.dataset / "docs"])
-    demo_rows = read(DATA / "demo_calibration.jsonl")
-    sets = {
-        "demo answerable": scores(demo, [r["question"] for r in demo_rows if r["answerable"]]),
-        "demo unanswerable": scores(demo, [r["question"] for r in demo_rows if not r["answerable"]]),
-        "hotpot answerable": scores(hotpot, [q.question for q in load_questions(args.dataset)]),
-        "hotpot unanswerable": scores(hotpot, [r["question"] for r in read(DATA / "hotpot_unanswerable.jsonl")]),
+    sets: dict[str, tuple[list[list[float]], list[int]]] = {}
+    embeddings = None
+    for dataset in datasets:
+        assistant = Assistant.open(store=work / dataset.name, embeddings=embeddings)
+        embeddings = assistant.embeddings
+        assistant.ingest([dataset / "docs"])
+        rows = [(q.question, int(q.answerable)) for q in load_questions(dataset)]
+        extra = EXTRA_UNANSWERABLE.get(dataset.name)
+        if extra:
+            rows += [(r["question"], int(r["answerable"])) for r in read(extra)]
+        sets[dataset.name] = ([question_features(assistant, q) for q, _ in rows], [label for _, label in rows])
+    demo = Assistant.open(store=work / "demo", embeddings=embeddings)
+    demo.ingest(sorted((REPO / "demo_corpus").glob("*.txt")))
+    rows = read(DATA / "demo_calibration.jsonl")
+    sets["demo"] = ([question_features(demo, r["question"]) for r in rows], [int(r["answerable"]) for r in rows])
+    return sets
+
+
+def fit(x: np.ndarray, y: np.ndarray):
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=1000)
+    model.fit((x - mean) / scale, y)
+    return model, mean, scale
+
+
+SWEEP = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+
+
+def rates(model, mean, scale, x: np.ndarray, y: np.ndarray, threshold: float | None = None) -> dict:
+    threshold = THRESHOLD if threshold is None else threshold
+    p = model.predict_proba((x - mean) / scale)[:, 1]
+    answerable, unanswerable = p[y == 1], p[y == 0]
+    return {
+        "false_abstention": round(float((answerable < threshold).mean()), 3) if len(answerable) else None,
+        "answered_unanswerable": round(float((unanswerable >= threshold).mean()), 3) if len(unanswerable) else None,
+        "answerable": int(len(answerable)),
+        "unanswerable": int(len(unanswerable)),
     }
-    configured = demo.settings.abstain_threshold
-    print(f"{'threshold':>9} {'abstain on answerable':>22} {'answer unanswerable':>20}")
-    answerable = sets["demo answerable"] + sets["hotpot answerable"]
-    unanswerable = sets["demo unanswerable"] + sets["hotpot unanswerable"]
-    for threshold in sorted({round(0.05 * i, 2) for i in range(2, 14)} | {configured}):
-        false_abstain = sum(s < threshold for s in answerable) / len(answerable)
-        false_answer = sum(s >= threshold for s in unanswerable) / len(unanswerable)
-        mark = "  <- configured" if threshold == configured else ""
-        print(f"{threshold:>9.2f} {false_abstain:>22.1%} {false_answer:>20.1%}{mark}")
-    for name, values in sets.items():
-        wrong = sum((s < configured) if "unanswerable" not in name else (s >= configured) for s in values)
-        print(f"{name}: {len(values)} questions, {wrong} wrong at threshold {configured}")
+
+
+def main() -> None:
+    from rag.answerability import FEATURE_NAMES, MODEL_FILE, AbstentionModel
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", type=Path, action="append", required=True)
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / ".work" / "devsets")
+    parser.add_argument("--features", type=Path, default=REPO / "bench" / ".work" / "abstention-features.json")
+    parser.add_argument("--reuse", action="store_true", help="Reuse the features of the last run.")
+    parser.add_argument("--write", action="store_true", help=f"Write the model fitted on all sets to {MODEL_FILE}.")
+    args = parser.parse_args()
+    if args.reuse and args.features.is_file():
+        sets = json.loads(args.features.read_text())
+    else:
+        sets = collect(args.dataset, args.work)
+        args.features.parent.mkdir(parents=True, exist_ok=True)
+        args.features.write_text(json.dumps(sets))
+    arrays = {name: (np.array(x, dtype=float), np.array(y)) for name, (x, y) in sets.items()}
+    dev = [name for name in arrays if name != "demo"]
+    report: dict = {"threshold": THRESHOLD, "leave_one_set_out": {}, "in_sample": {}}
+    for held_out in dev:
+        train = [n for n in arrays if n != held_out]
+        x = np.vstack([arrays[n][0] for n in train])
+        y = np.concatenate([arrays[n][1] for n in train])
+        model, mean, scale = fit(x, y)
+        key = f"fit on {'+'.join(train)} -> {held_out}"
+        report["leave_one_set_out"][key] = {str(t): rates(model, mean, scale, *arrays[held_out], t) for t in SWEEP}
+    x = np.vstack([a[0] for a in arrays.values()])
+    y = np.concatenate([a[1] for a in arrays.values()])
+    model, mean, scale = fit(x, y)
+    for name, (xs, ys) in arrays.items():
+        report["in_sample"][name] = rates(model, mean, scale, xs, ys)
+    report["weights"] = dict(zip(FEATURE_NAMES, np.round(model.coef_[0], 3).tolist(), strict=True))
+    print(json.dumps(report, indent=1))
+    if args.write:
+        shipped = AbstentionModel(
+            weights=tuple(float(w) for w in model.coef_[0]),
+            bias=float(model.intercept_[0]),
+            mean=tuple(float(m) for m in mean),
+            scale=tuple(float(s) for s in scale),
+        )
+        description = "Fitted by bench/abstention.py on " + ", ".join(
+            f"{n} ({len(a[1])} questions)" for n, a in arrays.items()
+        )
+        MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
+        MODEL_FILE.write_text(shipped.to_json(description=description, report=report) + "\n")
+        print(f"wrote {MODEL_FILE}")
 
 
 if __name__ == "__main__":

@@ -304,6 +304,14 @@ class Catalog:
             ).fetchall()
         yield from rows
 
+    def document_texts(self) -> Iterator[tuple[str, str]]:
+        """Every document's id and title + text, in a stable order (for the document-level keyword index)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc_id, coalesce(title, '') || char(10) || text FROM documents ORDER BY doc_id"
+            ).fetchall()
+        yield from rows
+
     def chunk(self, chunk_id: str) -> Chunk:
         rows = self._query(
             'SELECT c.doc_id, c.idx, c.start, c."end", c.page, c.sentences, '

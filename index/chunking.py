@@ -22,6 +22,11 @@ def chunk_id(doc_id: str, index: int) -> str:
     return f"{doc_id}-{index:05d}"
 
 
+def doc_of(chunk_id_: str) -> str:
+    """The document id inside a chunk id."""
+    return chunk_id_.rsplit("-", 1)[0]
+
+
 def blocks(text: str) -> list[Span]:
     """Spans of the text's blocks: paragraphs, and lines of paragraphs that are not hard-wrapped prose.
 

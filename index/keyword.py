@@ -1,4 +1,6 @@
-"""BM25 keyword index over chunk texts (bm25s), derived from the catalog and rebuilt when it changes.
+"""BM25 keyword indexes (bm25s) over chunk texts and over whole documents, derived from the catalog and
+rebuilt when it changes. Whole-document BM25 finds the article that is about the question's words even when
+no single chunk holds them all (news questions restate the story; a chunk holds one part of it).
 
 The index is saved beside the catalog with the catalog generation it was built from, so a store that was
 changed (or an ingestion that was killed) is never searched with a stale index.
@@ -10,12 +12,14 @@ import json
 import shutil
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .catalog import Catalog
 
 KEYWORD_DIR = "bm25"
 _STATE_FILE = "citewise.json"
+_DOCUMENTS_DIR = "documents"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class KeywordIndex:
         self._retriever = None
         self._chunk_ids: list[str] = []
         self._positions: dict[str, int] = {}
+        self._doc_retriever = None
+        self._doc_ids: list[str] = []
+        self._doc_positions: dict[str, int] = {}
 
     @staticmethod
     def tokenize(texts: list[str]) -> list[list[str]]:
@@ -55,28 +62,39 @@ class KeywordIndex:
         state_file = self.directory / _STATE_FILE
         try:
             state = json.loads(state_file.read_text())
-            if state["generation"] != generation:
+            if state["generation"] != generation or "doc_ids" not in state:
                 return False
             retriever = bm25s.BM25.load(str(self.directory), show_progress=False) if state["chunk_ids"] else None
+            documents = (
+                bm25s.BM25.load(str(self.directory / _DOCUMENTS_DIR), show_progress=False) if state["doc_ids"] else None
+            )
         except (OSError, ValueError, KeyError):
             return False
-        self._install(generation, retriever, state["chunk_ids"])
+        self._install(generation, retriever, state["chunk_ids"], documents, state["doc_ids"])
         return True
 
-    def _build(self, generation: int) -> None:
+    def _index(self, texts: list[str], folder: Path):
         import bm25s
 
+        if not texts:
+            return None
+        retriever = bm25s.BM25()
+        retriever.index(self.tokenize(texts), show_progress=False)
+        retriever.save(str(folder), show_progress=False)
+        return retriever
+
+    def _build(self, generation: int) -> None:
         rows = list(self.catalog.chunk_texts())
         chunk_ids = [chunk_id for chunk_id, _ in rows]
-        retriever = None
+        doc_rows = list(self.catalog.document_texts())
+        doc_ids = [doc_id for doc_id, _ in doc_rows]
         tmp = self.directory.with_name(self.directory.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if rows:
-            retriever = bm25s.BM25()
-            retriever.index(self.tokenize([text for _, text in rows]), show_progress=False)
-            retriever.save(str(tmp), show_progress=False)
-        (tmp / _STATE_FILE).write_text(json.dumps({"generation": generation, "chunk_ids": chunk_ids}))
+        (tmp / _DOCUMENTS_DIR).mkdir(parents=True)
+        retriever = self._index([text for _, text in rows], tmp)
+        documents = self._index([text for _, text in doc_rows], tmp / _DOCUMENTS_DIR)
+        state = {"generation": generation, "chunk_ids": chunk_ids, "doc_ids": doc_ids}
+        (tmp / _STATE_FILE).write_text(json.dumps(state))
         # Swap the finished directory in, so a crash mid-save never leaves a half-written index.
         old = self.directory.with_name(self.directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -84,12 +102,15 @@ class KeywordIndex:
             self.directory.rename(old)
         tmp.rename(self.directory)
         shutil.rmtree(old, ignore_errors=True)
-        self._install(generation, retriever, chunk_ids)
+        self._install(generation, retriever, chunk_ids, documents, doc_ids)
 
-    def _install(self, generation: int, retriever, chunk_ids: list[str]) -> None:
+    def _install(self, generation: int, retriever, chunk_ids: list[str], documents, doc_ids: list[str]) -> None:
         self._retriever = retriever
         self._chunk_ids = chunk_ids
         self._positions = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
+        self._doc_retriever = documents
+        self._doc_ids = doc_ids
+        self._doc_positions = {doc_id: i for i, doc_id in enumerate(doc_ids)}
         self._generation = generation
 
     def __len__(self) -> int:
@@ -108,37 +129,50 @@ class KeywordIndex:
             return set()
         return {t for t in terms if t in retriever.vocab_dict}
 
+    def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """How many chunks hold each stemmed term, and how many chunks there are."""
+        self.refresh()
+        retriever = self._retriever
+        if retriever is None:
+            return {}, 0
+        indptr = retriever.scores["indptr"]
+        vocab = retriever.vocab_dict
+        return {t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) for t in terms if t in vocab}, len(self._chunk_ids)
+
     def search(self, query: str, k: int, chunk_ids: set[str] | None = None) -> list[KeywordHit]:
         """Best `k` chunks for the query words, optionally only among `chunk_ids`."""
-        import numpy as np
-
         self.refresh()
-        retriever, ids = self._retriever, self._chunk_ids
-        if retriever is None or k <= 0:
-            return []
-        tokens = self.tokenize([query])
-        if not tokens[0]:
-            return []
-        mask = None
-        if chunk_ids is not None:
-            mask = np.zeros(len(ids), dtype=np.float32)
-            for chunk_id in chunk_ids:
-                position = self._positions.get(chunk_id)
-                if position is not None:
-                    mask[position] = 1.0
-        documents, scores = retriever.retrieve(
-            tokens, k=min(k, len(ids)), show_progress=False, weight_mask=mask, n_threads=1
-        )
-        return [KeywordHit(ids[int(d)], float(s)) for d, s in zip(documents[0], scores[0], strict=True) if s > 0]
+        return _retrieve(self._retriever, self._chunk_ids, self._positions, self.tokenize([query]), k, chunk_ids)
+
+    def search_documents(self, query: str, k: int, doc_ids: set[str] | None = None) -> list[KeywordHit]:
+        """Best `k` whole documents for the query words (`chunk_id` holds the doc id), optionally among `doc_ids`."""
+        self.refresh()
+        return _retrieve(self._doc_retriever, self._doc_ids, self._doc_positions, self.tokenize([query]), k, doc_ids)
 
 
-_STEMMER = None
+def _retrieve(retriever, ids: list[str], positions: dict[str, int], tokens, k: int, allowed) -> list[KeywordHit]:
+    import numpy as np
+
+    if retriever is None or k <= 0 or not tokens[0]:
+        return []
+    mask = None
+    if allowed is not None:
+        mask = np.zeros(len(ids), dtype=np.float32)
+        for item in allowed:
+            position = positions.get(item)
+            if position is not None:
+                mask[position] = 1.0
+    found, scores = retriever.retrieve(tokens, k=min(k, len(ids)), show_progress=False, weight_mask=mask, n_threads=1)
+    return [KeywordHit(ids[int(d)], float(s)) for d, s in zip(found[0], scores[0], strict=True) if s > 0]
+
+
+@lru_cache(maxsize=1)
+def stemmer():
+    """The one English Snowball stemmer of Citewise (BM25 and the answerer must stem alike)."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
 
 
 def _stemmer():
-    global _STEMMER
-    if _STEMMER is None:
-        import Stemmer
-
-        _STEMMER = Stemmer.Stemmer("english").stemWords
-    return _STEMMER
+    return stemmer().stemWords

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
+from .dates import find_date
 from .errors import LoadError, failure_reason
 from .types import LoadedDocument
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 _TITLE_MAX_CHARS = 120
-_DATE_SCAN_CHARS = 1000
 
 
 def load(path: Path, max_bytes: int | None = None) -> LoadedDocument:
@@ -118,26 +117,6 @@ def _first_line_title(text: str, fallback: str) -> str:
 
 def _stem_title(path: Path) -> str:
     return re.sub(r"[_\-]+", " ", path.stem).strip() or path.name
-
-
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DATE_PATTERNS = (
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y-%m-%d"),
-    (re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}\b", re.I), "%B %d, %Y"),
-    (re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}\b", re.I), "%d %B %Y"),
-)
-
-
-def find_date(text: str) -> str | None:
-    """The first date stated near the top of a document, as YYYY-MM-DD."""
-    head = text[:_DATE_SCAN_CHARS]
-    for pattern, fmt in _DATE_PATTERNS:
-        for match in pattern.finditer(head):
-            try:
-                return datetime.strptime(match.group(0), fmt).date().isoformat()
-            except ValueError:
-                continue
-    return None
 
 
 def _load_plain(data: bytes, path: Path) -> LoadedDocument:

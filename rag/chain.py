@@ -14,12 +14,13 @@ from langchain_core.runnables import RunnableLambda
 
 from index.types import page_at
 
+from .answerability import Features, features, load_model, unmentioned_names
 from .conflicts import find_conflicts, topic
 from .extractive import ScoredSentence, choose, question_weights, score_sentences
 from .followup import History, condense
 from .retrieval import Retrieval, RetrievalRun
 from .settings import Settings
-from .text import content_terms, proper_names
+from .short_answer import short_answer
 from .types import Answer, Citation, Conflict, Passage
 from .verify import verify
 
@@ -184,28 +185,16 @@ class AnswerChain:
     def document_text(self, doc_id: str) -> str:
         return self.retrieval.document_text(doc_id)[0]
 
-    def answerability(self, turn: Turn, scored: list[ScoredSentence]) -> float:
-        """0..1: does anything retrieved answer the question? Abstain below `abstain_threshold`.
+    def evidence(self, turn: Turn, scored: list[ScoredSentence]) -> Features:
+        passages = turn.run.passages[: turn.answer_k or self.settings.top_k]
+        return features(turn.question, turn.context, scored, passages, turn.run, self.retrieval.library.keyword)
 
-        Blends how much of the question the best sentence covers with how close the best chunk is in
-        meaning; a question naming things that no passage mentions scores 0.
-        """
+    def answerability(self, turn: Turn, scored: list[ScoredSentence]) -> float:
+        """P(the retrieved text answers the question), from the fitted abstention model; abstain below
+        `abstain_threshold`."""
         if not scored:
             return 0.0
-        names = proper_names(turn.question)
-        if names:
-            seen = " ".join(p.text.lower() for p in turn.run.passages[: turn.answer_k or self.settings.top_k])
-            if not any(name in seen for name in names):
-                return 0.0
-        dense = max(turn.run.dense_scores.values(), default=0.0)
-        score = 0.6 * max(s.coverage for s in scored[:5]) + 0.4 * max(dense, 0.0)
-        # Words of the question that occur nowhere in the store ("guacamole", "metro") mean the documents
-        # are about something else; each such word takes its share off the score.
-        terms = list(dict.fromkeys(t for t in content_terms(turn.question) if len(t) >= 3))
-        if terms:
-            unknown = len(terms) - len(self.retrieval.library.keyword.known(terms))
-            score *= 1 - unknown / len(terms)
-        return score
+        return load_model().probability(self.evidence(turn, scored))
 
     def abstention(self, turn: Turn, passages: list[Passage]) -> Answer:
         related = ""
@@ -236,6 +225,12 @@ class AnswerChain:
             number_of[(sentence.doc_id, sentence.start)] = n
             citations.append(self.citation(n, sentence))
             parts.append(f"{sentence.text} [{n}]")
+        short = short_answer(turn.question, citations[:1]) if not disagreements else None
+        if short is not None:
+            parts.insert(0, f"{short.text}.")
+        unmentioned = unmentioned_names(turn.question, passages[: turn.answer_k or self.settings.top_k])
+        if unmentioned:
+            parts.append("The documents do not mention " + ", ".join(f"“{name}”" for name in unmentioned) + ".")
         conflicts = []
         for a, b, value_a, value_b in disagreements:
             na, nb = number_of[(a.doc_id, a.start)], number_of[(b.doc_id, b.start)]
@@ -250,6 +245,7 @@ class AnswerChain:
             conflicts=tuple(conflicts),
             passages=tuple(passages),
             standalone_question=turn.query if turn.context else None,
+            short_answer=short,
         )
 
     def citation(self, n: int, sentence: ScoredSentence) -> Citation:

@@ -16,7 +16,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from index.catalog import StoredDocument
-from index.chunking import chunk_id
+from index.chunking import chunk_id, doc_of
 from index.library import Library
 from index.types import Chunk
 
@@ -45,6 +45,10 @@ class RetrievalRun:
     passages: list[Passage]
     query_vector: list[float] | None = None
     dense_scores: dict[str, float] = field(default_factory=dict)
+    dense_docs: list[str] = field(default_factory=list)
+    """Documents in the order the dense search found them (first chunk of each)."""
+    keyword_docs: list[str] = field(default_factory=list)
+    """Documents in the order chunk BM25 found them."""
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -128,7 +132,10 @@ class Retrieval:
         keyword = self.library.keyword.search(query, candidates, allowed)
         ranked_lists = [([h.chunk_id for h in dense], 1.0), ([h.chunk_id for h in keyword], 1.0)]
         dense_scores = {h.chunk_id: h.score for h in dense}
-        ranked_lists += self._title_list(query, vector, doc_ids)
+        if self.settings.title_links:
+            ranked_lists += self._title_list(query, vector, doc_ids)
+        if self.settings.document_weight > 0:
+            ranked_lists += self._document_list(query, candidates, doc_ids, ranked_lists)
         fused = _rrf(ranked_lists, self.settings.rrf_k)
         if second_hop and fused:
             first_round = sorted(fused, key=fused.get, reverse=True)[:KEEP_FIRST]
@@ -148,12 +155,24 @@ class Retrieval:
             passages=passages,
             query_vector=vector,
             dense_scores=dense_scores,
+            dense_docs=self._doc_order(h.chunk_id for h in dense),
+            keyword_docs=self._doc_order(h.chunk_id for h in keyword),
             timings_ms={
                 "embed": 1000 * (embedded - started),
                 "search": 1000 * (searched - embedded),
                 "assemble": 1000 * (finished - searched),
             },
         )
+
+    def _doc_order(self, chunk_ids, limit: int = 10) -> list[str]:
+        order: list[str] = []
+        for item in chunk_ids:
+            doc_id = doc_of(item)
+            if doc_id not in order:
+                order.append(doc_id)
+                if len(order) == limit:
+                    break
+        return order
 
     def _has_vectors(self) -> bool:
         if self._vector_count is None:  # reset by _fresh() whenever the catalog changes
@@ -193,6 +212,22 @@ class Retrieval:
         if doc_ids:
             linked = [d for d in linked if d in set(doc_ids)]
         return [(self._rank_documents(linked, vector), TITLE_WEIGHT)] if linked else []
+
+    def _document_list(self, query: str, candidates: int, doc_ids, ranked_lists) -> list[tuple[list[str], float]]:
+        """Whole documents ranked by BM25, each as its best chunk: the best one the other lists found, or else
+        its chunk that BM25 ranks first."""
+        hits = self.library.keyword.search_documents(query, self.settings.document_candidates, _as_set(doc_ids))
+        if not hits:
+            return []
+        best_chunk: dict[str, str] = {}
+        for chunk_id_ in sorted(_rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1]):
+            best_chunk.setdefault(doc_of(chunk_id_[0]), chunk_id_[0])
+        missing = [h.chunk_id for h in hits if h.chunk_id not in best_chunk]
+        if missing:
+            for hit in self.library.keyword.search(query, candidates, self._allowed_chunks(missing)):
+                best_chunk.setdefault(doc_of(hit.chunk_id), hit.chunk_id)
+        ranked = [best_chunk.get(h.chunk_id, chunk_id(h.chunk_id, 0)) for h in hits]
+        return [(ranked, self.settings.document_weight)]
 
     def _rank_documents(self, doc_ids: list[str], vector) -> list[str]:
         """First chunks of documents, ordered by cosine to the vector."""
@@ -326,6 +361,10 @@ def name_phrases(text: str) -> set[str]:
                 if len(phrase) >= 3 and phrase not in STOPWORDS:
                     phrases.add(phrase)
     return phrases
+
+
+def _as_set(items: Sequence[str] | None) -> set[str] | None:
+    return set(items) if items else None
 
 
 def _by_similarity(chunk_ids: list[str], vectors: dict[str, np.ndarray], target) -> list[str]:

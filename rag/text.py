@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import string
-from functools import lru_cache
+
+from index.dates import MONTHS, MONTHS_OR_ABBREVIATED
+from index.keyword import stemmer
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _NUMBER = re.compile(
@@ -15,8 +17,7 @@ _NUMBER = re.compile(
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
 _YEAR_BEFORE = re.compile(
     r"(?:\b(?:in|since|by|until|till|from|of|during|after|before|early|late|mid|around|"
-    r"circa|c\.|year|years|spring|summer|autumn|fall|winter|January|February|March|April|May|"
-    r"June|July|August|September|October|November|December)|\d{1,2},?)\s+$",
+    r"circa|c\.|year|years|spring|summer|autumn|fall|winter|" + MONTHS[3:-1] + r")|\d{1,2},?)\s+$",
     re.I,
 )
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
@@ -37,19 +38,12 @@ say tell told according s t
 QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
 
-@lru_cache(maxsize=1)
-def _stem():
-    import Stemmer
-
-    return Stemmer.Stemmer("english").stemWord
-
-
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
 def stem(word: str) -> str:
-    return _stem()(word.lower().strip("'’.-"))
+    return stemmer().stemWord(word.lower().strip("'’.-"))
 
 
 def content_terms(text: str) -> list[str]:
@@ -91,7 +85,7 @@ def numbers(text: str) -> list[tuple[float, str, int]]:
     return found
 
 
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTH = MONTHS_OR_ABBREVIATED
 _MONTH_AFTER = re.compile(r"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?" + _MONTH + r"\b")
 _MONTH_BEFORE = re.compile(r"\b" + _MONTH + r"\s+$")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .short_answer import ShortAnswer
+
 
 def _pick(item: object, names: tuple[str, ...]) -> dict[str, Any]:
     """The named fields as JSON-ready values (scores rounded to 4 places)."""
@@ -81,6 +83,8 @@ class Answer:
     uncited_sentences: int = 0
     answerability: float = 0.0
     """0..1: how well the retrieved text answers the question; below the threshold Citewise abstains."""
+    short_answer: ShortAnswer | None = None
+    """The answering phrase of a who/what/when/how-many question, inside a cited quote."""
 
     def citation(self, n: int) -> Citation | None:
         return next((c for c in self.citations if c.n == n), None)
@@ -100,4 +104,5 @@ class Answer:
             "unsupported_sentences": self.unsupported_sentences,
             "uncited_sentences": self.uncited_sentences,
             "answerability": round(self.answerability, 4),
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
         }

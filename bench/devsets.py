@@ -1,0 +1,86 @@
+"""Every quality figure of `citewise eval` on several dev sets side by side, for one set of settings or
+several: the check that a default helps on data of different kinds and hurts none.
+
+    python -m bench.devsets --dataset ../shared/eval/hotpotqa100 --dataset ../shared/eval/realtimeqa2022 \
+        --variant document_weight=0 --variant document_weight=1
+
+Each dataset is ingested once into bench/.work/devsets/NAME (reused while its files are unchanged); each
+variant opens the same store with its settings overridden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bench.common import REPO
+
+METRICS = (
+    "hit@5",
+    "recall@5",
+    "all_gold@5",
+    "mrr@10",
+    "answer_contained",
+    "citation_precision",
+    "citation_recall",
+    "false_abstention_rate",
+    "abstention_accuracy",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+
+
+def parse_variant(text: str) -> dict:
+    overrides = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        overrides[key.strip()] = json.loads(value) if value.strip()[:1] in "0123456789-[{tf" else value
+    return overrides
+
+
+def run(datasets: list[Path], variants: list[str], work: Path) -> dict:
+    from rag import Assistant
+    from rag.evaluation import evaluate
+
+    results: dict = {}
+    embeddings = None
+    for dataset in datasets:
+        store = work / dataset.name
+        for variant in variants:
+            assistant = Assistant.open(store=store, embeddings=embeddings, **parse_variant(variant))
+            embeddings = assistant.embeddings
+            results.setdefault(variant or "defaults", {})[dataset.name] = evaluate(assistant, dataset, k=5)
+    return results
+
+
+def table(results: dict) -> str:
+    lines = []
+    for variant, by_set in results.items():
+        lines.append(f"## {variant}")
+        names = list(by_set)
+        lines.append("| metric | " + " | ".join(names) + " |")
+        lines.append("|---|" + "---|" * len(names))
+        for metric in METRICS:
+            values = [by_set[n]["overall"].get(metric) for n in names]
+            if any(v is not None for v in values):
+                lines.append(f"| {metric} | " + " | ".join("-" if v is None else f"{v:g}" for v in values) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", type=Path, action="append", required=True)
+    parser.add_argument("--variant", action="append", default=None, help="KEY=VALUE[,KEY=VALUE] settings")
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / ".work" / "devsets")
+    parser.add_argument("--json", type=Path, default=None, help="Also write every per-question row here.")
+    args = parser.parse_args()
+    results = run(args.dataset, args.variant or [""], args.work)
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Should Citewise answer? A calibrated decision from evidence features, not one sentence's word coverage.
+
+Each feature is built so that a long or multi-part question is not punished for being long: coverage is
+measured per question term against the best evidence for that term, names and rare words are checked
+against everything retrieved, and retrieval agreement and similarity come from the search itself. A
+logistic model (weights in `data/abstention.json`, fitted by `bench/abstention.py` on two dev sets of
+different kinds, leave-one-set-out figures in its description) turns them into P(answerable).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .extractive import ScoredSentence, matched_terms, question_weights
+from .questions import question_kind
+from .short_answer import find_phrase
+from .text import content_terms, proper_names
+
+MODEL_FILE = Path(__file__).parent / "data" / "abstention.json"
+EVIDENCE_SENTENCES = 10
+"""Sentences (best first) whose union is the evidence each question term is looked for in."""
+
+
+@dataclass(frozen=True)
+class Features:
+    best_coverage: float
+    """Weighted share of the question's terms in its single best sentence."""
+    term_coverage: float
+    """Weighted share of the question's terms found in any of the best sentences (each term its own evidence)."""
+    rare_coverage: float
+    """IDF-weighted share of the question's terms found in the retrieved passages."""
+    rarest_missing: float
+    """IDF (0..1 of the store's largest) of the rarest question term that no retrieved passage holds."""
+    names_found: float
+    """Share of the question's names written in the retrieved passages (1 when it names nothing)."""
+    unknown_terms: float
+    """Share of the question's terms that occur nowhere in the store."""
+    dense_top: float
+    """Cosine similarity of the best chunk to the question."""
+    agreement: float
+    """Share of the top 5 documents that dense and keyword search both found (of as many as each found)."""
+    kind_found: float
+    """1 when the best sentence holds a phrase of the asked kind (a number for how many...), 0 when not,
+    0.5 for questions without a kind."""
+    best_rare_coverage: float
+    """IDF-weighted share of the question's terms in the one sentence that holds most of them."""
+
+    def vector(self) -> list[float]:
+        return list(asdict(self).values())
+
+
+FEATURE_NAMES = tuple(Features.__dataclass_fields__)
+
+
+def features(question: str, context: str, scored: list[ScoredSentence], passages, run, keyword_index) -> Features:
+    weights = question_weights(question, context)
+    total = sum(weights.values()) or 1.0
+    terms = list(weights)
+    best = scored[0] if scored else None
+    evidence: set[str] = set()
+    for sentence in scored[:EVIDENCE_SENTENCES]:
+        evidence |= sentence.matched
+    passage_terms = set()
+    for passage in passages:
+        passage_terms |= set(content_terms(passage.text))
+    found_in_passages = matched_terms(weights, passage_terms)
+    frequencies, chunks = keyword_index.document_frequencies(terms)
+    idf = {t: math.log(1 + chunks / (1 + frequencies.get(t, 0))) for t in terms}
+    max_idf = math.log(1 + chunks) or 1.0
+    idf_total = sum(idf.values()) or 1.0
+    missing = [idf[t] for t in terms if t not in found_in_passages and t in frequencies]
+    names = proper_names(question)
+    seen = " ".join(p.text.lower() for p in passages)
+    dense_top5, keyword_top5 = set(run.dense_docs[:5]), set(run.keyword_docs[:5])
+    kind = question_kind(question)
+    return Features(
+        best_coverage=best.coverage if best else 0.0,
+        term_coverage=sum(weights[t] for t in evidence) / total,
+        rare_coverage=sum(idf[t] for t in found_in_passages) / idf_total,
+        rarest_missing=max(missing, default=0.0) / max_idf,
+        names_found=sum(name in seen for name in names) / len(names) if names else 1.0,
+        unknown_terms=sum(t not in frequencies for t in terms) / len(terms) if terms else 0.0,
+        dense_top=max(max(run.dense_scores.values(), default=0.0), 0.0),
+        agreement=len(dense_top5 & keyword_top5) / max(1, min(len(dense_top5), len(keyword_top5))),
+        kind_found=0.5 if kind is None else float(best is not None and find_phrase(question, best.text) is not None),
+        best_rare_coverage=max(
+            (sum(idf[t] for t in s.matched if t in idf) / idf_total for s in scored[:EVIDENCE_SENTENCES]), default=0.0
+        ),
+    )
+
+
+def unmentioned_names(question: str, passages) -> list[str]:
+    """Names of the question (as written) that no retrieved passage mentions: the part left unanswered."""
+    seen = " ".join(p.text.lower() for p in passages)
+    names = proper_names(question)
+    missing = []
+    for match in re.finditer(r"\S+", question):
+        word = match.group(0).strip(".,;:!?\"'“”‘’()")
+        opens_sentence = not question[: match.start()].strip() or question[: match.start()].rstrip()[-1] in ".:?!"
+        key = word.lower().strip(".'’")
+        if key in names and not opens_sentence and key not in seen and word not in missing:
+            missing.append(word)
+    return missing
+
+
+@dataclass(frozen=True)
+class AbstentionModel:
+    """Logistic regression over standardised features: P(answerable) = sigmoid(w . (x - mean) / scale + b)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    names: tuple[str, ...] = FEATURE_NAMES
+
+    def probability(self, feats: Features) -> float:
+        values = dict(zip(FEATURE_NAMES, feats.vector(), strict=True))
+        z = self.bias + sum(
+            w * (values[n] - m) / (s or 1.0)
+            for w, n, m, s in zip(self.weights, self.names, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self, **extra) -> str:
+        return json.dumps({**asdict(self), **extra}, indent=1)
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_FILE) -> AbstentionModel:
+    data = json.loads(Path(path).read_text())
+    return AbstentionModel(
+        weights=tuple(data["weights"]),
+        bias=data["bias"],
+        mean=tuple(data["mean"]),
+        scale=tuple(data["scale"]),
+        names=tuple(data["names"]),
+    )

@@ -1,0 +1,129 @@
+"""The answering phrase of a factoid question (a name, a number with its unit, a date), found inside a cited
+sentence, with its exact span: "Who won the Hart Trophy?" -> "Auston Matthews", then the sentence that says so."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
+
+from .questions import question_kind
+from .text import STOPWORDS, content_terms, is_year, numbers, words
+
+_MONTH = MONTHS_OR_ABBREVIATED
+_WEEKDAY = WEEKDAYS
+_DATE = re.compile(
+    rf"\b(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+"
+    rf"(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|{_WEEKDAY})\b"
+)
+_CONNECTOR = r"(?:of|the|de|du|la|le|von|van|der|da|bin|al|and|&)"
+_NAME = re.compile(
+    rf"(?:[A-Z][\w'’.\-]*|\d[\w\-]*[A-Za-z][\w\-]*)(?:\s+(?:{_CONNECTOR}\s+)?(?:[A-Z][\w'’.\-]*|\d+(?=\b)))*"
+)
+_QUOTED = re.compile(r"[\"“‘']([^\"”’']{2,80})[\"”’']")
+_UNIT = re.compile(r"\s+((?:[a-z][a-z\-]+\s+){0,1}[a-z][a-z\-]+)")
+_CURRENCY = "$€£¥"
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The answering phrase: `stored_text[start:end] == text`, inside the quote of citation `citation`."""
+
+    text: str
+    citation: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citation": self.citation, "start": self.start, "end": self.end}
+
+
+def find_phrase(question: str, sentence: str) -> tuple[int, int] | None:
+    """(start, end) in `sentence` of the phrase that answers `question`, or None when nothing fits the kind."""
+    kind = question_kind(question)
+    if kind is None:
+        return None
+    asked = set(content_terms(question))
+    candidates = [c for c in _candidates(sentence, kind) if not _restates(sentence[c[0] : c[1]], asked)]
+    if not candidates:
+        return None
+    anchors = _anchor_offsets(sentence, asked)
+    start, end, _ = max(candidates, key=lambda c: (c[2], -_distance(c, anchors)))
+    if sentence[start:end].endswith(("'s", "’s")):
+        end -= 2
+    return start, end
+
+
+def short_answer(question: str, citations) -> ShortAnswer | None:
+    """The answering phrase inside the first cited quote that holds one of the asked kind."""
+    for citation in citations:
+        span = find_phrase(question, citation.quote)
+        if span is not None:
+            start, end = span
+            text = citation.quote[start:end]
+            return ShortAnswer(text, citation.n, citation.start + start, citation.start + end)
+    return None
+
+
+def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
+    """(start, end, fit): fit 2 when the phrase is of the asked kind, 1 when it is a name of another kind."""
+    found: list[tuple[int, int, int]] = []
+    dates = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    for _value, written, offset in numbers(sentence):
+        end = offset + len(written)
+        if any(s <= offset < e for s, e in dates):
+            continue
+        year = is_year(written, sentence, offset)
+        if kind == "time" and year:
+            found.append((offset, end, 2))
+        elif kind == "quantity" and not year:
+            start = offset - 1 if offset and sentence[offset - 1] in _CURRENCY else offset
+            unit = _UNIT.match(sentence, end)
+            if unit:  # "37 fishing boats", "300,000 reserves": up to two words, none a function word
+                for word in unit.group(1).split():
+                    if word in STOPWORDS:
+                        break
+                    end = sentence.index(word, end) + len(word)
+            found.append((start, end, 2))
+    if kind == "time":
+        found += [(s, e, 2) for s, e in dates]
+    if kind in ("person", "place", "thing"):
+        for match in _NAME.finditer(sentence):
+            start, end = match.span()
+            first = match.group(0).split()[0]
+            if start == 0 and first.lower() in STOPWORDS | _COMMON_OPENERS and " " not in match.group(0):
+                continue
+            if any(s <= start < e for s, e in dates) or first.lower() in STOPWORDS and " " not in match.group(0):
+                continue
+            found.append((start, end, 2))
+        found += [(m.start(1), m.end(1), 2) for m in _QUOTED.finditer(sentence)]
+        if kind == "thing":
+            found += [(o, o + len(w), 1) for _, w, o in numbers(sentence)]
+    return found
+
+
+_COMMON_OPENERS = frozenset("in on at after before as but and the a an this that it he she they we".split())
+
+
+def _restates(phrase: str, asked: set[str]) -> bool:
+    terms = content_terms(phrase)
+    return not terms or all(t in asked for t in terms)
+
+
+def _anchor_offsets(sentence: str, asked: set[str]) -> list[int]:
+    offsets, cursor = [], 0
+    for word in words(sentence):
+        position = sentence.find(word, cursor)
+        cursor = position + len(word)
+        if any(t in asked for t in content_terms(word)):
+            offsets.append(position)
+    return offsets
+
+
+def _distance(candidate: tuple[int, int, int], anchors: list[int]) -> int:
+    if not anchors:
+        return candidate[0]
+    start, end, _ = candidate
+    return min(min(abs(a - start), abs(a - end)) for a in anchors)
