@@ -40,7 +40,8 @@ def question_features(assistant, question: str) -> list[float]:
 
     chain = assistant.chain
     turn = chain.prepare.invoke(Turn(question=question, k=assistant.settings.top_k))
-    scored = score_sentences(question, turn.run.passages[: assistant.settings.top_k], chain.document_text)
+    passages = turn.run.passages[: assistant.settings.top_k]
+    scored = score_sentences(question, passages, chain.document_text, "", assistant.settings.answer_policy())
     return chain.evidence(turn, scored).vector()
 
 

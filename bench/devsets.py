@@ -24,6 +24,8 @@ METRICS = (
     "answer_contained",
     "citation_precision",
     "citation_recall",
+    "short_answer_f1",
+    "short_answers",
     "false_abstention_rate",
     "abstention_accuracy",
     "latency_p50_ms",

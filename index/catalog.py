@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import StoreError, UnknownDocumentError
-from .types import Chunk, DocumentRecord, LoadedDocument
+from .types import Chunk, DocumentRecord, LoadedDocument, document_metadata
 
 CATALOG_FILE = "catalog.sqlite3"
 
@@ -53,6 +53,8 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Columns added after the first release, created on open in stores made before them.
+_ADDED_COLUMNS = {"documents": (("author", "TEXT"), ("publisher", "TEXT"))}
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ class StoredDocument:
     text: str
     page_starts: tuple[int, ...]
     date: str | None
+    author: str | None = None
+    publisher: str | None = None
+
+    @property
+    def metadata(self) -> dict:
+        return document_metadata(self.title, self.source, self.publisher, self.author, self.date)
 
 
 class Catalog:
@@ -84,9 +92,17 @@ class Catalog:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._add_missing_columns()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open catalog {self.path}: {exc}") from exc
         self._lock = threading.RLock()
+
+    def _add_missing_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns:
+                if name not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -129,6 +145,15 @@ class Catalog:
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (f"setting:{key}", value),
             )
+
+    def update_metadata(self, doc_id: str, loaded: LoadedDocument) -> None:
+        """Refresh what a document says about itself (title, date, author, publisher); text and chunks stay."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE documents SET title = ?, date = ?, author = ?, publisher = ? WHERE doc_id = ?",
+                (loaded.title, loaded.date, loaded.author, loaded.publisher, doc_id),
+            )
+            self._bump(db)
 
     def has_chunks(self) -> bool:
         return bool(self._query("SELECT 1 FROM chunks LIMIT 1"))
@@ -174,7 +199,7 @@ class Catalog:
             previous = db.execute("SELECT doc_id FROM sources WHERE path = ?", (path,)).fetchone()
             db.execute(
                 "INSERT OR REPLACE INTO documents(doc_id, content_hash, title, date, size, chunk_count, "
-                "ingested_at, text, page_starts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "ingested_at, text, page_starts, author, publisher) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc_id,
                     content_hash,
@@ -185,6 +210,8 @@ class Catalog:
                     now,
                     loaded.text,
                     json.dumps(list(loaded.page_starts)),
+                    loaded.author,
+                    loaded.publisher,
                 ),
             )
             db.executemany(
@@ -260,11 +287,12 @@ class Catalog:
     def documents(self) -> list[DocumentRecord]:
         rows = self._query(
             "SELECT d.doc_id, d.title, d.chunk_count, d.size, d.ingested_at, d.content_hash, d.date, "
-            "group_concat(s.path, char(0)) FROM documents d LEFT JOIN sources s ON s.doc_id = d.doc_id "
+            "group_concat(s.path, char(0)), d.author, d.publisher FROM documents d "
+            "LEFT JOIN sources s ON s.doc_id = d.doc_id "
             "GROUP BY d.doc_id ORDER BY d.ingested_at, d.doc_id"
         )
         records = []
-        for doc_id, title, chunks, size, at, content_hash, date, paths in rows:
+        for doc_id, title, chunks, size, at, content_hash, date, paths, author, publisher in rows:
             sources = tuple(sorted(paths.split("\0"))) if paths else ()
             records.append(
                 DocumentRecord(
@@ -277,20 +305,24 @@ class Catalog:
                     content_hash=content_hash,
                     date=date,
                     sources=sources,
+                    author=author,
+                    publisher=publisher,
                 )
             )
         return records
 
     def document(self, doc_id: str) -> StoredDocument:
         rows = self._query(
-            "SELECT d.title, d.text, d.page_starts, d.date, min(s.path) FROM documents d "
+            "SELECT d.title, d.text, d.page_starts, d.date, min(s.path), d.author, d.publisher FROM documents d "
             "LEFT JOIN sources s ON s.doc_id = d.doc_id WHERE d.doc_id = ? GROUP BY d.doc_id",
             (doc_id,),
         )
         if not rows:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
-        title, text, page_starts, date, source = rows[0]
-        return StoredDocument(doc_id, title, source or "", text, tuple(json.loads(page_starts)), date)
+        title, text, page_starts, date, source, author, publisher = rows[0]
+        return StoredDocument(
+            doc_id, title, source or "", text, tuple(json.loads(page_starts)), date, author, publisher
+        )
 
     def chunk_ids(self) -> list[str]:
         return [row[0] for row in self._query("SELECT chunk_id FROM chunks ORDER BY chunk_id")]

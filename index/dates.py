@@ -16,6 +16,7 @@ _MONTHS = MONTHS.lower()
 
 _DATE_PATTERNS = (
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y-%m-%d"),
+    (re.compile(r"\b(\d{4})/(\d{2})/(\d{2})\b"), "%Y/%m/%d"),
     (re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}\b", re.I), "%B %d, %Y"),
     (re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}\b", re.I), "%d %B %Y"),
 )
@@ -31,3 +32,12 @@ def find_date(text: str) -> str | None:
             except ValueError:
                 continue
     return None
+
+
+def as_iso_date(value: object) -> str | None:
+    """A stated date (text in any form above, or a datetime) as YYYY-MM-DD; None when it is not one."""
+    if value is None:
+        return None
+    if hasattr(value, "date") and callable(value.date):
+        return value.date().isoformat()
+    return find_date(str(value))

@@ -37,6 +37,8 @@ class IngestProgress:
 
 ProgressCallback = Callable[[IngestProgress], None]
 log = logging.getLogger(__name__)
+METADATA_VERSION = 2
+"""Bumped when loaders read more metadata: unchanged files of an older store are read again for it."""
 
 
 @dataclass
@@ -146,6 +148,9 @@ class Library:
         if progress and total:
             progress(IngestProgress(total, total, stored[0], None))
         self.keyword.refresh()
+        if self._stale_metadata:
+            self.catalog.set_setting("metadata_version", str(METADATA_VERSION))
+            del self._stale_metadata
         report.seconds = time.perf_counter() - started
         return report
 
@@ -193,6 +198,8 @@ class Library:
             and known.size == stat.st_size
             and self.catalog.has_document(known.doc_id)
         ):
+            if self._stale_metadata:
+                self._refresh_metadata(path, known.doc_id)
             report.unchanged.append(FileOutcome(path=path, doc_id=known.doc_id))
             return None
         try:
@@ -227,6 +234,17 @@ class Library:
         return _Prepared(
             path, doc_id, digest, stat.st_size, stat.st_mtime_ns, loaded, chunks, known.doc_id if known else None
         )
+
+    @cached_property
+    def _stale_metadata(self) -> bool:
+        return self.catalog.setting("metadata_version") != str(METADATA_VERSION)
+
+    def _refresh_metadata(self, path: str, doc_id: str) -> None:
+        """A store made by an older loader: read what the unchanged file says about itself again (no re-embedding)."""
+        try:
+            self.catalog.update_metadata(doc_id, load(Path(path), self.settings.max_file_bytes))
+        except Exception as exc:  # the file is indexed already; its old metadata stay
+            log.debug("could not refresh the metadata of %s", path, exc_info=exc)
 
     @staticmethod
     def _fail(report: IngestReport, path: str, exc: BaseException, doing: str) -> None:

@@ -9,8 +9,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from .dates import find_date
+from .dates import as_iso_date, find_date
 from .errors import LoadError, failure_reason
+from .metadata import read_header
 from .types import LoadedDocument
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
@@ -121,7 +122,16 @@ def _stem_title(path: Path) -> str:
 
 def _load_plain(data: bytes, path: Path) -> LoadedDocument:
     text = decode_text(data, str(path))
-    return LoadedDocument(text=text, title=_first_line_title(text, _stem_title(path)), date=find_date(text))
+    header = read_header(text)
+    fields = header.fields
+    body = text[header.end :]
+    return LoadedDocument(
+        text=text,
+        title=fields.get("title") or _first_line_title(body, _stem_title(path)),
+        date=as_iso_date(fields.get("date")) or find_date(body),
+        author=fields.get("author"),
+        publisher=fields.get("publisher"),
+    )
 
 
 def _load_html(data: bytes, path: Path) -> LoadedDocument:
@@ -136,7 +146,13 @@ def _load_html(data: bytes, path: Path) -> LoadedDocument:
     metadata = trafilatura.extract_metadata(html)
     title = (metadata.title if metadata and metadata.title else None) or _first_line_title(text, _stem_title(path))
     date = (metadata.date if metadata and metadata.date else None) or find_date(text)
-    return LoadedDocument(text=_normalise_newlines(text), title=title.strip(), date=date)
+    return LoadedDocument(
+        text=_normalise_newlines(text),
+        title=title.strip(),
+        date=as_iso_date(date),
+        author=(metadata.author if metadata else None) or None,
+        publisher=(metadata.sitename if metadata else None) or None,
+    )
 
 
 def _html_fallback_text(html: str) -> str:
@@ -166,7 +182,9 @@ def _load_pdf(data: bytes, path: Path) -> LoadedDocument:
             except (FileNotDecryptedError, NotImplementedError):
                 raise LoadError(name, "encrypted PDF: a password is required") from None
         pages = [(page.extract_text() or "") for page in reader.pages]
-        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+        info = reader.metadata
+        meta_title = (info.title if info else None) or ""
+        meta_author = ((info.author if info else None) or "").strip() or None
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
@@ -183,7 +201,9 @@ def _load_pdf(data: bytes, path: Path) -> LoadedDocument:
         offset += len(page_text) + 2
     text = "\n\n".join(parts)
     title = meta_title.strip() or _first_line_title(text, _stem_title(path))
-    return LoadedDocument(text=text, title=title, date=find_date(text), page_starts=tuple(page_starts))
+    return LoadedDocument(
+        text=text, title=title, date=find_date(text), page_starts=tuple(page_starts), author=meta_author
+    )
 
 
 def _load_docx(data: bytes, path: Path) -> LoadedDocument:
@@ -214,7 +234,13 @@ def _load_docx(data: bytes, path: Path) -> LoadedDocument:
             if p.text.strip() and p.style is not None and p.style.name.startswith(("Title", "Heading"))
         ]
         title = headings[0].strip() if headings else _first_line_title(text, _stem_title(path))
-    return LoadedDocument(text=text, title=title, date=find_date(text))
+    properties = document.core_properties
+    return LoadedDocument(
+        text=text,
+        title=title,
+        date=find_date(text) or as_iso_date(properties.created),
+        author=(properties.author or "").strip() or None,
+    )
 
 
 _LOADERS: dict[str, Callable[[bytes, Path], LoadedDocument]] = {

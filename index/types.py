@@ -17,6 +17,9 @@ class LoadedDocument:
     title: str
     date: str | None = None
     page_starts: tuple[int, ...] = ()
+    author: str | None = None
+    publisher: str | None = None
+    """Who published it (a site, outlet or organisation), when the document says so."""
 
     def page_at(self, offset: int) -> int | None:
         return page_at(self.page_starts, offset)
@@ -27,6 +30,16 @@ def page_at(page_starts: tuple[int, ...] | list[int], offset: int) -> int | None
     if not page_starts:
         return None
     return max(1, bisect.bisect_right(page_starts, offset))
+
+
+def document_metadata(title: str, path: str, publisher: str | None, author: str | None, date: str | None) -> dict:
+    """The metadata contract (DESIGN.md): source is the publisher when the document names one, else the file."""
+    return {
+        "title": title,
+        "source": publisher or (path.rsplit("/", 1)[-1] if path else None),
+        "author": author,
+        "date": date,
+    }
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,12 @@ class DocumentRecord:
     content_hash: str
     date: str | None = None
     sources: tuple[str, ...] = ()
+    author: str | None = None
+    publisher: str | None = None
+
+    @property
+    def metadata(self) -> dict:
+        return document_metadata(self.title, self.source, self.publisher, self.author, self.date)
 
     def to_dict(self) -> dict:
         return {
@@ -68,6 +87,7 @@ class DocumentRecord:
             "ingested_at": self.ingested_at,
             "date": self.date,
             "sources": list(self.sources),
+            "metadata": self.metadata,
         }
 
 

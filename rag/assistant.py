@@ -85,13 +85,27 @@ class Assistant:
 
         return Retrieval(self.library, self.settings)
 
-    def search(self, query: str, k: int | None = None, doc_ids: list[str] | None = None):
-        """Ranked passages for a query (no answer)."""
+    def scope(self, doc_ids: list[str] | None, filters) -> list[str] | None:
+        """The documents a question may be answered from: `doc_ids` and the documents `filters` match."""
+        from .errors import QuestionError
+        from .filters import Filters, matching_documents
+
+        parsed = Filters.parse(filters)
+        if parsed is None:
+            return doc_ids
+        matched = matching_documents(self.documents(), parsed)
+        if doc_ids:
+            matched = [d for d in matched if d in set(doc_ids)]
+        if not matched:
+            raise QuestionError(f"no indexed document matches the filters {parsed.describe()}")
+        return matched
+
+    def search(self, query: str, k: int | None = None, doc_ids: list[str] | None = None, filters=None):
+        """Ranked passages for a query (no answer). `filters`: {"title", "source", "author", "after", "before"}."""
         from .questions import check_question
 
-        return self.retrieval.search(
-            check_question(query, self.settings.max_question_chars), k=k, doc_ids=doc_ids
-        ).passages
+        query = check_question(query, self.settings.max_question_chars)
+        return self.retrieval.search(query, k=k, doc_ids=self.scope(doc_ids, filters)).passages
 
     @cached_property
     def chain(self):
@@ -131,11 +145,14 @@ class Assistant:
         k: int | None = None,
         retrieve_k: int | None = None,
         mode: str | None = None,
+        filters=None,
     ) -> Answer:
         """Answer with citations. `history` is [(question, answer_text), ...] of earlier turns; `k` passages
         are read for the answer (`retrieve_k` may retrieve more, e.g. for ranking metrics); `mode` is
-        "extractive" or "llm" (default: "llm" when a chat model is configured)."""
-        return self.chain.invoke(self._turn(question, history, doc_ids, k, retrieve_k, mode))
+        "extractive" or "llm" (default: "llm" when a chat model is configured); `filters` restrict the
+        documents by metadata: {"title", "source", "author", "after", "before"}."""
+        scope = self.scope(doc_ids, filters)
+        return self.chain.invoke(self._turn(question, history, scope, k, retrieve_k, mode))
 
     def stream(
         self,
@@ -145,6 +162,7 @@ class Assistant:
         doc_ids: list[str] | None = None,
         k: int | None = None,
         mode: str | None = None,
+        filters=None,
     ) -> Iterator[str | Answer]:
         """Partial answer text as it is written (the model's own text in LLM mode), then the final `Answer`."""
-        yield from self.chain.stream(self._turn(question, history, doc_ids, k, None, mode))
+        yield from self.chain.stream(self._turn(question, history, self.scope(doc_ids, filters), k, None, mode))

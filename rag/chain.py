@@ -24,6 +24,8 @@ from .short_answer import short_answer
 from .types import Answer, Citation, Conflict, Passage
 from .verify import verify
 
+COMMON_MIN_CHUNKS = 20
+"""A term in fewer chunks than this is never common, however small the store."""
 ABSTAIN_TEXT = "The documents do not say. None of the retrieved passages answers this question"
 
 
@@ -172,7 +174,11 @@ class AnswerChain:
         started = time.perf_counter()
         passages = turn.run.passages
         scored = score_sentences(
-            turn.question, passages[: turn.answer_k or self.settings.top_k], self.document_text, turn.context
+            turn.question,
+            passages[: turn.answer_k or self.settings.top_k],
+            self.document_text,
+            turn.context,
+            self.settings.answer_policy(),
         )
         answerability = self.answerability(turn, scored)
         if answerability < self.settings.abstain_threshold:
@@ -184,6 +190,12 @@ class AnswerChain:
     # -- parts
     def document_text(self, doc_id: str) -> str:
         return self.retrieval.document_text(doc_id)[0]
+
+    def is_common(self, term: str) -> bool:
+        """A stemmed term in so many chunks of the store that it names nothing in particular ("cnn", "said")."""
+        frequencies, chunks = self.retrieval.library.keyword.document_frequencies([term])
+        count = frequencies.get(term, 0)
+        return count >= COMMON_MIN_CHUNKS and count >= self.settings.common_term_share * chunks
 
     def evidence(self, turn: Turn, scored: list[ScoredSentence]) -> Features:
         passages = turn.run.passages[: turn.answer_k or self.settings.top_k]
@@ -211,7 +223,8 @@ class AnswerChain:
         )
 
     def compose(self, turn: Turn, scored: list[ScoredSentence], passages: list[Passage]) -> Answer:
-        chosen = choose(scored, self.settings.answer_sentences, question_weights(turn.question, turn.context))
+        weights = question_weights(turn.question, turn.context)
+        chosen = choose(scored, self.settings.answer_sentences, weights, self.settings.answer_policy())
         disagreements = find_conflicts(turn.question, scored)
         for a, b, _, _ in disagreements:
             for sentence in (a, b):
@@ -225,7 +238,7 @@ class AnswerChain:
             number_of[(sentence.doc_id, sentence.start)] = n
             citations.append(self.citation(n, sentence))
             parts.append(f"{sentence.text} [{n}]")
-        short = short_answer(turn.question, citations[:1]) if not disagreements else None
+        short = short_answer(turn.question, citations[:1], self.is_common) if not disagreements else None
         if short is not None:
             parts.insert(0, f"{short.text}.")
         unmentioned = unmentioned_names(turn.question, passages[: turn.answer_k or self.settings.top_k])

@@ -74,6 +74,16 @@ def contains_answer(answer: str, gold: str) -> bool:
     return any(tokens[i : i + n] == gold_tokens for i in range(len(tokens) - n + 1))
 
 
+def token_f1(prediction: str, gold: str) -> float:
+    """SQuAD token F1 between a short answer and a gold answer."""
+    predicted, wanted = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    common = sum(min(predicted.count(t), wanted.count(t)) for t in set(predicted))
+    if not common:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(wanted)
+    return 2 * precision * recall / (precision + recall)
+
+
 def score_question(q: Question, answer, name_of: dict[str, str], k: int) -> dict:
     ranked = list(dict.fromkeys(name_of.get(p.doc_id, p.doc_id) for p in answer.passages))
     gold = set(q.gold_docs)
@@ -99,6 +109,8 @@ def score_question(q: Question, answer, name_of: dict[str, str], k: int) -> dict
                 ),
             }
         )
+        if answer.short_answer is not None:
+            row["short_answer_f1"] = max(token_f1(answer.short_answer.text, a) for a in q.answers)
         cited = {name_of.get(c.doc_id, c.doc_id) for c in answer.citations}
         if cited:
             row["citation_precision"] = len(cited & gold) / len(cited)
@@ -108,7 +120,9 @@ def score_question(q: Question, answer, name_of: dict[str, str], k: int) -> dict
 
 def summarise(rows: list[dict]) -> dict:
     summary: dict = {"questions": len(rows)}
-    metric_names = sorted({m for r in rows for m in r if "@" in m or m.startswith(("answer_", "citation_"))})
+    metric_names = sorted(
+        {m for r in rows for m in r if "@" in m or m.startswith(("answer_", "citation_", "short_answer"))}
+    )
     for metric in metric_names:
         values = [r[metric] for r in rows if metric in r]
         summary[metric] = round(statistics.fmean(values), 4) if values else None
@@ -117,6 +131,7 @@ def summarise(rows: list[dict]) -> dict:
     if unanswerable:
         summary["abstention_accuracy"] = round(statistics.fmean(r["abstained"] for r in unanswerable), 4)
     if answerable:
+        summary["short_answers"] = round(sum("short_answer_f1" in r for r in answerable) / len(answerable), 4)
         summary["false_abstention_rate"] = round(statistics.fmean(r["abstained"] for r in answerable), 4)
     latencies = sorted(r["latency_ms"] for r in rows)
     if latencies:

@@ -6,24 +6,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.metadata import is_header_line
+
 from .questions import question_kind
 from .text import MIN_FAMILY_STEM, content_terms, is_year, numbers, proper_names, related, words
 from .types import Passage
 
 MIN_SENTENCE_WORDS = 4
-COVERAGE_WEIGHT = 0.65
-"""Share of a sentence's score that comes from covering the question's words; the rest is its prior."""
-LEAD_BONUS = 0.1
-"""A document's first sentence says what the document is about: on hotpotqa100 the sentence holding the
-answer was the lead in 14% of candidate leads and 4% of other sentences."""
-FOLLOW_RATIO = 0.4
-"""A further sentence joins the answer while its follow-up score is at least this share of the best score."""
-LINK_BONUS = 0.1
-"""A sentence from a document that a chosen sentence names (or that names the chosen one's document): the
-second hop of a multi-hop answer ("...written by Yoko Ono" -> the sentence of "Yoko Ono" that answers)."""
-MAX_DOCUMENTS = 2
-"""Documents an answer quotes (conflicting sources are added on top). Measured on hotpotqa100: a third,
-linked document added no answer (answer-contained 0.62 either way) and lowered citation precision 0.86 -> 0.825."""
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    """The answerer's tuned constants; `Settings.answer_policy()` builds it, each field described there."""
+
+    coverage_weight: float = 0.65
+    lead_bonus: float = 0.0
+    follow_ratio: float = 0.4
+    link_bonus: float = 0.1
+    max_documents: int = 2
+
+
+_QUESTION_END = re.compile(r"\?['\"’”)\]]*\s*$")
 _SENTENCE_END = re.compile(r"[.!?:;]['\"’”)\]]*\s*$", re.M)
 
 
@@ -70,7 +73,9 @@ def question_weights(question: str, context: str = "") -> dict[str, float]:
     return weights
 
 
-def score_sentences(question: str, passages: list[Passage], document_text, context: str = "") -> list[ScoredSentence]:
+def score_sentences(
+    question: str, passages: list[Passage], document_text, context: str = "", policy: AnswerPolicy = AnswerPolicy()
+) -> list[ScoredSentence]:
     """Every sentence of the passages, scored for how well it answers the question (best first)."""
     weights = question_weights(question, context)
     names = proper_names(question)
@@ -86,14 +91,19 @@ def score_sentences(question: str, passages: list[Passage], document_text, conte
                 continue
             seen.add((passage.doc_id, start))
             sentence = text[start:end]
-            if len(words(sentence)) < MIN_SENTENCE_WORDS or is_heading(text, start, end):
+            if (
+                len(words(sentence)) < MIN_SENTENCE_WORDS
+                or is_heading(text, start, end)
+                or is_header_line(text, start)
+                or _QUESTION_END.search(sentence)  # a question quoted in a document answers nothing
+            ):
                 continue
             terms = frozenset(content_terms(sentence))
             matched = matched_terms(weights, terms)
             coverage = sum(weights[t] for t in matched) / total
             prior = 0.25 * passage.score + _kind_bonus(kind, sentence, names)
-            prior += LEAD_BONUS if is_lead(text, start) else 0.0
-            score = COVERAGE_WEIGHT * coverage + prior
+            prior += policy.lead_bonus if policy.lead_bonus and is_lead(text, start) else 0.0
+            score = policy.coverage_weight * coverage + prior
             scored.append(
                 ScoredSentence(
                     index, passage.doc_id, start, end, sentence, score, coverage, matched, prior, passage.title, terms
@@ -134,9 +144,11 @@ def _kind_bonus(kind: str, sentence: str, question_names: set[str]) -> float:
     return 0.0
 
 
-def choose(scored: list[ScoredSentence], limit: int, weights: dict[str, float]) -> list[ScoredSentence]:
+def choose(
+    scored: list[ScoredSentence], limit: int, weights: dict[str, float], policy: AnswerPolicy = AnswerPolicy()
+) -> list[ScoredSentence]:
     """The best sentence, then, one at a time, the sentence that best adds to what is chosen: question words
-    not yet covered, or a link to a chosen sentence's document; from at most `MAX_DOCUMENTS` documents."""
+    not yet covered, or a link to a chosen sentence's document; from at most `policy.max_documents` documents."""
     if not scored:
         return []
     best = scored[0]
@@ -146,7 +158,8 @@ def choose(scored: list[ScoredSentence], limit: int, weights: dict[str, float]) 
 
     def follow_score(candidate: ScoredSentence) -> float:
         residual = sum(weights.get(t, 0.0) for t in candidate.matched - covered) / total
-        return COVERAGE_WEIGHT * residual + candidate.prior + (LINK_BONUS if _linked(candidate, chosen) else 0.0)
+        link = policy.link_bonus if policy.link_bonus and _linked(candidate, chosen) else 0.0
+        return policy.coverage_weight * residual + candidate.prior + link
 
     while len(chosen) < limit:
         documents = {c.doc_id for c in chosen}
@@ -155,10 +168,10 @@ def choose(scored: list[ScoredSentence], limit: int, weights: dict[str, float]) 
             for c in scored
             if not any(_overlaps(c, d) or _redundant(c, d) for d in chosen)
             and (c.matched - covered or _linked(c, chosen))
-            and (len(documents) < MAX_DOCUMENTS or c.doc_id in documents)
+            and (len(documents) < policy.max_documents or c.doc_id in documents)
         ]
         following = max(pool, key=follow_score, default=None)
-        if following is None or follow_score(following) < FOLLOW_RATIO * best.score:
+        if following is None or follow_score(following) < policy.follow_ratio * best.score:
             break
         chosen.append(following)
         covered |= following.matched

@@ -20,6 +20,7 @@ from index.chunking import chunk_id, doc_of
 from index.library import Library
 from index.types import Chunk
 
+from .filters import named_documents
 from .settings import Settings
 from .text import STOPWORDS
 from .types import Passage
@@ -33,8 +34,6 @@ TITLE_WEIGHT = 1.0
 """Weight of the list of documents the question names by their title."""
 DENSE_HOP_SHARE = 0.5
 """Share of a seed's hop weight given to the dense search with the question moved towards the seed."""
-KEEP_FIRST = 1
-"""Top first-round chunks that keep their place whatever the hop adds (MRR@10 0.888 -> 0.913)."""
 """Weight of second-hop ranks in the fusion, against 1.0 for the question's own ranks."""
 
 
@@ -59,6 +58,7 @@ class Retrieval:
         self._chunks: OrderedDict[str, Chunk] = OrderedDict()
         self._documents: OrderedDict[str, StoredDocument] = OrderedDict()
         self._titles: dict[str, list[str]] | None = None
+        self._records = None
         self._vector_count: int | None = None
         self._generation = -1
         self._lock = threading.Lock()
@@ -71,6 +71,7 @@ class Retrieval:
                 self._chunks.clear()
                 self._documents.clear()
                 self._titles = None
+                self._records = None
                 self._vector_count = None
                 self._generation = generation
 
@@ -130,15 +131,21 @@ class Retrieval:
         )
         dense_vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
         keyword = self.library.keyword.search(query, candidates, allowed)
-        ranked_lists = [([h.chunk_id for h in dense], 1.0), ([h.chunk_id for h in keyword], 1.0)]
+        share = self.settings.document_share
+        ranked_lists = [
+            ([h.chunk_id for h in dense], self.settings.dense_weight),
+            ([h.chunk_id for h in keyword], 1.0 - share),
+        ]
         dense_scores = {h.chunk_id: h.score for h in dense}
         if self.settings.title_links:
             ranked_lists += self._title_list(query, vector, doc_ids)
-        if self.settings.document_weight > 0:
-            ranked_lists += self._document_list(query, candidates, doc_ids, ranked_lists)
+        if share > 0:
+            ranked_lists += self._document_list(query, candidates, doc_ids, ranked_lists, share)
+        if self.settings.named_source_weight > 0:
+            ranked_lists += self._named_list(query, ranked_lists)
         fused = _rrf(ranked_lists, self.settings.rrf_k)
         if second_hop and fused:
-            first_round = sorted(fused, key=fused.get, reverse=True)[:KEEP_FIRST]
+            first_round = self._best_per_document(fused, self.settings.hop_keep_first)
             hop_lists = self._second_hop(vector, fused, doc_ids, candidates, dense_vectors)
             fused = _rrf(ranked_lists + hop_lists, self.settings.rrf_k)
             # The question's own best match stays first: the hop adds documents, it does not reorder the top.
@@ -163,6 +170,16 @@ class Retrieval:
                 "assemble": 1000 * (finished - searched),
             },
         )
+
+    @staticmethod
+    def _best_per_document(scores: dict[str, float], documents: int) -> list[str]:
+        """The best chunk of each of the `documents` best documents, best first."""
+        best: dict[str, str] = {}
+        for item in sorted(scores, key=scores.get, reverse=True):
+            best.setdefault(doc_of(item), item)
+            if len(best) == documents:
+                break
+        return list(best.values())
 
     def _doc_order(self, chunk_ids, limit: int = 10) -> list[str]:
         order: list[str] = []
@@ -213,7 +230,9 @@ class Retrieval:
             linked = [d for d in linked if d in set(doc_ids)]
         return [(self._rank_documents(linked, vector), TITLE_WEIGHT)] if linked else []
 
-    def _document_list(self, query: str, candidates: int, doc_ids, ranked_lists) -> list[tuple[list[str], float]]:
+    def _document_list(
+        self, query: str, candidates: int, doc_ids, ranked_lists, weight: float
+    ) -> list[tuple[list[str], float]]:
         """Whole documents ranked by BM25, each as its best chunk: the best one the other lists found, or else
         its chunk that BM25 ranks first."""
         hits = self.library.keyword.search_documents(query, self.settings.document_candidates, _as_set(doc_ids))
@@ -227,7 +246,25 @@ class Retrieval:
             for hit in self.library.keyword.search(query, candidates, self._allowed_chunks(missing)):
                 best_chunk.setdefault(doc_of(hit.chunk_id), hit.chunk_id)
         ranked = [best_chunk.get(h.chunk_id, chunk_id(h.chunk_id, 0)) for h in hits]
-        return [(ranked, self.settings.document_weight)]
+        return [(ranked, weight)]
+
+    def records(self):
+        """The catalog's document records (metadata), cached until the catalog changes."""
+        self._fresh()
+        if self._records is None:
+            self._records = self.library.documents()
+        return self._records
+
+    def _named_list(self, query: str, ranked_lists) -> list[tuple[list[str], float]]:
+        """The candidates from documents whose publisher or author the question names, as a list of their own
+        (a boost, not a filter: the name may be there for another reason); nothing when it names most of them."""
+        records = self.records()
+        named = set(named_documents(query, records))
+        if not named or len(named) > len(records) / 2:
+            return []
+        order = sorted(_rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1])
+        boosted = [chunk for chunk, _ in order if doc_of(chunk) in named]
+        return [(boosted, self.settings.named_source_weight)] if boosted else []
 
     def _rank_documents(self, doc_ids: list[str], vector) -> list[str]:
         """First chunks of documents, ordered by cosine to the vector."""
@@ -269,11 +306,14 @@ class Retrieval:
         linked_by_seed = []
         for seed in seeds:
             seed_chunk = self.chunk(seed)
-            linked = self.linked_documents(seed_chunk.text, {seed_chunk.doc_id})
+            linked = self.linked_documents(seed_chunk.text, {seed_chunk.doc_id}) if self.settings.title_links else []
             linked_by_seed.append([d for d in linked if allowed_docs is None or d in allowed_docs])
         first_chunks = self._first_chunk_vectors([d for linked in linked_by_seed for d in linked])
+        first_docs = {doc_of(c) for c in fused}
         for rank, (hits, linked, seed_mixed) in enumerate(zip(hop_hits, linked_by_seed, mixed, strict=True)):
             weight = HOP_WEIGHT / (1 + rank)
+            if self.settings.hop_new_only:  # documents the question found itself keep their own ranks
+                hits = [h for h in hits if doc_of(h.chunk_id) not in first_docs]
             lists.append(([h.chunk_id for h in hits], weight * DENSE_HOP_SHARE))
             if linked:
                 lists.append((_by_similarity([chunk_id(d, 0) for d in linked], first_chunks, seed_mixed), weight))
@@ -333,6 +373,7 @@ class Retrieval:
                     score=score / best,
                     page=page,
                     sentences=tuple(tuple(s) for s in sentences),
+                    metadata=self.document(doc_id).metadata,
                 )
             )
         return passages

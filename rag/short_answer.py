@@ -40,13 +40,17 @@ class ShortAnswer:
         return {"text": self.text, "citation": self.citation, "start": self.start, "end": self.end}
 
 
-def find_phrase(question: str, sentence: str) -> tuple[int, int] | None:
-    """(start, end) in `sentence` of the phrase that answers `question`, or None when nothing fits the kind."""
+def find_phrase(question: str, sentence: str, is_common=None) -> tuple[int, int] | None:
+    """(start, end) in `sentence` of the phrase that answers `question`, or None when nothing fits the kind.
+
+    `is_common(term)` says a stemmed term is in so many documents that it names no answer (a publisher's name
+    in every article, a section label)."""
     kind = question_kind(question)
     if kind is None:
         return None
     asked = set(content_terms(question))
-    candidates = [c for c in _candidates(sentence, kind) if not _restates(sentence[c[0] : c[1]], asked)]
+    trimmed = [_trim(c, sentence) for c in _candidates(sentence, kind)]
+    candidates = [c for c in trimmed if c is not None and not _restates(sentence[c[0] : c[1]], asked, is_common)]
     if not candidates:
         return None
     anchors = _anchor_offsets(sentence, asked)
@@ -56,10 +60,10 @@ def find_phrase(question: str, sentence: str) -> tuple[int, int] | None:
     return start, end
 
 
-def short_answer(question: str, citations) -> ShortAnswer | None:
+def short_answer(question: str, citations, is_common=None) -> ShortAnswer | None:
     """The answering phrase inside the first cited quote that holds one of the asked kind."""
     for citation in citations:
-        span = find_phrase(question, citation.quote)
+        span = find_phrase(question, citation.quote, is_common)
         if span is not None:
             start, end = span
             text = citation.quote[start:end]
@@ -67,9 +71,15 @@ def short_answer(question: str, citations) -> ShortAnswer | None:
     return None
 
 
+# A news dateline or credit opening the sentence: "WASHINGTON –", "NEW YORK (AP) —", "(CNN)".
+_DATELINE = re.compile(r"^\s*(?:\([A-Z][\w .]*\)\s*|[A-Z][A-Z .,']+(?:\s*\([\w .]+\))?\s*[–—-]\s*)+")
+
+
 def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
     """(start, end, fit): fit 2 when the phrase is of the asked kind, 1 when it is a name of another kind."""
     found: list[tuple[int, int, int]] = []
+    dateline = _DATELINE.match(sentence)
+    body = dateline.end() if dateline else 0
     dates = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
     for _value, written, offset in numbers(sentence):
         end = offset + len(written)
@@ -101,14 +111,30 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
         found += [(m.start(1), m.end(1), 2) for m in _QUOTED.finditer(sentence)]
         if kind == "thing":
             found += [(o, o + len(w), 1) for _, w, o in numbers(sentence)]
-    return found
+    return [c for c in found if c[0] >= body]
 
 
-_COMMON_OPENERS = frozenset("in on at after before as but and the a an this that it he she they we".split())
+_COMMON_OPENERS = frozenset(
+    "in on at after before as but and the a an this that it he she they we although though while when since "
+    "however meanwhile then yet still also even just only now today yesterday".split()
+)
 
 
-def _restates(phrase: str, asked: set[str]) -> bool:
+def _trim(candidate: tuple[int, int, int], sentence: str) -> tuple[int, int, int] | None:
+    """Leading function words off a phrase ("The 2010 earthquake" -> "2010 earthquake"); None if nothing is left."""
+    start, end, fit = candidate
+    while True:
+        match = re.match(r"([A-Za-z]+)\s+", sentence[start:end])
+        if not match or match.group(1).lower() not in STOPWORDS | _COMMON_OPENERS:
+            break
+        start += match.end()
+    return (start, end, fit) if start < end else None
+
+
+def _restates(phrase: str, asked: set[str], is_common=None) -> bool:
     terms = content_terms(phrase)
+    if is_common is not None:
+        terms = [t for t in terms if not is_common(t)]
     return not terms or all(t in asked for t in terms)
 
 

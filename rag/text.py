@@ -42,8 +42,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def stem(word: str) -> str:
-    return stemmer().stemWord(word.lower().strip("'’.-"))
+    """The stem of a word, possessive dropped ("NHL’s" and "NHL's" -> "nhl")."""
+    return stemmer().stemWord(_POSSESSIVE.sub("", word.lower()).strip("'’.-"))
 
 
 def content_terms(text: str) -> list[str]:

@@ -27,9 +27,11 @@ class Passage:
     page: int | None = None
     sentences: tuple[tuple[int, int], ...] = ()
     """Absolute offsets of the passage's sentences in the stored text."""
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    """{"title", "source", "author", "date"} of the document (None where unknown)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _pick(self, ("doc_id", "source", "title", "start", "end", "page", "text", "score"))
+        return _pick(self, ("doc_id", "source", "title", "start", "end", "page", "text", "score", "metadata"))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,13 @@ app = typer.Typer(
     help="Citewise: answers from your documents, every statement with a checkable citation.",
 )
 
+TitleFilter = Annotated[str | None, typer.Option("--title", help="Only documents whose title contains this.")]
+SourceFilter = Annotated[
+    str | None, typer.Option("--source", help="Only documents whose publisher or file path contains this.")
+]
+AuthorFilter = Annotated[str | None, typer.Option("--author", help="Only documents whose author contains this.")]
+AfterFilter = Annotated[str | None, typer.Option("--after", help="Only documents dated on or after this day.")]
+BeforeFilter = Annotated[str | None, typer.Option("--before", help="Only documents dated on or before this day.")]
 StoreOption = Annotated[Path | None, typer.Option("--store", help="Store directory (default ~/.citewise).")]
 ChromaOption = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL (http://HOST:PORT).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
@@ -140,6 +147,11 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", help="Number of passages.", min=1, max=100)] = 5,
     as_json: JsonOption = False,
+    title: TitleFilter = None,
+    source: SourceFilter = None,
+    author: AuthorFilter = None,
+    after: AfterFilter = None,
+    before: BeforeFilter = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
@@ -148,7 +160,8 @@ def search(
 
     assistant = open_assistant(store, chroma_url)
     assistant.prepare_to_answer()
-    passages = assistant.search(query, k=k)
+    filters = {"title": title, "source": source, "author": author, "after": after, "before": before}
+    passages = assistant.search(query, k=k, filters=filters)
     if as_json:
         print_json({"query": query, "passages": [p.to_dict() for p in passages]})
     else:
@@ -163,6 +176,11 @@ def ask(
     k: Annotated[int | None, typer.Option("-k", help="Passages to answer from.", min=1, max=50)] = None,
     llm: Annotated[str | None, typer.Option("--llm", help="Chat model as PROVIDER:MODEL.")] = None,
     llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible server URL.")] = None,
+    title: TitleFilter = None,
+    source: SourceFilter = None,
+    author: AuthorFilter = None,
+    after: AfterFilter = None,
+    before: BeforeFilter = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
@@ -171,11 +189,12 @@ def ask(
 
     assistant = open_assistant(store, chroma_url, top_k=k, llm=llm, llm_base_url=llm_base_url)
     assistant.prepare_to_answer()
+    filters = {"title": title, "source": source, "author": author, "after": after, "before": before}
     if as_json:
-        print_json(assistant.ask(question).to_dict())
+        print_json(assistant.ask(question, filters=filters).to_dict())
         return
     answer = None
-    for event in assistant.stream(question):
+    for event in assistant.stream(question, filters=filters):
         if isinstance(event, str):
             typer.echo(event, nl=False)
         else:

@@ -14,7 +14,7 @@ from rag import Answer, Assistant
 from .render import conversation_html, conversation_markdown, pending_html, viewer_html
 from .uploads import UPLOADS_DIR, UploadRejected, accept
 
-DOCUMENT_COLUMNS = ["title", "source", "chunks", "ingested at", "id"]
+DOCUMENT_COLUMNS = ["title", "author", "date", "source", "chunks", "ingested at", "id"]
 
 
 @dataclass
@@ -78,7 +78,15 @@ class Handlers:
     # -- library
     def documents(self) -> list[list]:
         return [
-            [d.title, Path(d.source).name, d.chunks, d.ingested_at.replace("T", " ")[:16], d.doc_id]
+            [
+                d.title,
+                d.author or "",
+                d.date or "",
+                d.metadata["source"] or Path(d.source).name,
+                d.chunks,
+                d.ingested_at.replace("T", " ")[:16],
+                d.doc_id,
+            ]
             for d in self.assistant.documents()
         ]
 

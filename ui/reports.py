@@ -39,8 +39,11 @@ def print_documents(documents: list[DocumentRecord], console: Console | None = N
         console.print("No documents indexed yet: run `citewise ingest PATH`.")
         return
     table = Table(title=f"{len(documents)} documents")
-    for column in ("id", "title", "source", "chunks", "size", "ingested at"):
+    for column in ("id", "title", "author", "date", "source", "chunks", "size", "ingested at"):
         table.add_column(column, overflow="fold")
     for d in documents:
-        table.add_row(d.doc_id, d.title, d.source, str(d.chunks), f"{d.size:,}", d.ingested_at)
+        source = f"{d.publisher} ({d.source})" if d.publisher else d.source
+        table.add_row(
+            d.doc_id, d.title, d.author or "", d.date or "", source, str(d.chunks), f"{d.size:,}", d.ingested_at
+        )
     console.print(table)

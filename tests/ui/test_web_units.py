@@ -146,7 +146,7 @@ def test_upload_delete_and_reindex(handlers, tmp_path):
     assert "added" in report and "not supported" in report
     titles = [row[0] for row in handlers.documents()]
     assert "Notes" in titles
-    doc_id = next(row[4] for row in handlers.documents() if row[0] == "Notes")
+    doc_id = next(row[-1] for row in handlers.documents() if row[0] == "Notes")
     assert "unchanged" in handlers.reindex([doc_id])
     assert "Deleted 1" in handlers.delete([doc_id])
     assert "Notes" not in [row[0] for row in handlers.documents()]

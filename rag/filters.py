@@ -1,0 +1,101 @@
+"""Metadata filters (title, source, author, date range) and the documents a question names by source or author.
+
+Explicit filters restrict retrieval to the documents they match; a question that names a publisher or an
+author of some documents ("what did the Guardian report ...") has those documents ranked up as a list of their
+own in the fusion, without excluding the rest (the name may be mentioned for another reason).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+
+from index.dates import as_iso_date
+from index.types import DocumentRecord
+
+from .errors import QuestionError
+
+_SITE_SUFFIX = re.compile(r"\.(com|org|net|co\.uk|co|io|gov|edu|news|info)$", re.I)
+_NOT_A_NAME = frozenset({"the", "news", "times", "daily", "post", "staff", "press", "media", "online", "com"})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Every given field must match: text fields as case-insensitive substrings, dates as an inclusive range."""
+
+    title: str | None = None
+    source: str | None = None
+    """Publisher (site, outlet) or file path."""
+    author: str | None = None
+    after: str | None = None
+    """Earliest document date, YYYY-MM-DD (inclusive)."""
+    before: str | None = None
+    """Latest document date, YYYY-MM-DD (inclusive)."""
+
+    @classmethod
+    def parse(cls, value: Filters | dict[str, Any] | None) -> Filters | None:
+        if value is None or isinstance(value, Filters):
+            return value or None
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise QuestionError(f"unknown filter {', '.join(unknown)}; filters are {', '.join(known)}")
+        cleaned: dict[str, str] = {}
+        for key, raw in value.items():
+            if raw in (None, ""):
+                continue
+            text = str(raw).strip()
+            if key in ("after", "before"):
+                iso = as_iso_date(text)
+                if iso is None:
+                    raise QuestionError(f"filter {key} must be a date such as 2022-09-30, got {text!r}")
+                text = iso
+            cleaned[key] = text
+        return cls(**cleaned) if cleaned else None
+
+    def matches(self, record: DocumentRecord) -> bool:
+        def contains(needle: str | None, *haystacks: str | None) -> bool:
+            return needle is None or any(h and needle.lower() in h.lower() for h in haystacks)
+
+        if not (
+            contains(self.title, record.title)
+            and contains(self.source, record.publisher, *record.sources)
+            and contains(self.author, record.author)
+        ):
+            return False
+        if self.after or self.before:
+            if record.date is None:
+                return False
+            if (self.after and record.date < self.after) or (self.before and record.date > self.before):
+                return False
+        return True
+
+    def describe(self) -> str:
+        return ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if getattr(self, f.name))
+
+
+def matching_documents(records: list[DocumentRecord], filters: Filters) -> list[str]:
+    return [record.doc_id for record in records if filters.matches(record)]
+
+
+def name_keys(value: str | None) -> set[str]:
+    """The words by which a question may name a publisher or author: "cnn.com" -> {"cnn"}, "The Guardian" ->
+    {"guardian"}; authors by their surnames."""
+    if not value:
+        return set()
+    keys = set()
+    for part in re.split(r"[,;&]| and ", value):
+        part = _SITE_SUFFIX.sub("", part.strip().lower().removeprefix("www."))
+        tokens = [t for t in re.findall(r"[a-z0-9]+", part) if t not in _NOT_A_NAME]
+        if tokens:
+            keys.add(tokens[-1] if len(tokens) > 1 else tokens[0])
+    return {k for k in keys if len(k) >= 3}
+
+
+def named_documents(question: str, records: list[DocumentRecord]) -> list[str]:
+    """Documents whose publisher or author the question names (by a whole word)."""
+    asked = set(re.findall(r"[a-z0-9]+", question.lower()))
+    return [
+        record.doc_id for record in records if name_keys(record.publisher) & asked or name_keys(record.author) & asked
+    ]
