@@ -113,12 +113,20 @@ def score_sentences(
     return scored
 
 
+HEADING_MAX_WORDS = 12
+"""A line without closing punctuation longer than this is a sentence whose full stop is missing (a caption)."""
+
+
 def is_heading(text: str, start: int, end: int) -> bool:
-    """A line of its own without closing punctuation (a title or section heading), not a sentence."""
+    """A short line of its own without closing punctuation (a title or section heading), not a sentence."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start : len(text) if line_end < 0 else line_end]
-    return line.strip() == text[start:end].strip() and not _SENTENCE_END.search(line.rstrip())
+    return (
+        line.strip() == text[start:end].strip()
+        and not _SENTENCE_END.search(line.rstrip())
+        and len(words(line)) <= HEADING_MAX_WORDS
+    )
 
 
 def is_lead(text: str, start: int) -> bool:

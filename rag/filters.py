@@ -79,23 +79,31 @@ def matching_documents(records: list[DocumentRecord], filters: Filters) -> list[
     return [record.doc_id for record in records if filters.matches(record)]
 
 
-def name_keys(value: str | None) -> set[str]:
-    """The words by which a question may name a publisher or author: "cnn.com" -> {"cnn"}, "The Guardian" ->
-    {"guardian"}; authors by their surnames."""
+def publisher_keys(value: str | None) -> set[str]:
+    """The word by which a question names a publisher: "cnn.com" -> "cnn", "The Guardian" -> "guardian"."""
     if not value:
         return set()
-    keys = set()
-    for part in re.split(r"[,;&]| and ", value):
-        part = _SITE_SUFFIX.sub("", part.strip().lower().removeprefix("www."))
-        tokens = [t for t in re.findall(r"[a-z0-9]+", part) if t not in _NOT_A_NAME]
-        if tokens:
-            keys.add(tokens[-1] if len(tokens) > 1 else tokens[0])
-    return {k for k in keys if len(k) >= 3}
+    part = _SITE_SUFFIX.sub("", value.strip().lower().removeprefix("www."))
+    tokens = [t for t in re.findall(r"[a-z0-9]+", part) if t not in _NOT_A_NAME]
+    return {tokens[-1]} if tokens and len(tokens[-1]) >= 3 else set()
+
+
+def author_names(value: str | None) -> set[str]:
+    """Full names of a document's authors, lower case ("Eric Cheung, Kylie Atwood" -> two names)."""
+    if not value:
+        return set()
+    names = {" ".join(part.lower().split()) for part in re.split(r"[,;&]| and ", value)}
+    return {name for name in names if len(name.split()) >= 2}
 
 
 def named_documents(question: str, records: list[DocumentRecord]) -> list[str]:
-    """Documents whose publisher or author the question names (by a whole word)."""
-    asked = set(re.findall(r"[a-z0-9]+", question.lower()))
+    """Documents whose publisher (a capitalised word of the question: "CNN", "the Guardian") or an author's
+    full name the question names."""
+    capitalised = {w.lower() for w in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", question)}
+    lowered = " ".join(re.findall(r"[a-z0-9]+", question.lower()))
     return [
-        record.doc_id for record in records if name_keys(record.publisher) & asked or name_keys(record.author) & asked
+        record.doc_id
+        for record in records
+        if publisher_keys(record.publisher) & capitalised
+        or any(f" {name} " in f" {lowered} " for name in author_names(record.author))
     ]

@@ -22,7 +22,7 @@ _CONNECTOR = r"(?:of|the|de|du|la|le|von|van|der|da|bin|al|and|&)"
 _NAME = re.compile(
     rf"(?:[A-Z][\w'’.\-]*|\d[\w\-]*[A-Za-z][\w\-]*)(?:\s+(?:{_CONNECTOR}\s+)?(?:[A-Z][\w'’.\-]*|\d+(?=\b)))*"
 )
-_QUOTED = re.compile(r"[\"“‘']([^\"”’']{2,80})[\"”’']")
+_QUOTED = re.compile(r"[\"“]([^\"”]{2,80}?)[.,;:!?]?[\"”]|(?<!\w)‘([^’]{2,80}?)[.,;:!?]?’(?!\w)")
 _UNIT = re.compile(r"\s+((?:[a-z][a-z\-]+\s+){0,1}[a-z][a-z\-]+)")
 _CURRENCY = "$€£¥"
 
@@ -103,12 +103,18 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
         for match in _NAME.finditer(sentence):
             start, end = match.span()
             first = match.group(0).split()[0]
-            if start == 0 and first.lower() in STOPWORDS | _COMMON_OPENERS and " " not in match.group(0):
-                continue
+            fit = 2
+            if start == body and " " not in match.group(0) and not first.isupper():
+                # One capitalised word opening the sentence may be a common word: a name only failing others.
+                if first.lower() in STOPWORDS | _COMMON_OPENERS:
+                    continue
+                fit = 1
             if any(s <= start < e for s, e in dates) or first.lower() in STOPWORDS and " " not in match.group(0):
                 continue
-            found.append((start, end, 2))
-        found += [(m.start(1), m.end(1), 2) for m in _QUOTED.finditer(sentence)]
+            found.append((start, end, fit))
+        for match in _QUOTED.finditer(sentence):
+            group = 1 if match.group(1) is not None else 2
+            found.append((match.start(group), match.end(group), 2))
         if kind == "thing":
             found += [(o, o + len(w), 1) for _, w, o in numbers(sentence)]
     return [c for c in found if c[0] >= body]
@@ -116,7 +122,8 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
 
 _COMMON_OPENERS = frozenset(
     "in on at after before as but and the a an this that it he she they we although though while when since "
-    "however meanwhile then yet still also even just only now today yesterday".split()
+    "however meanwhile then yet still also even just only now today yesterday several many most some all both "
+    "each every few other another such no none".split()
 )
 
 

@@ -26,7 +26,7 @@ from rag.types import Citation
         ("What is the new album titled?", 'Her upcoming release "Renaissance" arrives this summer.', "Renaissance"),
         (
             "Which country elected a leftist leader?",
-            "Colombia's voters chose a leftist leader.",
+            "Voters in Colombia's election chose a leftist.",
             "Colombia",
         ),
     ],
