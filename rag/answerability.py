@@ -19,7 +19,7 @@ from pathlib import Path
 from .extractive import ScoredSentence, matched_terms, question_weights
 from .questions import question_kind
 from .short_answer import find_phrase
-from .text import content_terms, proper_names
+from .text import proper_names
 
 MODEL_FILE = Path(__file__).parent / "data" / "abstention.json"
 EVIDENCE_SENTENCES = 10
@@ -65,9 +65,9 @@ def features(question: str, context: str, scored: list[ScoredSentence], passages
     evidence: set[str] = set()
     for sentence in scored[:EVIDENCE_SENTENCES]:
         evidence |= sentence.matched
-    passage_terms = set()
-    for passage in passages:
-        passage_terms |= set(content_terms(passage.text))
+    passage_terms: set[str] = set()
+    for sentence in scored:  # every sentence of the passages, already split into terms
+        passage_terms |= sentence.terms
     found_in_passages = matched_terms(weights, passage_terms)
     frequencies, chunks = keyword_index.document_frequencies(terms)
     idf = {t: math.log(1 + chunks / (1 + frequencies.get(t, 0))) for t in terms}

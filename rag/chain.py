@@ -15,15 +15,19 @@ from langchain_core.runnables import RunnableLambda
 from index.types import page_at
 
 from .answerability import Features, features, load_model, unmentioned_names
+from .citations import span_citation
 from .conflicts import find_conflicts, topic
 from .extractive import ScoredSentence, choose, question_weights, score_sentences
 from .followup import History, condense
-from .retrieval import Retrieval, RetrievalRun
+from .parts import QuestionPart, split_question
+from .retrieval import Retrieval, RetrievalRun, interleave
 from .settings import Settings
 from .short_answer import short_answer
-from .types import Answer, Citation, Conflict, Passage
+from .types import Answer, AnswerPart, Citation, Conflict, Passage
 from .verify import verify
 
+PART_SENTENCES = 2
+"""Most sentences quoted for one part of a multi-part question."""
 COMMON_MIN_CHUNKS = 20
 """A term in fewer chunks than this is never common, however small the store."""
 ABSTAIN_TEXT = "The documents do not say. None of the retrieved passages answers this question"
@@ -41,6 +45,9 @@ class Turn:
     query: str = ""
     context: str = ""
     run: RetrievalRun | None = None
+    parts: list[QuestionPart] = field(default_factory=list)
+    part_runs: list[RetrievalRun] = field(default_factory=list)
+    """One retrieval per part of a multi-part question; `run` then interleaves their passages."""
     mode: str = "extractive"
     notices: list[str] = field(default_factory=list)
     standalone: str | None = None
@@ -95,7 +102,13 @@ class AnswerChain:
 
     def _retrieve(self, turn: Turn) -> Turn:
         started = time.perf_counter()
-        turn.run = self.retrieval.search(turn.query, k=turn.k or self.settings.top_k, doc_ids=turn.doc_ids)
+        k = turn.k or self.settings.top_k
+        turn.parts = split_question(turn.query) if self.settings.multi_part else []
+        if len(turn.parts) > 1:
+            turn.part_runs = [self.retrieval.search(part.question, k=k, doc_ids=turn.doc_ids) for part in turn.parts]
+            turn.run = interleave(turn.part_runs, k)
+        else:
+            turn.run = self.retrieval.search(turn.query, k=k, doc_ids=turn.doc_ids)
         turn.timings["retrieve"] = 1000 * (time.perf_counter() - started)
         return turn
 
@@ -171,6 +184,8 @@ class AnswerChain:
         )
 
     def _extractive(self, turn: Turn) -> Answer:
+        if turn.part_runs:
+            return self._extractive_parts(turn)
         started = time.perf_counter()
         passages = turn.run.passages
         scored = score_sentences(
@@ -186,6 +201,51 @@ class AnswerChain:
         else:
             answer = self.compose(turn, scored, passages)
         return self._finish(turn, answer, started, answerability, mode="extractive")
+
+    def _extractive_parts(self, turn: Turn) -> Answer:
+        """Each part answered from its own retrieval, in the question's order; the parts the documents do
+        not answer are named as such; abstention only when no part is answered."""
+        started = time.perf_counter()
+        answer_k = turn.answer_k or self.settings.top_k
+        citations: list[Citation] = []
+        number_of: dict[tuple[str, int], int] = {}
+        texts: list[str] = []
+        parts: list[AnswerPart] = []
+        best = 0.0
+        for part, run in zip(turn.parts, turn.part_runs, strict=True):
+            passages = run.passages[:answer_k]
+            scored = score_sentences(part.question, passages, self.document_text, "", self.settings.answer_policy())
+            probability = self._probability(part.question, "", scored, passages, run)
+            best = max(best, probability)
+            if probability < self.settings.abstain_threshold:
+                texts.append(f"On {part.subject}, the documents do not say.")
+                parts.append(AnswerPart(part.question))
+                continue
+            weights = question_weights(part.question)
+            chosen = choose(scored, PART_SENTENCES, weights, self.settings.answer_policy())
+            markers = []
+            for sentence in chosen:
+                key = (sentence.doc_id, sentence.start)
+                if key not in number_of:
+                    number_of[key] = len(citations) + 1
+                    citations.append(self.citation(number_of[key], sentence))
+                markers.append(number_of[key])
+            texts.append(f"On {part.subject}: " + " ".join(f"{citations[n - 1].quote} [{n}]" for n in markers))
+            parts.append(AnswerPart(part.question, tuple(markers), True))
+        if not any(p.answered for p in parts):
+            answer = self.abstention(turn, turn.run.passages)
+        else:
+            answer = Answer(
+                question=turn.question,
+                answer=" ".join(texts),
+                abstained=False,
+                mode="extractive",
+                citations=tuple(citations),
+                passages=tuple(turn.run.passages),
+                standalone_question=turn.query if turn.context else None,
+                parts=tuple(parts),
+            )
+        return self._finish(turn, answer, started, best, mode="extractive")
 
     # -- parts
     def document_text(self, doc_id: str) -> str:
@@ -204,9 +264,14 @@ class AnswerChain:
     def answerability(self, turn: Turn, scored: list[ScoredSentence]) -> float:
         """P(the retrieved text answers the question), from the fitted abstention model; abstain below
         `abstain_threshold`."""
+        passages = turn.run.passages[: turn.answer_k or self.settings.top_k]
+        return self._probability(turn.question, turn.context, scored, passages, turn.run)
+
+    def _probability(self, question: str, context: str, scored, passages, run) -> float:
         if not scored:
             return 0.0
-        return load_model().probability(self.evidence(turn, scored))
+        keyword = self.retrieval.library.keyword
+        return load_model().probability(features(question, context, scored, passages, run, keyword))
 
     def abstention(self, turn: Turn, passages: list[Passage]) -> Answer:
         related = ""
@@ -262,22 +327,9 @@ class AnswerChain:
         )
 
     def citation(self, n: int, sentence: ScoredSentence) -> Citation:
-        text, title, source = self.retrieval.document_text(sentence.doc_id)
-        quote = text[sentence.start : sentence.end]
-        verdict = verify(sentence.text, quote, self.settings.support_threshold)
-        return Citation(
-            n=n,
-            doc_id=sentence.doc_id,
-            source=source,
-            title=title,
-            start=sentence.start,
-            end=sentence.end,
-            quote=quote,
-            supported=verdict.supported,
-            score=verdict.score,
-            page=self.page(sentence.doc_id, sentence.start),
-            line=text.count("\n", 0, sentence.start) + 1,
-        )
+        stored = self.retrieval.document(sentence.doc_id)
+        verdict = verify(sentence.text, stored.text[sentence.start : sentence.end], self.settings.support_threshold)
+        return span_citation(n, sentence.doc_id, stored, sentence.start, sentence.end, verdict)
 
     def page(self, doc_id: str, offset: int) -> int | None:
         return page_at(self.retrieval.page_starts(doc_id), offset)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .types import Citation
+
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\[A-Z0-9\"“(])")
 
@@ -72,3 +74,22 @@ def parse_answer(answer: str, passage_count: int) -> ParsedAnswer:
         if text:
             parsed.sentences.append(ClaimSentence(text, valid, dropped))
     return parsed
+
+
+def span_citation(n: int, doc_id: str, stored, start: int, end: int, verdict) -> Citation:
+    """The one way a citation is made: an exact span of a stored document, with its check and location."""
+    from index.types import page_at
+
+    return Citation(
+        n=n,
+        doc_id=doc_id,
+        source=stored.source,
+        title=stored.title,
+        start=start,
+        end=end,
+        quote=stored.text[start:end],
+        supported=verdict.supported,
+        score=verdict.score,
+        page=page_at(stored.page_starts, start),
+        line=stored.text.count("\n", 0, start) + 1,
+    )

@@ -96,14 +96,33 @@ def author_names(value: str | None) -> set[str]:
     return {name for name in names if len(name.split()) >= 2}
 
 
+class NameIndex:
+    """Publisher words and author names of a collection's documents, for finding the ones a question names."""
+
+    def __init__(self, records: list[DocumentRecord]):
+        self.publishers: dict[str, set[str]] = {}
+        self.authors: dict[str, set[str]] = {}
+        for record in records:
+            for key in publisher_keys(record.publisher):
+                self.publishers.setdefault(key, set()).add(record.doc_id)
+            for name in author_names(record.author):
+                self.authors.setdefault(name, set()).add(record.doc_id)
+
+    def named_documents(self, question: str) -> set[str]:
+        """Documents whose publisher (a capitalised word of the question: "CNN", "the Guardian") or an author's
+        full name the question names."""
+        found: set[str] = set()
+        for word in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", question):
+            found |= self.publishers.get(word.lower(), set())
+        if self.authors:
+            lowered = f" {' '.join(re.findall(r'[a-z0-9]+', question.lower()))} "
+            for name, doc_ids in self.authors.items():
+                if f" {name} " in lowered:
+                    found |= doc_ids
+        return found
+
+
 def named_documents(question: str, records: list[DocumentRecord]) -> list[str]:
-    """Documents whose publisher (a capitalised word of the question: "CNN", "the Guardian") or an author's
-    full name the question names."""
-    capitalised = {w.lower() for w in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", question)}
-    lowered = " ".join(re.findall(r"[a-z0-9]+", question.lower()))
-    return [
-        record.doc_id
-        for record in records
-        if publisher_keys(record.publisher) & capitalised
-        or any(f" {name} " in f" {lowered} " for name in author_names(record.author))
-    ]
+    """The documents of `records` that the question names by publisher or author (see `NameIndex`)."""
+    named = NameIndex(records).named_documents(question)
+    return [record.doc_id for record in records if record.doc_id in named]

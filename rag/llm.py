@@ -13,9 +13,7 @@ from collections.abc import Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from index.types import page_at
-
-from .citations import parse_answer
+from .citations import parse_answer, span_citation
 from .errors import ModelError
 from .settings import Settings
 from .types import Citation, Passage
@@ -149,17 +147,4 @@ def _narrow(claim: str, passage: Passage, document, threshold: float) -> tuple[t
 
 
 def _citation(n: int, passage: Passage, start: int, end: int, document, verdict: Verdict) -> Citation:
-    stored = document(passage.doc_id)
-    return Citation(
-        n=n,
-        doc_id=passage.doc_id,
-        source=passage.source,
-        title=passage.title,
-        start=start,
-        end=end,
-        quote=stored.text[start:end],
-        supported=verdict.supported,
-        score=verdict.score,
-        page=page_at(stored.page_starts, start),
-        line=stored.text.count("\n", 0, start) + 1,
-    )
+    return span_citation(n, passage.doc_id, document(passage.doc_id), start, end, verdict)

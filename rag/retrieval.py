@@ -20,7 +20,7 @@ from index.chunking import chunk_id, doc_of
 from index.library import Library
 from index.types import Chunk
 
-from .filters import named_documents
+from .filters import NameIndex
 from .settings import Settings
 from .text import STOPWORDS
 from .types import Passage
@@ -51,6 +51,36 @@ class RetrievalRun:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
+def interleave(runs: list[RetrievalRun], k: int) -> RetrievalRun:
+    """One run from several (the parts of a question): their passages taken in turn, each passage once."""
+    passages: list[Passage] = []
+    seen: set[tuple[str, int]] = set()
+    for rank in range(max(len(run.passages) for run in runs)):
+        for run in runs:
+            if rank < len(run.passages):
+                passage = run.passages[rank]
+                if (passage.doc_id, passage.start) not in seen:
+                    seen.add((passage.doc_id, passage.start))
+                    passages.append(passage)
+    merged = RetrievalRun(passages=passages[: max(k, len(runs))])
+    for run in runs:
+        merged.dense_scores.update(run.dense_scores)
+        for name, value in run.timings_ms.items():
+            merged.timings_ms[name] = merged.timings_ms.get(name, 0.0) + value
+    merged.dense_docs = _merge_orders([run.dense_docs for run in runs])
+    merged.keyword_docs = _merge_orders([run.keyword_docs for run in runs])
+    return merged
+
+
+def _merge_orders(orders: list[list[str]]) -> list[str]:
+    merged: list[str] = []
+    for rank in range(max((len(o) for o in orders), default=0)):
+        for order in orders:
+            if rank < len(order) and order[rank] not in merged:
+                merged.append(order[rank])
+    return merged
+
+
 class Retrieval:
     def __init__(self, library: Library, settings: Settings):
         self.library = library
@@ -59,6 +89,8 @@ class Retrieval:
         self._documents: OrderedDict[str, StoredDocument] = OrderedDict()
         self._titles: dict[str, list[str]] | None = None
         self._records = None
+        self._counts: dict[str, int] | None = None
+        self._names: NameIndex | None = None
         self._vector_count: int | None = None
         self._generation = -1
         self._lock = threading.Lock()
@@ -72,6 +104,8 @@ class Retrieval:
                 self._documents.clear()
                 self._titles = None
                 self._records = None
+                self._counts = None
+                self._names = None
                 self._vector_count = None
                 self._generation = generation
 
@@ -197,9 +231,17 @@ class Retrieval:
         return self._vector_count > 0
 
     def _allowed_chunks(self, doc_ids: Sequence[str] | None) -> set[str] | None:
+        """Every chunk id of the documents (ids derive from document and position: no catalog read)."""
         if not doc_ids:
             return None
-        return {c.chunk_id for d in doc_ids for c in self.library.catalog.chunks_of(d)}
+        counts = self._chunk_counts()
+        return {chunk_id(d, i) for d in doc_ids for i in range(counts.get(d, 0))}
+
+    def _chunk_counts(self) -> dict[str, int]:
+        self._fresh()
+        if self._counts is None:
+            self._counts = {record.doc_id: record.chunks for record in self.records()}
+        return self._counts
 
     def titles(self) -> dict[str, list[str]]:
         """Normalised document titles -> doc ids, for linking names in a text to documents about them."""
@@ -259,7 +301,9 @@ class Retrieval:
         """The candidates from documents whose publisher or author the question names, as a list of their own
         (a boost, not a filter: the name may be there for another reason); nothing when it names most of them."""
         records = self.records()
-        named = set(named_documents(query, records))
+        if self._names is None:
+            self._names = NameIndex(records)
+        named = self._names.named_documents(query)
         if not named or len(named) > len(records) / 2:
             return []
         order = sorted(_rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1])

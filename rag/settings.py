@@ -85,6 +85,11 @@ class Settings(IndexSettings):
     )
     mmr: bool = Field(default=False, description="Diversify passages with maximal marginal relevance.")
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0, description="MMR trade-off: 1 = relevance only.")
+    multi_part: bool = Field(
+        default=True,
+        description="Split comparisons of two named things, questions about two of them, and clauses joined by "
+        "while/whereas into parts, each retrieved and answered alone (see README for its measured effect).",
+    )
     answer_sentences: int = Field(default=3, ge=1, le=10, description="Most sentences in an extractive answer.")
     lead_bonus: float = Field(
         default=0.0,

@@ -68,6 +68,18 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class AnswerPart:
+    """One part of a multi-part question, with the citations that answer it."""
+
+    question: str
+    citations: tuple[int, ...] = ()
+    answered: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "citations": list(self.citations), "answered": self.answered}
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answer: str
@@ -87,6 +99,8 @@ class Answer:
     """0..1: how well the retrieved text answers the question; below the threshold Citewise abstains."""
     short_answer: ShortAnswer | None = None
     """The answering phrase of a who/what/when/how-many question, inside a cited quote."""
+    parts: tuple[AnswerPart, ...] = ()
+    """The parts of a multi-part question (comparisons, two named things, joined clauses), each answered alone."""
 
     def citation(self, n: int) -> Citation | None:
         return next((c for c in self.citations if c.n == n), None)
@@ -107,4 +121,5 @@ class Answer:
             "uncited_sentences": self.uncited_sentences,
             "answerability": round(self.answerability, 4),
             "short_answer": self.short_answer.to_dict() if self.short_answer else None,
+            "parts": [p.to_dict() for p in self.parts],
         }

@@ -96,6 +96,6 @@ def _negated(text: str) -> bool:
 
 
 def _strip_markers(sentence: str) -> str:
-    import re
+    from .citations import MARKER
 
-    return re.sub(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]", "", sentence)
+    return MARKER.sub("", sentence)

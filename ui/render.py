@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from html import escape
 
+from rag.citations import MARKER
 from rag.types import Answer, Citation
 
 CONTEXT_CHARS = 600
-_MARKER = re.compile(r"\[(\d+)\]")
 
 CSS = """
 .cw-turn { margin: 0 0 1.2em 0; }
@@ -58,7 +58,7 @@ def answer_html(turn: int, answer: Answer) -> str:
     supported = {c.n: c.supported for c in answer.citations}
 
     def link(match: re.Match) -> str:
-        n = int(match.group(1))
+        n = int(match.group(1)) if match.group(1).isdigit() else None
         if n not in known:
             return escape(match.group(0))
         css = "cw-marker" + ("" if supported[n] else " cw-unsupported")
@@ -66,7 +66,7 @@ def answer_html(turn: int, answer: Answer) -> str:
 
     pieces = []
     position = 0
-    for match in _MARKER.finditer(answer.answer):
+    for match in MARKER.finditer(answer.answer):
         pieces.append(escape(answer.answer[position : match.start()]))
         pieces.append(link(match))
         position = match.end()

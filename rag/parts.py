@@ -1,0 +1,63 @@
+"""Multi-part questions: a comparison of two named things, a question about two of them at once, or two clauses
+joined by while / whereas / before / after become parts, each retrieved and answered with its own evidence.
+
+"Which is older, the Eiffel Tower or the Statue of Liberty?" -> "Which is older, the Eiffel Tower?",
+"Which is older, the Statue of Liberty?"; "Were Scott Derrickson and Ed Wood of the same nationality?" ->
+"Were Scott Derrickson of the same nationality?", "Were Ed Wood of the same nationality?". The parts are
+search queries, not prose shown as they are; the answer names each part by its subject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import content_terms
+
+_WORD = r"[A-Z0-9\"“][\w'’.\-\"”]*"
+_NAME = rf"(?:{_WORD}(?:\s+(?:(?:of|the|de|du|von|van|der|la|le|from|and)\s+)*{_WORD})*)"
+"""Capitalised words, with the small words that join a name ("Statue of Liberty", "Escape from the Dark")."""
+_ALTERNATIVES = re.compile(
+    rf"^(?P<head>.+?),?\s+(?:either\s+)?(?P<a>(?:the\s+)?{_NAME})\s+or\s+(?P<b>(?:the\s+)?{_NAME})\s*\?\s*$"
+)
+_PAIR = re.compile(
+    rf"^(?P<head>(?i:(?:are|were|is|was|do|did|does|have|has|had)\s+(?:both\s+)?)|.*?\b(?i:both)\s+)"
+    rf"(?P<a>(?:the\s+)?{_NAME})\s+and\s+(?P<b>(?:the\s+)?{_NAME})\s+(?P<rest>[a-z].*)$"
+)
+_CLAUSES = re.compile(r",?\s+\b(?:while|whereas)\b\s+", re.I)
+MIN_CLAUSE_TERMS = 3
+"""A clause is a part of its own only when it says enough (three meaningful words) to be searched alone."""
+
+
+@dataclass(frozen=True)
+class QuestionPart:
+    question: str
+    """What is searched for this part."""
+    subject: str
+    """How the answer names the part: the compared thing, or the clause."""
+
+
+def split_question(question: str) -> list[QuestionPart]:
+    """The parts of a multi-part question; one part (the question itself) otherwise."""
+    text = question.strip()
+    alternatives = _ALTERNATIVES.match(text)
+    if alternatives and _is_name(alternatives["a"]) and _is_name(alternatives["b"]):
+        head = alternatives["head"].rstrip(",")
+        return [QuestionPart(f"{head}, {alternatives[x]}?", alternatives[x]) for x in ("a", "b")]
+    pair = _PAIR.match(text)
+    if pair and _is_name(pair["a"]) and _is_name(pair["b"]):
+        head = re.sub(r"\bboth\s+$", "", pair["head"], flags=re.I)
+        rest = re.sub(r"^both\s+", "", pair["rest"], flags=re.I)
+        return [QuestionPart(f"{head}{pair[x]} {rest}".strip(), pair[x]) for x in ("a", "b")]
+    clauses = [c.strip(" ,") for c in _CLAUSES.split(text)]
+    if len(clauses) == 2 and all(len(set(content_terms(c))) >= MIN_CLAUSE_TERMS for c in clauses):
+        first, second = clauses
+        return [QuestionPart(first.rstrip("?") + "?", first.rstrip("?")), QuestionPart(second, second.rstrip("?"))]
+    return [QuestionPart(text, text)]
+
+
+def _is_name(phrase: str) -> bool:
+    """A named thing (capitalised words, a quoted title or a number), not an ordinary noun phrase."""
+    words = re.sub(r"^the\s+", "", phrase.strip(), flags=re.I).split()
+    first = words[0][:1] if words else ""
+    return bool(words) and len(words) <= 8 and (first.isupper() or first.isdigit() or first in "\"“'")
