@@ -26,3 +26,15 @@ print(f"newcomer: citewise ingest exit {status}; {len(added)} of {len(wanted)} f
       f"({', '.join(sorted({pathlib.Path(p).suffix for p in added}))})")
 sys.exit(0 if status == 0 and added == wanted and not report["failed"] else 1)
 PY
+# The installed package answers too (its data files, such as the abstention model, were packaged).
+"$venv/bin/citewise" ask "When was the Larkfield lighthouse lit for the first time?" --store "$work/store" --json \
+  > "$work/answer.json"
+"$venv/bin/python" - "$formats" "$work/answer.json" <<'PY'
+import json, pathlib, sys
+formats, answer = pathlib.Path(sys.argv[1]), json.loads(pathlib.Path(sys.argv[2]).read_text())
+source = (formats / "lighthouse.txt").read_text(encoding="utf-8")
+quotes = [c["quote"] for c in answer["citations"]]
+ok = not answer["abstained"] and any("12 March 1871" in q and q in source for q in quotes)
+print(f"newcomer: citewise ask {'answered from' if ok else 'FAILED on'} lighthouse.txt: {answer['answer'][:100]!r}")
+sys.exit(0 if ok else 1)
+PY

@@ -7,21 +7,13 @@ import pytest
 
 import index.library
 from helpers.corpora import PROSE
+from helpers.stores import consistent
 from index import loaders
 from index.errors import failure_reason
-from index.library import Library
 
 
 class ParserExploded(Exception):
     """An exception type no code of ours knows about."""
-
-
-def consistent(library: Library) -> set[str]:
-    catalog_ids = set(library.catalog.chunk_ids())
-    assert set(library.vectors.all_ids()) == catalog_ids
-    assert set(library.keyword.chunk_ids()) == catalog_ids
-    assert not library.catalog.pending()
-    return catalog_ids
 
 
 def mixed_folder(folder):

@@ -8,16 +8,8 @@ import shutil
 import pytest
 
 from helpers.corpora import bad_corpus, copy_demo, good_corpus
+from helpers.stores import consistent
 from index.library import Library
-
-
-def consistent(library: Library) -> set[str]:
-    """Assert the three stores agree and return the chunk ids."""
-    catalog_ids = set(library.catalog.chunk_ids())
-    assert set(library.vectors.all_ids()) == catalog_ids
-    assert set(library.keyword.chunk_ids()) == catalog_ids
-    assert not library.catalog.pending()
-    return catalog_ids
 
 
 def test_ingest_all_formats_and_offsets_hold(fake_library, tmp_path):
