@@ -19,8 +19,9 @@ from .citations import span_citation
 from .conflicts import find_conflicts, topic
 from .extractive import ScoredSentence, choose, question_weights, score_sentences
 from .followup import History, condense
+from .fusion import RetrievalRun, interleave
 from .parts import QuestionPart, split_question
-from .retrieval import Retrieval, RetrievalRun, interleave
+from .retrieval import Retrieval
 from .settings import Settings
 from .short_answer import short_answer
 from .types import Answer, AnswerPart, Citation, Conflict, Passage

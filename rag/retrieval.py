@@ -1,13 +1,12 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 ranks fused by reciprocal rank, a second hop for multi-hop
-questions, overlapping chunks of a document merged, optional MMR diversity and document filter."""
+"""Hybrid retrieval, stage by stage: dense (Chroma), keyword (chunk and whole-document BM25), named sources and
+title links each make a ranked list (`fusion.RankedList`); reciprocal-rank fusion; a second hop for multi-hop
+questions; optional MMR; passage assembly (`passages`). Filters arrive as the documents allowed."""
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -21,9 +20,17 @@ from index.library import Library
 from index.types import Chunk
 
 from .filters import NameIndex
+from .fusion import (
+    RetrievalRun,
+    best_per_document,
+    by_similarity,
+    document_order,
+    mmr,
+    rrf,
+)
+from .passages import assemble_passages
 from .settings import Settings
-from .text import STOPWORDS
-from .types import Passage
+from .titles import PAREN, name_phrases, normalise_title
 
 HOP_SEEDS = 2
 """First-round documents whose text seeds the second hop."""
@@ -34,51 +41,6 @@ TITLE_WEIGHT = 1.0
 """Weight of the list of documents the question names by their title."""
 DENSE_HOP_SHARE = 0.5
 """Share of a seed's hop weight given to the dense search with the question moved towards the seed."""
-"""Weight of second-hop ranks in the fusion, against 1.0 for the question's own ranks."""
-
-
-@dataclass
-class RetrievalRun:
-    """Passages plus what the answerer may reuse (the query vector) and how long each part took."""
-
-    passages: list[Passage]
-    query_vector: list[float] | None = None
-    dense_scores: dict[str, float] = field(default_factory=dict)
-    dense_docs: list[str] = field(default_factory=list)
-    """Documents in the order the dense search found them (first chunk of each)."""
-    keyword_docs: list[str] = field(default_factory=list)
-    """Documents in the order chunk BM25 found them."""
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-def interleave(runs: list[RetrievalRun], k: int) -> RetrievalRun:
-    """One run from several (the parts of a question): their passages taken in turn, each passage once."""
-    passages: list[Passage] = []
-    seen: set[tuple[str, int]] = set()
-    for rank in range(max(len(run.passages) for run in runs)):
-        for run in runs:
-            if rank < len(run.passages):
-                passage = run.passages[rank]
-                if (passage.doc_id, passage.start) not in seen:
-                    seen.add((passage.doc_id, passage.start))
-                    passages.append(passage)
-    merged = RetrievalRun(passages=passages[: max(k, len(runs))])
-    for run in runs:
-        merged.dense_scores.update(run.dense_scores)
-        for name, value in run.timings_ms.items():
-            merged.timings_ms[name] = merged.timings_ms.get(name, 0.0) + value
-    merged.dense_docs = _merge_orders([run.dense_docs for run in runs])
-    merged.keyword_docs = _merge_orders([run.keyword_docs for run in runs])
-    return merged
-
-
-def _merge_orders(orders: list[list[str]]) -> list[str]:
-    merged: list[str] = []
-    for rank in range(max((len(o) for o in orders), default=0)):
-        for order in orders:
-            if rank < len(order) and order[rank] not in merged:
-                merged.append(order[rank])
-    return merged
 
 
 class Retrieval:
@@ -177,11 +139,11 @@ class Retrieval:
             ranked_lists += self._document_list(query, candidates, doc_ids, ranked_lists, share)
         if self.settings.named_source_weight > 0:
             ranked_lists += self._named_list(query, ranked_lists)
-        fused = _rrf(ranked_lists, self.settings.rrf_k)
+        fused = rrf(ranked_lists, self.settings.rrf_k)
         if second_hop and fused:
-            first_round = self._best_per_document(fused, self.settings.hop_keep_first)
+            first_round = best_per_document(fused, self.settings.hop_keep_first)
             hop_lists = self._second_hop(vector, fused, doc_ids, candidates, dense_vectors)
-            fused = _rrf(ranked_lists + hop_lists, self.settings.rrf_k)
+            fused = rrf(ranked_lists + hop_lists, self.settings.rrf_k)
             # The question's own best match stays first: the hop adds documents, it does not reorder the top.
             top = max(fused.values())
             for position, chunk_id_ in enumerate(first_round):
@@ -190,14 +152,14 @@ class Retrieval:
         order = sorted(fused, key=fused.get, reverse=True)
         if mmr:
             order = self._mmr(vector, order[:candidates], k * 2)
-        passages = self._passages(order, fused, k * 3)[:k]
+        passages = assemble_passages(order, fused, k * 3, self.chunk, self.document)[:k]
         finished = time.perf_counter()
         return RetrievalRun(
             passages=passages,
             query_vector=vector,
             dense_scores=dense_scores,
-            dense_docs=self._doc_order(h.chunk_id for h in dense),
-            keyword_docs=self._doc_order(h.chunk_id for h in keyword),
+            dense_docs=document_order(h.chunk_id for h in dense),
+            keyword_docs=document_order(h.chunk_id for h in keyword),
             timings_ms={
                 "embed": 1000 * (embedded - started),
                 "search": 1000 * (searched - embedded),
@@ -205,25 +167,12 @@ class Retrieval:
             },
         )
 
-    @staticmethod
-    def _best_per_document(scores: dict[str, float], documents: int) -> list[str]:
-        """The best chunk of each of the `documents` best documents, best first."""
-        best: dict[str, str] = {}
-        for item in sorted(scores, key=scores.get, reverse=True):
-            best.setdefault(doc_of(item), item)
-            if len(best) == documents:
-                break
-        return list(best.values())
-
-    def _doc_order(self, chunk_ids, limit: int = 10) -> list[str]:
-        order: list[str] = []
-        for item in chunk_ids:
-            doc_id = doc_of(item)
-            if doc_id not in order:
-                order.append(doc_id)
-                if len(order) == limit:
-                    break
-        return order
+    def _mmr(self, vector, order: list[str], k: int) -> list[str]:
+        if len(order) <= 1:
+            return order
+        got = self.library.vectors.collection.get(ids=order, include=["embeddings"])
+        vectors = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+        return mmr(order, vectors, vector, self.settings.mmr_lambda, k)
 
     def _has_vectors(self) -> bool:
         if self._vector_count is None:  # reset by _fresh() whenever the catalog changes
@@ -249,7 +198,7 @@ class Retrieval:
         if self._titles is None:
             index: dict[str, list[str]] = defaultdict(list)
             for record in self.library.documents():
-                for key in {normalise_title(record.title), normalise_title(_PAREN.sub("", record.title))}:
+                for key in {normalise_title(record.title), normalise_title(PAREN.sub("", record.title))}:
                     if key:
                         index[key].append(record.doc_id)
             self._titles = dict(index)
@@ -281,7 +230,7 @@ class Retrieval:
         if not hits:
             return []
         best_chunk: dict[str, str] = {}
-        for chunk_id_ in sorted(_rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1]):
+        for chunk_id_ in sorted(rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1]):
             best_chunk.setdefault(doc_of(chunk_id_[0]), chunk_id_[0])
         missing = [h.chunk_id for h in hits if h.chunk_id not in best_chunk]
         if missing:
@@ -306,13 +255,13 @@ class Retrieval:
         named = self._names.named_documents(query)
         if not named or len(named) > len(records) / 2:
             return []
-        order = sorted(_rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1])
+        order = sorted(rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1])
         boosted = [chunk for chunk, _ in order if doc_of(chunk) in named]
         return [(boosted, self.settings.named_source_weight)] if boosted else []
 
     def _rank_documents(self, doc_ids: list[str], vector) -> list[str]:
         """First chunks of documents, ordered by cosine to the vector."""
-        return _by_similarity([chunk_id(d, 0) for d in doc_ids], self._first_chunk_vectors(doc_ids), vector)
+        return by_similarity([chunk_id(d, 0) for d in doc_ids], self._first_chunk_vectors(doc_ids), vector)
 
     def _first_chunk_vectors(self, doc_ids: list[str]) -> dict[str, np.ndarray]:
         firsts = list(dict.fromkeys(chunk_id(d, 0) for d in doc_ids))
@@ -360,112 +309,12 @@ class Retrieval:
                 hits = [h for h in hits if doc_of(h.chunk_id) not in first_docs]
             lists.append(([h.chunk_id for h in hits], weight * DENSE_HOP_SHARE))
             if linked:
-                lists.append((_by_similarity([chunk_id(d, 0) for d in linked], first_chunks, seed_mixed), weight))
+                lists.append((by_similarity([chunk_id(d, 0) for d in linked], first_chunks, seed_mixed), weight))
         return lists
-
-    def _mmr(self, vector, order: list[str], k: int) -> list[str]:
-        """Maximal marginal relevance over chunk vectors: relevant, but not all saying the same."""
-        if len(order) <= 1:
-            return order
-        got = self.library.vectors.collection.get(ids=order, include=["embeddings"])
-        vectors = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
-        order = [o for o in order if o in vectors]
-        query = np.asarray(vector, dtype=np.float32)
-        relevance = {o: float(vectors[o] @ query) for o in order}
-        chosen: list[str] = []
-        rest = list(order)
-        lam = self.settings.mmr_lambda
-        while rest and len(chosen) < k:
-
-            def gain(o: str) -> float:
-                redundancy = max((float(vectors[o] @ vectors[c]) for c in chosen), default=0.0)
-                return lam * relevance[o] - (1 - lam) * redundancy
-
-            best = max(rest, key=gain)
-            chosen.append(best)
-            rest.remove(best)
-        return chosen + rest
-
-    def _passages(self, order: list[str], scores: dict[str, float], limit: int) -> list[Passage]:
-        """Merge overlapping or adjacent chunks of one document into one passage, best first."""
-        merged: dict[str, list[list]] = defaultdict(list)  # doc_id -> [[start, end, score, sentences, rank]]
-        for rank, item in enumerate(order[: limit * 2]):
-            chunk = self.chunk(item)
-            spans = merged[chunk.doc_id]
-            for span in spans:
-                if chunk.start <= span[1] and chunk.end >= span[0]:
-                    span[0], span[1] = min(span[0], chunk.start), max(span[1], chunk.end)
-                    span[2] = max(span[2], scores[item])
-                    span[3] = sorted(set(span[3]) | set(chunk.sentences))
-                    break
-            else:
-                spans.append([chunk.start, chunk.end, scores[item], list(chunk.sentences), rank, chunk.page])
-        flat = [(doc_id, *span) for doc_id, spans in merged.items() for span in spans]
-        flat.sort(key=lambda item: item[5])
-        passages = []
-        best = max((item[3] for item in flat), default=1.0) or 1.0
-        for doc_id, start, end, score, sentences, _rank, page in flat[:limit]:
-            text, title, source = self.document_text(doc_id)
-            passages.append(
-                Passage(
-                    doc_id=doc_id,
-                    source=source,
-                    title=title,
-                    start=start,
-                    end=end,
-                    text=text[start:end],
-                    score=score / best,
-                    page=page,
-                    sentences=tuple(tuple(s) for s in sentences),
-                    metadata=self.document(doc_id).metadata,
-                )
-            )
-        return passages
-
-
-_PAREN = re.compile(r"\s*\([^)]*\)")
-_NAME_PHRASE = re.compile(
-    r"(?:[A-Z0-9][\w'’.\-]*|(?<=\s)(?:of|the|and|de|du|la|le|von|van|der|in|for|on)(?=\s+[A-Z]))"
-    r"(?:\s+(?:[A-Z0-9][\w'’.\-]*|(?:of|the|and|de|du|la|le|von|van|der|in|for|on)(?=\s+[A-Z])))*"
-)
-_QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
-
-
-def normalise_title(title: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", title.lower()).split())
-
-
-def name_phrases(text: str) -> set[str]:
-    """Normalised capitalised phrases and their sub-phrases, plus quoted strings: candidate titles."""
-    phrases: set[str] = set()
-    for match in [*_NAME_PHRASE.finditer(text), *_QUOTED.finditer(text)]:
-        tokens = normalise_title(match.group(match.lastindex or 0)).split()
-        for i in range(len(tokens)):
-            for j in range(i + 1, min(len(tokens), i + 8) + 1):
-                phrase = " ".join(tokens[i:j])
-                if len(phrase) >= 3 and phrase not in STOPWORDS:
-                    phrases.add(phrase)
-    return phrases
 
 
 def _as_set(items: Sequence[str] | None) -> set[str] | None:
     return set(items) if items else None
-
-
-def _by_similarity(chunk_ids: list[str], vectors: dict[str, np.ndarray], target) -> list[str]:
-    if not chunk_ids:
-        return []
-    target = np.asarray(target, dtype=np.float32)
-    similarity = np.array([float(vectors[c] @ target) for c in chunk_ids])
-    return [chunk_ids[i] for i in np.argsort(-similarity, kind="stable")]
-
-
-def _rrf(ranked_lists: list[tuple[list[str], float]], k: int) -> dict[str, float]:
-    fused: dict[str, float] = defaultdict(float)
-    for ids, weight in ranked_lists:
-        for rank, item in enumerate(ids):
-            fused[item] += weight / (k + rank + 1)
-    return dict(fused)
 
 
 class HybridRetriever(BaseRetriever):
