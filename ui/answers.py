@@ -6,14 +6,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from rag.types import Answer, Citation, Passage
-
-
-def location(citation: Citation | Passage) -> str:
-    if citation.page is not None:
-        return f"page {citation.page}"
-    line = getattr(citation, "line", None)
-    return f"line {line}" if line else f"chars {citation.start}-{citation.end}"
+from rag.types import Answer, Passage
+from ui.render import location
 
 
 def print_passages(passages: list[Passage], console: Console | None = None) -> None:

@@ -11,7 +11,7 @@ import re
 from html import escape
 
 from rag.citations import MARKER
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, Passage
 
 CONTEXT_CHARS = 600
 
@@ -43,13 +43,15 @@ def mark_id(turn: int, n: int) -> str:
     return f"cw-mark-{turn}-{n}"
 
 
-def location(citation: Citation) -> str:
+def location(span: Citation | Passage) -> str:
+    """Where a cited span or passage is in its document, for people: page and line, or characters."""
     parts = []
-    if citation.page is not None:
-        parts.append(f"page {citation.page}")
-    if citation.line is not None:
-        parts.append(f"line {citation.line}")
-    return ", ".join(parts) or f"characters {citation.start}–{citation.end}"
+    if span.page is not None:
+        parts.append(f"page {span.page}")
+    line = getattr(span, "line", None)
+    if line is not None:
+        parts.append(f"line {line}")
+    return ", ".join(parts) or f"characters {span.start}–{span.end}"
 
 
 def answer_html(turn: int, answer: Answer) -> str:
