@@ -3,9 +3,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SHARED ?= ../shared
 HOTPOT ?= $(SHARED)/eval/hotpotqa100
+NEWS ?= $(SHARED)/eval/realtimeqa2022
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query lint clean
+.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query bench-devsets bench-abstention lint clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -34,6 +35,12 @@ bench-ingest: setup ## Ingestion throughput: raw encoder vs citewise vs plain La
 
 bench-query: setup ## search/ask latency beside plain LangChain similarity_search (hotpotqa100)
 	$(PY) -m bench.query --dataset $(HOTPOT)
+
+bench-devsets: setup ## Every quality figure on both dev sets, defaults and the encyclopedia profile
+	$(PY) -m bench.devsets --dataset $(NEWS) --dataset $(HOTPOT) --variant "" --variant profile=encyclopedia
+
+bench-abstention: setup ## Refit the abstention model on both dev sets and report it leave-one-set-out
+	$(PY) -m bench.abstention --dataset $(NEWS) --dataset $(HOTPOT) --write
 
 lint: setup ## ruff check
 	$(VENV)/bin/ruff check index rag ui tests bench
