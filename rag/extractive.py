@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
 from index.metadata import is_header_line
 
 from .questions import question_kind
@@ -24,8 +25,10 @@ class AnswerPolicy:
     follow_ratio: float = 0.4
     link_bonus: float = 0.1
     max_documents: int = 2
+    kind_bonus_names: bool = True
 
 
+_WRITTEN_DATE = re.compile(rf"\b(?:{MONTHS_OR_ABBREVIATED}\s+\d{{1,2}}\b|\d{{1,2}}\s+{MONTHS_OR_ABBREVIATED}|{WEEKDAYS})")
 _QUESTION_END = re.compile(r"\?['\"’”)\]]*\s*$")
 _SENTENCE_END = re.compile(r"[.!?:;]['\"’”)\]]*\s*$", re.M)
 
@@ -51,9 +54,8 @@ class ScoredSentence:
 
 
 def answer_kind(question: str) -> str:
-    """quantity, time or person: the kinds whose sentences get a bonus; "other" for the rest."""
-    kind = question_kind(question)
-    return kind if kind in ("quantity", "time", "person") else "other"
+    """quantity, time, person, place or thing; "other" for yes/no and open questions."""
+    return question_kind(question) or "other"
 
 
 def question_weights(question: str, context: str = "") -> dict[str, float]:
@@ -101,7 +103,7 @@ def score_sentences(
             terms = frozenset(content_terms(sentence))
             matched = matched_terms(weights, terms)
             coverage = sum(weights[t] for t in matched) / total
-            prior = 0.25 * passage.score + _kind_bonus(kind, sentence, names)
+            prior = 0.25 * passage.score + _kind_bonus(kind, sentence, names, policy)
             prior += policy.lead_bonus if policy.lead_bonus and is_lead(text, start) else 0.0
             score = policy.coverage_weight * coverage + prior
             scored.append(
@@ -142,12 +144,15 @@ def matched_terms(weights: dict[str, float], terms: set[str]) -> frozenset[str]:
     )
 
 
-def _kind_bonus(kind: str, sentence: str, question_names: set[str]) -> float:
+def _kind_bonus(kind: str, sentence: str, question_names: set[str], policy: AnswerPolicy) -> float:
     if kind == "quantity":
         return 0.12 if any(not is_year(w, sentence, o) for _, w, o in numbers(sentence)) else 0.0
     if kind == "time":
-        return 0.12 if any(is_year(w, sentence, o) for _, w, o in numbers(sentence)) else 0.0
-    if kind == "person":
+        dated = any(is_year(w, sentence, o) for _, w, o in numbers(sentence))
+        if not dated and policy.kind_bonus_names:
+            dated = bool(_WRITTEN_DATE.search(sentence))
+        return 0.12 if dated else 0.0
+    if kind == "person" or (policy.kind_bonus_names and kind in ("place", "thing")):
         return 0.08 if proper_names(sentence) - question_names else 0.0
     return 0.0
 
