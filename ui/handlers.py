@@ -38,14 +38,18 @@ class Handlers:
         k: int | None = None,
         doc_ids: list[str] | None = None,
         mode: str = "extractive",
+        filters: dict[str, str] | None = None,
     ):
-        """Stream one answer: ChatView updates while the text arrives, the final one with citations."""
+        """Stream one answer: ChatView updates while the text arrives, the final one with citations.
+        `filters` restrict the documents by metadata ({"source", "author", "after", "before", "title"})."""
         turns = list(turns or [])
         question = (question or "").strip()
         history = [(a.question, a.answer) for a in turns]
         text_of = self._document_text
         try:
-            stream = self.assistant.stream(question, history=history, doc_ids=doc_ids or None, k=k, mode=mode)
+            stream = self.assistant.stream(
+                question, history=history, doc_ids=doc_ids or None, k=k, mode=mode, filters=filters or None
+            )
             partial = ""
             for event in stream:
                 if isinstance(event, Answer):

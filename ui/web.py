@@ -61,6 +61,11 @@ def build_app(assistant: Assistant):
                 )
                 k = gr.Slider(1, 20, value=assistant.settings.top_k, step=1, label="Passages to read")
                 only = document_picker(handlers, "Only these documents (empty = all)", "cw-only")
+                with gr.Row():
+                    source_filter = gr.Textbox(label="Source contains", elem_id="cw-filter-source")
+                    author_filter = gr.Textbox(label="Author contains", elem_id="cw-filter-author")
+                    after_filter = gr.Textbox(label="Dated on or after (YYYY-MM-DD)", elem_id="cw-filter-after")
+                    before_filter = gr.Textbox(label="Dated on or before (YYYY-MM-DD)", elem_id="cw-filter-before")
         with gr.Tab("Library"):
             files = gr.File(
                 file_count="multiple",
@@ -82,8 +87,9 @@ def build_app(assistant: Assistant):
                 delete = gr.Button("Delete selected", variant="stop", elem_id="cw-delete")
                 reindex = gr.Button("Re-index selected (all if none)", elem_id="cw-reindex")
 
-        def respond(text, state, k_value, only_ids, mode_value):
-            for view in handlers.respond(text, state, int(k_value), only_ids, mode_value):
+        def respond(text, state, k_value, only_ids, mode_value, source, author, after, before):
+            filters = {"source": source, "author": author, "after": after, "before": before}
+            for view in handlers.respond(text, state, int(k_value), only_ids, mode_value, filters):
                 yield view.conversation, view.viewer, view.turns, gr.update(value=view.export_path), ""
 
         def refresh_library(message):
@@ -94,7 +100,7 @@ def build_app(assistant: Assistant):
             return (*refresh_library(handlers.upload(paths, progress)), None)
 
         chat_outputs = [conversation, viewer, turns, export, question]
-        chat_inputs = [question, turns, k, only, mode]
+        chat_inputs = [question, turns, k, only, mode, source_filter, author_filter, after_filter, before_filter]
         question.submit(respond, chat_inputs, chat_outputs)
         ask.click(respond, chat_inputs, chat_outputs)
         for button in example_buttons:

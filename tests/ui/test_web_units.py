@@ -132,6 +132,15 @@ def test_respond_streams_then_cites_and_keeps_sessions_apart(handlers):
     assert len(follow.turns) == 2 and "cw-mark-1-1" in follow.viewer and "cw-mark-0-1" in follow.viewer
 
 
+def test_metadata_filters_restrict_answers_and_bad_ones_are_shown(handlers):
+    sources = {d.doc_id: d.source for d in handlers.assistant.documents()}
+    koffler = next(doc_id for doc_id, source in sources.items() if "koffler" in source)
+    final = list(handlers.respond("Who ordered the mobilization?", [], filters={"source": "koffler"}))[-1]
+    assert final.turns and {c.doc_id for c in final.turns[-1].citations} == {koffler}
+    bad = list(handlers.respond("Who ordered it?", [], filters={"after": "someday"}))[-1]
+    assert "filter after must be a date" in bad.conversation and bad.turns == []
+
+
 def test_bad_question_is_shown_not_raised(handlers):
     final = list(handlers.respond("   ", []))[-1]
     assert "empty" in final.conversation and final.turns == []
