@@ -19,7 +19,7 @@ from index.chunking import chunk_id, doc_of
 from index.library import Library
 from index.types import Chunk
 
-from .filters import NameIndex
+from .filters import NameIndex, question_dates
 from .fusion import (
     RetrievalRun,
     best_per_document,
@@ -253,6 +253,9 @@ class Retrieval:
         if self._names is None:
             self._names = NameIndex(records)
         named = self._names.named_documents(query)
+        dates = question_dates(query) if self.settings.question_dates else None
+        if dates:
+            named |= {r.doc_id for r in records if r.date and dates[0] <= r.date <= dates[1]}
         if not named or len(named) > len(records) / 2:
             return []
         order = sorted(rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1])

@@ -80,6 +80,11 @@ class Settings(IndexSettings):
         description="Weight in the fusion of the candidates from documents whose publisher or author the question "
         "names ('what did the Guardian report'); 0 turns it off.",
     )
+    question_dates: bool = Field(
+        default=True,
+        description="A question saying 'after/since/before MONTH YEAR' ranks up the documents dated in that range "
+        "(with the named-source list). No question of either dev set has this form: measured no change on both.",
+    )
     document_candidates: int = Field(
         default=20, ge=1, le=1000, description="Documents whole-document BM25 proposes before fusion."
     )

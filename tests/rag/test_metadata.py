@@ -147,3 +147,17 @@ def test_a_store_from_before_metadata_is_upgraded_without_reembedding(news, fake
     assert len(report.unchanged) == 2 and fake_embeddings.encoded_texts == encoded
     assert {d.publisher for d in reopened.documents()} == {"larkfield-gazette.com", "osterby-times.org"}
     assert "old" not in {d.title for d in reopened.documents()}
+
+
+def test_a_question_after_a_month_ranks_up_documents_dated_then(news):
+    from rag.filters import question_dates
+
+    assert question_dates("What changed after September 2022?") == ("2022-09-01", "9999-12-31")
+    assert question_dates("What did the 2021 annual report say?") is None  # a bare year dates the event
+    question = "Which ferry did the harbour master announce after January 2024?"
+    by_date = {d.doc_id: d.date for d in news.documents()}
+    ranked = [p.doc_id for p in news.search(question)]
+    news.settings.question_dates = False
+    unboosted = [p.doc_id for p in news.search(question)]
+    assert by_date[unboosted[0]] < "2024-01-01"  # the words alone favour the older ferry notice
+    assert by_date[ranked[0]] >= "2024-01-01"
