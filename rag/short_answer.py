@@ -57,6 +57,8 @@ def find_phrase(question: str, sentence: str, is_common=None) -> tuple[int, int]
     start, end, _ = max(candidates, key=lambda c: (c[2], -_distance(c, anchors)))
     if sentence[start:end].endswith(("'s", "’s")):
         end -= 2
+    while end > start and sentence[end - 1] in ".,;:!?'’\"”" and not re.search(r"\b[A-Z]\.$", sentence[start:end]):
+        end -= 1  # the sentence's full stop, not the name's ("J.K." keeps its own)
     return start, end
 
 
@@ -120,6 +122,7 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
     return [c for c in found if c[0] >= body]
 
 
+_CONTRACTION = re.compile(r"^(?:it|that|he|she|there|here|what|who|we|they|you|i|let)'(?:re|ll|ve|m|d|s)\b")
 _COMMON_OPENERS = frozenset(
     "in on at after before as but and the a an this that it he she they we although though while when since "
     "however meanwhile then yet still also even just only now today yesterday several many most some all both "
@@ -131,11 +134,19 @@ def _trim(candidate: tuple[int, int, int], sentence: str) -> tuple[int, int, int
     """Leading function words off a phrase ("The 2010 earthquake" -> "2010 earthquake"); None if nothing is left."""
     start, end, fit = candidate
     while True:
-        match = re.match(r"([A-Za-z]+)\s+", sentence[start:end])
-        if not match or match.group(1).lower() not in STOPWORDS | _COMMON_OPENERS:
+        match = re.match(r"([A-Za-z]+(?:['’][a-z]+)?)\s+", sentence[start:end])
+        word = match.group(1).lower().replace("’", "'") if match else ""
+        if not match or (word not in STOPWORDS | _COMMON_OPENERS and not _CONTRACTION.match(word)):
             break
         start += match.end()
-    return (start, end, fit) if start < end else None
+    if start >= end:
+        return None
+    trimmed = sentence[start:end]
+    if trimmed != sentence[candidate[0] : end] and not any(c.isalpha() for c in trimmed):
+        return None  # "The 2010" was a capitalised article before a number, not a name
+    if _CONTRACTION.match(trimmed.lower().replace("’", "'")):
+        return None  # "We're", "It's": a capitalised pronoun, not a name
+    return start, end, fit
 
 
 def _restates(phrase: str, asked: set[str], is_common=None) -> bool:
