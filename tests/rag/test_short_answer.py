@@ -25,6 +25,17 @@ from rag.types import Citation
         ("What year did the harbour reopen?", "The harbour reopened in 1998 after the storms.", "1998"),
         ("What is the new album titled?", 'Her upcoming release "Renaissance" arrives this summer.', "Renaissance"),
         (
+            "Which country was shaken by an earthquake?",
+            "The 2010 earthquake struck west of Port-au-Prince.",
+            "Port-au-Prince",
+        ),
+        ("Which company won?", "It's Apple that won the contract.", "Apple"),
+        (
+            "Who landed in Taiwan?",
+            "WASHINGTON – House Speaker Nancy Pelosi landed in Taiwan on Tuesday.",
+            "House Speaker Nancy Pelosi",
+        ),
+        (
             "Which country elected a leftist leader?",
             "Voters in Colombia's election chose a leftist.",
             "Colombia",
@@ -64,24 +75,3 @@ def test_short_answer_offsets_point_into_the_document():
     found = short_answer("How many fishing boats did the harbour count?", [citation])
     assert found is not None and found.citation == 1
     assert document[found.start : found.end] == found.text == "37 fishing boats"
-
-
-@pytest.mark.parametrize(
-    ("question", "sentence", "phrase"),
-    [
-        (
-            "Which country was shaken by an earthquake?",
-            "The 2010 earthquake struck west of Port-au-Prince.",
-            "Port-au-Prince",
-        ),
-        ("Which company won?", "It's Apple that won the contract.", "Apple"),
-        (
-            "Who landed in Taiwan?",
-            "WASHINGTON – House Speaker Nancy Pelosi landed in Taiwan on Tuesday.",
-            "House Speaker Nancy Pelosi",
-        ),
-    ],
-)
-def test_articles_pronouns_and_datelines_are_not_answers(question, sentence, phrase):
-    span = find_phrase(question, sentence)
-    assert span is not None and sentence[span[0] : span[1]] == phrase
