@@ -304,7 +304,8 @@ class AnswerChain:
             number_of[(sentence.doc_id, sentence.start)] = n
             citations.append(self.citation(n, sentence))
             parts.append(f"{sentence.text} [{n}]")
-        short = short_answer(turn.question, citations[:1], self.is_common) if not disagreements else None
+        confident = chosen[0].coverage >= self.settings.short_answer_min_coverage
+        short = short_answer(turn.question, citations[:1], self.is_common) if confident and not disagreements else None
         if short is not None:
             parts.insert(0, f"{short.text}.")
         unmentioned = unmentioned_names(turn.question, passages[: turn.answer_k or self.settings.top_k])
