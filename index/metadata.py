@@ -53,7 +53,7 @@ def read_header(text: str) -> Header:
         offset += len(line)
         if lines >= _HEADER_SCAN_LINES:
             break
-    if len([k for k in fields]) < 2 and end:
+    if len(fields) < 2:  # one "Key: value" line is prose ("Note: the harbour is closed."), not a header
         return Header({}, 0)
     return Header(fields, end)
 
