@@ -17,7 +17,7 @@ from index.types import page_at
 from .answerability import Features, features, load_model, unmentioned_names
 from .citations import span_citation
 from .conflicts import find_conflicts, topic
-from .extractive import ScoredSentence, choose, question_weights, score_sentences
+from .extractive import ScoredSentence, choose, question_weights, score_sentences, with_next_sentence
 from .followup import History, condense
 from .fusion import RetrievalRun, interleave
 from .parts import QuestionPart, split_question
@@ -291,6 +291,8 @@ class AnswerChain:
     def compose(self, turn: Turn, scored: list[ScoredSentence], passages: list[Passage]) -> Answer:
         weights = question_weights(turn.question, turn.context)
         chosen = choose(scored, self.settings.answer_sentences, weights, self.settings.answer_policy())
+        if self.settings.next_sentence_answers:
+            chosen = with_next_sentence(turn.question, chosen, scored, self.is_common)
         disagreements = find_conflicts(turn.question, scored)
         for a, b, _, _ in disagreements:
             for sentence in (a, b):

@@ -215,3 +215,21 @@ def _overlaps(a: ScoredSentence, b: ScoredSentence) -> bool:
 
 def _redundant(a: ScoredSentence, b: ScoredSentence) -> bool:
     return bool(a.terms) and len(a.terms & b.terms) / len(a.terms) > 0.8
+
+
+def with_next_sentence(question: str, chosen: list[ScoredSentence], scored: list[ScoredSentence], is_common=None):
+    """When the best sentence holds no phrase of the asked kind but the sentence right after it does, that
+    sentence joins the answer next: the answer is often told one sentence later ("...condiment is running
+    out." "Dijon mustard has ...")."""
+    from .short_answer import find_phrase
+
+    if not chosen or question_kind(question) is None or find_phrase(question, chosen[0].text, is_common):
+        return chosen
+    best = chosen[0]
+    following = [s for s in scored if s.doc_id == best.doc_id and s.start >= best.end]
+    nearest = min(following, key=lambda s: s.start, default=None)
+    if nearest is None or nearest in chosen or nearest.start - best.end > 3:
+        return chosen
+    if find_phrase(question, nearest.text, is_common) is None:
+        return chosen
+    return [best, nearest, *chosen[1:]]

@@ -90,3 +90,14 @@ def test_two_sources_stating_different_counts_conflict():
     ]
     (conflict,) = find_conflicts(question, scored)
     assert {conflict[2], conflict[3]} == {"2000", "1,000"}
+
+
+def test_the_sentence_after_the_best_one_joins_when_only_it_names_the_answer():
+    from rag.extractive import with_next_sentence
+
+    best = sentence("d", "The condiment is running out across the country.", 0.9)
+    after = sentence("d", "Dijon mustard makers blame the heatwave in Canada.", 0.2, start=best.end + 1)
+    elsewhere = sentence("e", "Shops are empty.", 0.5)
+    question = "Supermarkets are struggling to stock which condiment?"
+    assert with_next_sentence(question, [best, elsewhere], [best, elsewhere, after]) == [best, after, elsewhere]
+    assert with_next_sentence("Is the condiment running out?", [best], [best, after]) == [best]
