@@ -121,14 +121,6 @@ class KeywordIndex:
         self.refresh()
         return list(self._chunk_ids)
 
-    def known(self, terms: list[str]) -> set[str]:
-        """The stemmed terms that occur somewhere in the store."""
-        self.refresh()
-        retriever = self._retriever
-        if retriever is None:
-            return set()
-        return {t for t in terms if t in retriever.vocab_dict}
-
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """How many chunks hold each stemmed term, and how many chunks there are."""
         self.refresh()

@@ -93,7 +93,7 @@ class Assistant:
         parsed = Filters.parse(filters)
         if parsed is None:
             return doc_ids
-        matched = matching_documents(self.documents(), parsed)
+        matched = matching_documents(self.retrieval.records(), parsed)  # cached until the catalog changes
         if doc_ids:
             matched = [d for d in matched if d in set(doc_ids)]
         if not matched:

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field, replace
 
 from langchain_core.runnables import RunnableLambda
 
-from index.types import page_at
-
 from .answerability import Features, features, load_model, unmentioned_names
 from .citations import span_citation
 from .conflicts import find_conflicts, topic
@@ -224,13 +222,7 @@ class AnswerChain:
                 continue
             weights = question_weights(part.question)
             chosen = choose(scored, PART_SENTENCES, weights, self.settings.answer_policy())
-            markers = []
-            for sentence in chosen:
-                key = (sentence.doc_id, sentence.start)
-                if key not in number_of:
-                    number_of[key] = len(citations) + 1
-                    citations.append(self.citation(number_of[key], sentence))
-                markers.append(number_of[key])
+            markers = self.cite(chosen, citations, number_of)
             texts.append(f"On {part.subject}: " + " ".join(f"{citations[n - 1].quote} [{n}]" for n in markers))
             parts.append(AnswerPart(part.question, tuple(markers), True))
         if not any(p.answered for p in parts):
@@ -260,19 +252,20 @@ class AnswerChain:
 
     def evidence(self, turn: Turn, scored: list[ScoredSentence]) -> Features:
         passages = turn.run.passages[: turn.answer_k or self.settings.top_k]
-        return features(turn.question, turn.context, scored, passages, turn.run, self.retrieval.library.keyword)
+        return self._features(turn.question, turn.context, scored, passages, turn.run)
 
     def answerability(self, turn: Turn, scored: list[ScoredSentence]) -> float:
         """P(the retrieved text answers the question), from the fitted abstention model; abstain below
         `abstain_threshold`."""
-        passages = turn.run.passages[: turn.answer_k or self.settings.top_k]
-        return self._probability(turn.question, turn.context, scored, passages, turn.run)
+        return load_model().probability(self.evidence(turn, scored)) if scored else 0.0
 
     def _probability(self, question: str, context: str, scored, passages, run) -> float:
         if not scored:
             return 0.0
-        keyword = self.retrieval.library.keyword
-        return load_model().probability(features(question, context, scored, passages, run, keyword))
+        return load_model().probability(self._features(question, context, scored, passages, run))
+
+    def _features(self, question: str, context: str, scored, passages, run) -> Features:
+        return features(question, context, scored, passages, run, self.retrieval.library.keyword)
 
     def abstention(self, turn: Turn, passages: list[Passage]) -> Answer:
         related = ""
@@ -300,12 +293,8 @@ class AnswerChain:
                     chosen.append(sentence)
         citations: list[Citation] = []
         number_of: dict[tuple[str, int], int] = {}
-        parts: list[str] = []
-        for sentence in chosen:
-            n = len(citations) + 1
-            number_of[(sentence.doc_id, sentence.start)] = n
-            citations.append(self.citation(n, sentence))
-            parts.append(f"{sentence.text} [{n}]")
+        markers = self.cite(chosen, citations, number_of)
+        parts = [f"{sentence.text} [{n}]" for sentence, n in zip(chosen, markers, strict=True)]
         confident = chosen[0].coverage >= self.settings.short_answer_min_coverage
         short = short_answer(turn.question, citations[:1], self.is_common) if confident and not disagreements else None
         if short is not None:
@@ -330,13 +319,24 @@ class AnswerChain:
             short_answer=short,
         )
 
+    def cite(
+        self, sentences: list[ScoredSentence], citations: list[Citation], number_of: dict[tuple[str, int], int]
+    ) -> list[int]:
+        """The marker of each sentence: a new citation appended the first time a sentence is cited, the same
+        number when a sentence is cited again (two parts of a question answered by one sentence)."""
+        markers = []
+        for sentence in sentences:
+            key = (sentence.doc_id, sentence.start)
+            if key not in number_of:
+                number_of[key] = len(citations) + 1
+                citations.append(self.citation(number_of[key], sentence))
+            markers.append(number_of[key])
+        return markers
+
     def citation(self, n: int, sentence: ScoredSentence) -> Citation:
         stored = self.retrieval.document(sentence.doc_id)
         verdict = verify(sentence.text, stored.text[sentence.start : sentence.end], self.settings.support_threshold)
         return span_citation(n, sentence.doc_id, stored, sentence.start, sentence.end, verdict)
-
-    def page(self, doc_id: str, offset: int) -> int | None:
-        return page_at(self.retrieval.page_starts(doc_id), offset)
 
 
 def describe_failure(exc: Exception) -> str:

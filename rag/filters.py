@@ -122,12 +122,6 @@ class NameIndex:
         return found
 
 
-def named_documents(question: str, records: list[DocumentRecord]) -> list[str]:
-    """The documents of `records` that the question names by publisher or author (see `NameIndex`)."""
-    named = NameIndex(records).named_documents(question)
-    return [record.doc_id for record in records if record.doc_id in named]
-
-
 _SINCE = re.compile(rf"\b(after|since|before|until)\s+({MONTHS})\s+(19\d\d|20\d\d)\b", re.I)
 
 

@@ -96,9 +96,6 @@ class Retrieval:
         stored = self.document(doc_id)
         return stored.text, stored.title, stored.source
 
-    def page_starts(self, doc_id: str) -> tuple[int, ...]:
-        return self.document(doc_id).page_starts
-
     # -- search
     def search(
         self,
@@ -197,7 +194,7 @@ class Retrieval:
         self._fresh()
         if self._titles is None:
             index: dict[str, list[str]] = defaultdict(list)
-            for record in self.library.documents():
+            for record in self.records():
                 for key in {normalise_title(record.title), normalise_title(PAREN.sub("", record.title))}:
                     if key:
                         index[key].append(record.doc_id)

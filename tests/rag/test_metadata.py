@@ -12,7 +12,7 @@ from index.loaders import load
 from index.types import DocumentRecord
 from rag import Assistant
 from rag.errors import QuestionError
-from rag.filters import Filters, named_documents
+from rag.filters import Filters, NameIndex
 
 HEADED = (
     "Title: Harbour reopens after storm repairs\nSource: larkfield-gazette.com\nAuthors: Ada Brook, Tom Reed\n"
@@ -104,10 +104,11 @@ def test_questions_name_publishers_by_capitalised_word_and_authors_by_full_name(
         record(doc_id="g", publisher="larkfield-gazette.com", author="Ada Brook"),
         record(doc_id="w", publisher="theweek.com", author="Lena Vik"),
     ]
-    assert named_documents("What did the Gazette report about the harbour?", records) == ["g"]
-    assert named_documents("What happened this week?", records) == []
-    assert named_documents("What did lena vik write?", records) == ["w"]
-    assert named_documents("Did Vik say so?", records) == []
+    names = NameIndex(records)
+    assert names.named_documents("What did the Gazette report about the harbour?") == {"g"}
+    assert names.named_documents("What happened this week?") == set()
+    assert names.named_documents("What did lena vik write?") == {"w"}
+    assert names.named_documents("Did Vik say so?") == set()
 
 
 @pytest.fixture
