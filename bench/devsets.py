@@ -30,6 +30,7 @@ METRICS = (
     "abstention_accuracy",
     "latency_p50_ms",
     "latency_p95_ms",
+    "linked_share",
 )
 
 
@@ -52,8 +53,19 @@ def run(datasets: list[Path], variants: list[str], work: Path) -> dict:
         for variant in variants:
             assistant = Assistant.open(store=store, embeddings=embeddings, **parse_variant(variant))
             embeddings = assistant.embeddings
-            results.setdefault(variant or "defaults", {})[dataset.name] = evaluate(assistant, dataset, k=5)
+            result = evaluate(assistant, dataset, k=5)
+            result["overall"]["linked_share"] = round(titled_links(assistant), 3)
+            results.setdefault(variant or "defaults", {})[dataset.name] = result
     return results
+
+
+def titled_links(assistant) -> float:
+    """The share of documents naming another by title, on which the 'auto' profile decides."""
+    from rag.collection import linked_share
+
+    retrieval = assistant.retrieval
+    doc_ids = [r.doc_id for r in retrieval.records()]
+    return linked_share(doc_ids, retrieval.titles(), lambda doc_id: retrieval.document(doc_id).text)
 
 
 def table(results: dict) -> str:
@@ -63,6 +75,7 @@ def table(results: dict) -> str:
         names = list(by_set)
         lines.append("| metric | " + " | ".join(names) + " |")
         lines.append("|---|" + "---|" * len(names))
+        lines.append("| profile | " + " | ".join(by_set[n]["profile"] for n in names) + " |")
         for metric in METRICS:
             values = [by_set[n]["overall"].get(metric) for n in names]
             if any(v is not None for v in values):

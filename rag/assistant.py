@@ -79,6 +79,11 @@ class Assistant:
 
         return HybridRetriever(retrieval=self.retrieval, k=self.settings.top_k)
 
+    @property
+    def profile(self) -> str:
+        """The profile in effect for this collection ('general' or 'encyclopedia'; 'auto' resolved)."""
+        return self.retrieval.settings.profile
+
     @cached_property
     def retrieval(self):
         from .retrieval import Retrieval
@@ -111,7 +116,7 @@ class Assistant:
     def chain(self):
         from .chain import AnswerChain
 
-        return AnswerChain(self.retrieval, self.settings, model=self._model)
+        return AnswerChain(self.retrieval, model=self._model)
 
     @property
     def default_mode(self) -> str:

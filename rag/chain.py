@@ -55,12 +55,16 @@ class Turn:
 
 
 class AnswerChain:
-    def __init__(self, retrieval: Retrieval, settings: Settings, model=None):
+    def __init__(self, retrieval: Retrieval, model=None):
         self.retrieval = retrieval
-        self.settings = settings
         self._model = model
         self.prepare = RunnableLambda(self._condense, name="condense") | RunnableLambda(self._retrieve, name="retrieve")
         self.runnable = self.prepare | RunnableLambda(self._answer, name="answer")
+
+    @property
+    def settings(self) -> Settings:
+        """The retrieval's settings for this collection (an 'auto' profile resolved)."""
+        return self.retrieval.settings
 
     @property
     def model(self):

@@ -165,6 +165,7 @@ def evaluate(assistant, dataset: Path, k: int = 5, progress=None) -> dict:
         "dataset": str(dataset),
         "k": k,
         "documents": len(assistant.documents()),
+        "profile": assistant.profile,
         "ingest": {
             "added": len(report.added),
             "unchanged": len(report.unchanged),

@@ -29,6 +29,7 @@ from .fusion import (
     rrf,
 )
 from .passages import assemble_passages
+from .collection import collection_profile
 from .settings import Settings
 from .titles import PAREN, name_phrases, normalise_title
 
@@ -46,7 +47,9 @@ DENSE_HOP_SHARE = 0.5
 class Retrieval:
     def __init__(self, library: Library, settings: Settings):
         self.library = library
-        self.settings = settings
+        self.requested = settings
+        """The settings as given; `settings` is what applies to this collection (an 'auto' profile resolved)."""
+        self._settings: Settings | None = None
         self._chunks: OrderedDict[str, Chunk] = OrderedDict()
         self._documents: OrderedDict[str, StoredDocument] = OrderedDict()
         self._titles: dict[str, list[str]] | None = None
@@ -69,7 +72,26 @@ class Retrieval:
                 self._counts = None
                 self._names = None
                 self._vector_count = None
+                self._settings = None
                 self._generation = generation
+
+    @property
+    def settings(self) -> Settings:
+        """The settings for this collection: an 'auto' profile becomes the kind the documents show
+        (rag/collection.py), decided again whenever the catalog changes."""
+        self._fresh()
+        settings = self._settings
+        if settings is None:
+            if self.requested.profile == "auto":
+                records = self.records()
+                kind = collection_profile(
+                    [r.doc_id for r in records], self.titles(), lambda doc_id: self.document(doc_id).text
+                )
+                settings = self.requested.for_collection(kind)
+            else:
+                settings = self.requested
+            self._settings = settings
+        return settings
 
     def chunk(self, chunk_id: str) -> Chunk:
         chunk = self._chunks.get(chunk_id)

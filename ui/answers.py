@@ -56,7 +56,7 @@ def print_evaluation(result: dict, console: Console | None = None) -> None:
     ingest = result["ingest"]
     console.print(
         f"{result['dataset']}: {result['documents']} documents ({ingest['added']} added, "
-        f"{ingest['unchanged']} unchanged in {ingest['seconds']}s), k={result['k']}"
+        f"{ingest['unchanged']} unchanged in {ingest['seconds']}s), k={result['k']}, profile {result['profile']}"
     )
     groups = {"overall": result["overall"], **result["groups"]}
     metrics = [m for m in result["overall"] if m != "questions"]
