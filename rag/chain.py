@@ -24,6 +24,7 @@ from .settings import Settings
 from .short_answer import short_answer
 from .types import Answer, AnswerPart, Citation, Conflict, Passage
 from .verify import verify
+from .yesno import PartCheck, attribution_context, check_claim, claim_of, is_yes_no, order_holds, relates_parts, verdict
 
 PART_SENTENCES = 2
 """Most sentences quoted for one part of a multi-part question."""
@@ -202,7 +203,7 @@ class AnswerChain:
         if answerability < self.settings.abstain_threshold:
             answer = self.abstention(turn, passages)
         else:
-            answer = self.compose(turn, scored, passages)
+            answer = self.decide_yes_no(turn.question, self.compose(turn, scored, passages))
         return self._finish(turn, answer, started, answerability, mode="extractive")
 
     def _extractive_parts(self, turn: Turn) -> Answer:
@@ -214,6 +215,8 @@ class AnswerChain:
         number_of: dict[tuple[str, int], int] = {}
         texts: list[str] = []
         parts: list[AnswerPart] = []
+        checks: list[PartCheck] = []
+        yes_no = is_yes_no(turn.question) and not relates_parts(turn.question)
         best = 0.0
         for part, run in zip(turn.parts, turn.part_runs, strict=True):
             passages = run.passages[:answer_k]
@@ -223,12 +226,18 @@ class AnswerChain:
             if probability < self.settings.abstain_threshold:
                 texts.append(f"On {part.subject}, the documents do not say.")
                 parts.append(AnswerPart(part.question))
+                checks.append(PartCheck(None))
                 continue
             weights = question_weights(part.question)
             chosen = choose(scored, PART_SENTENCES, weights, self.settings.answer_policy())
             markers = self.cite(chosen, citations, number_of)
             texts.append(f"On {part.subject}: " + " ".join(f"{citations[n - 1].quote} [{n}]" for n in markers))
-            parts.append(AnswerPart(part.question, tuple(markers), True))
+            check = self.check_part(part.question, [citations[n - 1] for n in markers]) if yes_no else PartCheck(None)
+            checks.append(check if check.sentence is None else PartCheck(check.outcome, markers[check.sentence]))
+            parts.append(AnswerPart(part.question, tuple(markers), True, check.outcome))
+        decided = self.parts_verdict(turn.parts, checks, citations) if yes_no else None
+        if decided:
+            texts.insert(0, f"{decided}.")
         if not any(p.answered for p in parts):
             answer = self.abstention(turn, turn.run.passages)
         else:
@@ -241,8 +250,35 @@ class AnswerChain:
                 passages=tuple(turn.run.passages),
                 standalone_question=turn.query if turn.context else None,
                 parts=tuple(parts),
+                verdict=decided,
             )
         return self._finish(turn, answer, started, best, mode="extractive")
+
+    # -- yes/no questions
+    def decide_yes_no(self, question: str, answer: Answer) -> Answer:
+        """'Yes.' or 'No.' before the evidence when the cited sentences check the question's claim."""
+        if not is_yes_no(question) or relates_parts(question) or not answer.citations:
+            return answer
+        decided = verdict([self.check_part(question, list(answer.citations))])
+        return replace(answer, answer=f"{decided}. {answer.answer}", verdict=decided) if decided else answer
+
+    def check_part(self, question: str, citations: list[Citation]) -> PartCheck:
+        contexts = []
+        for citation in citations:
+            record = self.retrieval.record(citation.doc_id)
+            author, publisher = (record.author, record.publisher) if record else (None, None)
+            contexts.append(attribution_context(citation.title, publisher, author))
+        quotes = [c.quote for c in citations]
+        return check_claim(claim_of(question), quotes, contexts, self.settings.yes_no_support)
+
+    def parts_verdict(self, parts: list[QuestionPart], checks: list[PartCheck], citations: list[Citation]):
+        """The verdict over all parts; a before/after question compares the dates of the deciding documents."""
+        relation = next((p.joined_by for p in parts if p.joined_by), "")
+        order = None
+        if relation and len(checks) == 2 and all(c.sentence is not None for c in checks):
+            first, second = (self.retrieval.record(citations[c.sentence - 1].doc_id) for c in checks)
+            order = order_holds(relation, first and first.date, second and second.date)
+        return verdict(checks, asks_order=bool(relation), order=order)
 
     # -- parts
     def document_text(self, doc_id: str) -> str:

@@ -3,8 +3,8 @@
 Encyclopedia-like collections have one document per named thing, titled by that name, and their documents
 name each other ("... directed by Scott Derrickson" in one, a document titled "Scott Derrickson" beside it).
 The share of documents that name another document by its title tells them apart from everything else:
-measured (python -m bench.devsets, row linked_share) 0.43 on hotpotqa100 (Wikipedia), 0.0 on realtimeqa2022 (news articles
-titled by headline) and on the sample corpus (titled by file name).
+measured (python -m bench.devsets, row linked_share) 0.43 on hotpotqa100 (Wikipedia), 0.0 on realtimeqa2022
+(news articles titled by headline) and on the sample corpus (titled by file name).
 """
 
 from __future__ import annotations

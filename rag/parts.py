@@ -3,7 +3,8 @@ joined by while / whereas / before / after become parts, each retrieved and answ
 
 "Which is older, the Eiffel Tower or the Statue of Liberty?" -> "Which is older, the Eiffel Tower?",
 "Which is older, the Statue of Liberty?"; "Were Scott Derrickson and Ed Wood of the same nationality?" ->
-"Were Scott Derrickson of the same nationality?", "Were Ed Wood of the same nationality?". The parts are
+"Were Scott Derrickson of the same nationality?", "Were Ed Wood of the same nationality?"; "Did A report X
+before B reported Y?" -> "Did A report X?", "Did B reported Y?" (the second joined by "before"). The parts are
 search queries, not prose shown as they are; the answer names each part by its subject.
 """
 
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .text import content_terms
+from .yesno import ORDER, is_yes_no
 
 _WORD = r"[A-Z0-9\"“][\w'’.\-\"”]*"
 _NAME = rf"(?:{_WORD}(?:\s+(?:(?:of|the|de|du|von|van|der|la|le|from|and)\s+)*{_WORD})*)"
@@ -35,6 +37,8 @@ class QuestionPart:
     """What is searched for this part."""
     subject: str
     """How the answer names the part: the compared thing, or the clause."""
+    joined_by: str = ""
+    """'before' or 'after' when the question asks whether this part came before/after the previous one."""
 
 
 def split_question(question: str) -> list[QuestionPart]:
@@ -49,6 +53,13 @@ def split_question(question: str) -> list[QuestionPart]:
         head = re.sub(r"\bboth\s+$", "", pair["head"], flags=re.I)
         rest = re.sub(r"^both\s+", "", pair["rest"], flags=re.I)
         return [QuestionPart(f"{head}{pair[x]} {rest}".strip(), pair[x]) for x in ("a", "b")]
+    if is_yes_no(text):
+        pieces = ORDER.split(text)  # [first, relation, second] for "Did A happen before B happened?"
+        if len(pieces) == 3 and all(len(set(content_terms(c))) >= MIN_CLAUSE_TERMS for c in pieces[::2]):
+            first, relation, second = (p.strip(" ,?") for p in pieces)
+            second_question = f"{text.split()[0]} {second}?"
+            subject = first.split(maxsplit=1)[1]  # without its auxiliary verb
+            return [QuestionPart(first + "?", subject), QuestionPart(second_question, second, relation.lower())]
     clauses = [c.strip(" ,") for c in _CLAUSES.split(text)]
     if len(clauses) == 2 and all(len(set(content_terms(c))) >= MIN_CLAUSE_TERMS for c in clauses):
         first, second = clauses

@@ -19,6 +19,7 @@ from index.chunking import chunk_id, doc_of
 from index.library import Library
 from index.types import Chunk
 
+from .collection import collection_profile
 from .filters import NameIndex, question_dates
 from .fusion import (
     RetrievalRun,
@@ -29,7 +30,6 @@ from .fusion import (
     rrf,
 )
 from .passages import assemble_passages
-from .collection import collection_profile
 from .settings import Settings
 from .titles import PAREN, name_phrases, normalise_title
 
@@ -54,6 +54,7 @@ class Retrieval:
         self._documents: OrderedDict[str, StoredDocument] = OrderedDict()
         self._titles: dict[str, list[str]] | None = None
         self._records = None
+        self._by_id: dict | None = None
         self._counts: dict[str, int] | None = None
         self._names: NameIndex | None = None
         self._vector_count: int | None = None
@@ -69,6 +70,7 @@ class Retrieval:
                 self._documents.clear()
                 self._titles = None
                 self._records = None
+                self._by_id = None
                 self._counts = None
                 self._names = None
                 self._vector_count = None
@@ -264,6 +266,13 @@ class Retrieval:
         if self._records is None:
             self._records = self.library.documents()
         return self._records
+
+    def record(self, doc_id: str):
+        """The catalog record (metadata) of one document, None if it is gone."""
+        self._fresh()
+        if self._by_id is None:
+            self._by_id = {record.doc_id: record for record in self.records()}
+        return self._by_id.get(doc_id)
 
     def _named_list(self, query: str, ranked_lists) -> list[tuple[list[str], float]]:
         """The candidates from documents whose publisher or author the question names, as a list of their own

@@ -171,6 +171,15 @@ class Settings(IndexSettings):
         "without hotpotqa100, on 7% of its 100 answerable and 100% of the 25 unanswerable written for it. "
         "Lower answers more (0.1: 0% / 4% and 3% / 92%), higher abstains more (0.4: 1% / 20% and 19% / 100%).",
     )
+    yes_no_support: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Least verification score (share of the claim's words in one cited sentence) for a yes/no "
+        "question's part to count as supported; 'Yes' needs every part supported. At 1.0 on hotpotqa100 (the only "
+        "dev set with yes/no questions; python -m bench.devsets): 2 right 'Yes', no wrong verdict, answer-contained "
+        "0.68 -> 0.70; at 0.5 a third 'Yes' was wrong (a film that is not animated).",
+    )
     support_threshold: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Least verification score for a cited sentence to count as supported."
     )

@@ -74,9 +74,16 @@ class AnswerPart:
     question: str
     citations: tuple[int, ...] = ()
     answered: bool = False
+    check: str | None = None
+    """For a yes/no question: whether the part's evidence 'supports' or 'contradicts' it (None: neither)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "citations": list(self.citations), "answered": self.answered}
+        return {
+            "question": self.question,
+            "citations": list(self.citations),
+            "answered": self.answered,
+            "check": self.check,
+        }
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ class Answer:
     """The answering phrase of a who/what/when/how-many question, inside a cited quote."""
     parts: tuple[AnswerPart, ...] = ()
     """The parts of a multi-part question (comparisons, two named things, joined clauses), each answered alone."""
+    verdict: str | None = None
+    """'Yes' or 'No' for a yes/no question whose every part the evidence checks as supported or contradicted."""
 
     def citation(self, n: int) -> Citation | None:
         return next((c for c in self.citations if c.n == n), None)
@@ -122,4 +131,5 @@ class Answer:
             "answerability": round(self.answerability, 4),
             "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "parts": [p.to_dict() for p in self.parts],
+            "verdict": self.verdict,
         }

@@ -1,0 +1,97 @@
+"""Yes/no questions: "Yes" or "No" only when every part's evidence is checked as supporting or contradicting
+it (numbers, negation, who reported it, which report came first); the evidence is cited either way."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import Assistant
+from rag.parts import split_question
+from rag.yesno import CONTRADICTS, SUPPORTS, check_claim, claim_of, is_yes_no, order_holds, relates_parts, verdict
+
+TRIBUNE = (
+    "Title: Osterby bridge shut\nSource: osterby-tribune.com\nAuthors: Mira Holt\nPublished: 2024/03/02\n\n"
+    "The Osterby bridge closed for 9 days of repairs after the March storm. Engineers replaced two cables.\n"
+)
+HERALD = (
+    "Title: Ferry lost off Larkfield\nSource: larkfield-herald.org\nAuthors: Jon Eske\nPublished: 2024/04/20\n\n"
+    "The Larkfield ferry sank near the northern pier during the April gale. The crew did not abandon the wheelhouse.\n"
+)
+
+
+@pytest.fixture
+def news(tmp_path, fake_embeddings) -> Assistant:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tribune.txt").write_text(TRIBUNE)
+    (docs / "herald.txt").write_text(HERALD)
+    assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings, abstain_threshold=0.0)
+    assistant.ingest([docs])
+    return assistant
+
+
+def test_claims_drop_the_auxiliary_and_the_reporting_words():
+    assert is_yes_no("Did the Tribune report that the bridge closed?")
+    assert not is_yes_no("Which bridge closed?") and not is_yes_no("Is the bridge or the ferry older?")
+    assert claim_of("Did the Tribune report that the bridge closed?") == "the Tribune that the bridge closed"
+    assert relates_parts("Are the bridge and the pier the same age?") and not relates_parts("Did both sink?")
+
+
+def test_check_supports_contradicts_or_leaves_undecided():
+    text = "The Osterby bridge closed for 9 days of repairs after the March storm."
+    assert check_claim("the Osterby bridge closed after the March storm", [text], [""], 1.0).outcome == SUPPORTS
+    assert check_claim("the bridge closed for 12 days", ["The bridge closed for 9 days."], [""], 1.0).outcome == (
+        CONTRADICTS
+    )
+    assert check_claim("the crew abandoned the wheelhouse", [HERALD], [""], 1.0).outcome == CONTRADICTS
+    assert check_claim("the mayor resigned", [text], [""], 1.0).outcome is None
+    # Who reported it is checked against the document's metadata, not its text.
+    assert check_claim("the Tribune the bridge closed", [text], ["osterby-tribune.com tribune"], 1.0).outcome == (
+        SUPPORTS
+    )
+    assert check_claim("the Herald the bridge closed", [text], ["osterby-tribune.com tribune"], 1.0).outcome is None
+
+
+def test_verdicts_need_every_part_checked():
+    claim = "the pier opened"
+    supports, contradicts, unknown = (
+        check_claim(claim, [s], [""], 1.0) for s in ("The pier opened.", "The pier has not opened.", "Rain fell.")
+    )
+    assert verdict([supports, supports]) == "Yes"
+    assert verdict([supports, contradicts]) == "No"
+    assert verdict([supports, unknown]) is None and verdict([contradicts, unknown]) is None
+    assert verdict([supports, supports], asks_order=True, order=None) is None
+    assert verdict([supports, supports], asks_order=True, order=False) == "No"
+    assert order_holds("before", "2024-03-02", "2024-04-20") and not order_holds("after", "2024-03-02", "2024-04-20")
+    assert order_holds("before", "2024-03-02", None) is None
+    assert order_holds("after", "2024-03-02", "2024-03-02") is None
+
+
+def test_yes_no_answers_cite_their_evidence(news):
+    yes = news.ask("Did the Tribune report that the Osterby bridge closed for repairs?")
+    assert yes.verdict == "Yes" and yes.answer.startswith("Yes. ")
+    assert yes.citations[0].source.endswith("tribune.txt") and "bridge closed" in yes.citations[0].quote
+
+    wrong_number = news.ask("Did the Osterby bridge close for 12 days of repairs?")
+    assert wrong_number.verdict == "No" and wrong_number.answer.startswith("No. ")
+    assert "9 days" in wrong_number.citations[0].quote  # the evidence that says otherwise is shown
+
+    negated = news.ask("Did the Larkfield crew abandon the wheelhouse?")
+    assert negated.verdict == "No" and "did not abandon" in negated.citations[0].quote
+
+    unknown = news.ask("Did the Osterby mayor approve the bridge repairs?")
+    assert unknown.verdict is None and not unknown.answer.startswith(("Yes", "No"))
+    assert unknown.to_dict()["verdict"] is None
+
+
+def test_before_and_after_compare_the_dates_of_the_two_reports(news):
+    question = (
+        "Did the Tribune report that the Osterby bridge closed {} the Herald reported that the Larkfield ferry sank?"
+    )
+    assert [p.joined_by for p in split_question(question.format("before"))] == ["", "before"]
+    before = news.ask(question.format("before"))
+    assert before.verdict == "Yes" and [p.check for p in before.parts] == [SUPPORTS, SUPPORTS]
+    assert {c.source.rsplit("/", 1)[-1] for c in before.citations} == {"tribune.txt", "herald.txt"}
+    after = news.ask(question.format("after"))
+    assert after.verdict == "No" and after.answer.startswith("No. ")
+    assert after.to_dict()["parts"][1]["check"] == SUPPORTS
