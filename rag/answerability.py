@@ -49,6 +49,9 @@ class Features:
     0.5 for questions without a kind."""
     best_rare_coverage: float
     """IDF-weighted share of the question's terms in the one sentence that holds most of them."""
+    answer_coverage: float
+    """IDF-weighted share of the question's terms in the best sentence that also holds a phrase of the asked
+    kind (the question's own coverage for questions without a kind)."""
 
     def vector(self) -> list[float]:
         return list(asdict(self).values())
@@ -78,6 +81,11 @@ def features(question: str, context: str, scored: list[ScoredSentence], passages
     seen = " ".join(p.text.lower() for p in passages)
     dense_top5, keyword_top5 = set(run.dense_docs[:5]), set(run.keyword_docs[:5])
     kind = question_kind(question)
+    top = scored[:EVIDENCE_SENTENCES]
+
+    def rare(sentence: ScoredSentence) -> float:
+        return sum(idf[t] for t in sentence.matched if t in idf) / idf_total
+
     return Features(
         best_coverage=best.coverage if best else 0.0,
         term_coverage=sum(weights[t] for t in evidence) / total,
@@ -88,8 +96,9 @@ def features(question: str, context: str, scored: list[ScoredSentence], passages
         dense_top=max(max(run.dense_scores.values(), default=0.0), 0.0),
         agreement=len(dense_top5 & keyword_top5) / max(1, min(len(dense_top5), len(keyword_top5))),
         kind_found=0.5 if kind is None else float(best is not None and find_phrase(question, best.text) is not None),
-        best_rare_coverage=max(
-            (sum(idf[t] for t in s.matched if t in idf) / idf_total for s in scored[:EVIDENCE_SENTENCES]), default=0.0
+        best_rare_coverage=max((rare(s) for s in top), default=0.0),
+        answer_coverage=max(
+            (rare(s) for s in top if kind is None or find_phrase(question, s.text) is not None), default=0.0
         ),
     )
 

@@ -35,3 +35,22 @@ def test_names_missing_from_every_passage_are_reported():
     question = "Legendary WNBA player Sue Bird played her final game. Which team did she play for?"
     assert unmentioned_names(question, passages) == ["WNBA"]  # "Legendary" only opens the sentence
     assert unmentioned_names("Where does Sue Bird live?", passages) == []
+
+
+def test_answer_coverage_counts_only_sentences_holding_a_phrase_of_the_asked_kind():
+    from rag.answerability import features as evidence_features
+    from rag.extractive import ScoredSentence
+
+    def sentence(text: str, matched: set[str], coverage: float) -> ScoredSentence:
+        return ScoredSentence(0, "d", 0, len(text), text, coverage, coverage, frozenset(matched), terms=frozenset())
+
+    question = "How many boats returned to the harbour?"
+    talk = sentence("Boats returned to the harbour after the storm.", {"boat", "return", "harbour"}, 1.0)
+    count = sentence("Thirty boats came back, 37 in all.", {"boat"}, 0.3)
+    keyword = SimpleNamespace(document_frequencies=lambda terms: (dict.fromkeys(terms, 1), 100))
+    run = SimpleNamespace(dense_docs=["d"], keyword_docs=["d"], dense_scores={"c": 0.5})
+    passages = [SimpleNamespace(text=talk.text + " " + count.text)]
+    both = evidence_features(question, "", [talk, count], passages, run, keyword)
+    only_talk = evidence_features(question, "", [talk], passages, run, keyword)
+    assert both.best_rare_coverage == 1.0 and abs(both.answer_coverage - 1 / 3) < 1e-9  # only the count has a number
+    assert only_talk.answer_coverage == 0.0
