@@ -36,8 +36,8 @@ bench-ingest: setup ## Ingestion throughput: raw encoder vs citewise vs plain La
 bench-query: setup ## search/ask latency beside plain LangChain similarity_search (hotpotqa100)
 	$(PY) -m bench.query --dataset $(HOTPOT)
 
-bench-devsets: setup ## Every quality figure on both dev sets, defaults and the encyclopedia profile
-	$(PY) -m bench.devsets --dataset $(NEWS) --dataset $(HOTPOT) --variant "" --variant profile=encyclopedia
+bench-devsets: setup ## Every quality figure on both dev sets, defaults (profile auto) and the general profile
+	$(PY) -m bench.devsets --dataset $(NEWS) --dataset $(HOTPOT) --variant "" --variant profile=general
 
 bench-abstention: setup ## Refit the abstention model on both dev sets and report it leave-one-set-out
 	$(PY) -m bench.abstention --dataset $(NEWS) --dataset $(HOTPOT) --write
