@@ -4,8 +4,6 @@ questions; optional MMR; passage assembly (`passages`). Filters arrive as the do
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,13 +12,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from index.catalog import StoredDocument
 from index.chunking import chunk_id, doc_of
-from index.library import Library
-from index.types import Chunk
 
-from .collection import collection_profile
-from .filters import NameIndex, question_dates
+from .catalog_view import CatalogView
+from .filters import question_dates
 from .fusion import (
     RetrievalRun,
     best_per_document,
@@ -30,8 +25,7 @@ from .fusion import (
     rrf,
 )
 from .passages import assemble_passages
-from .settings import Settings
-from .titles import PAREN, name_phrases, normalise_title
+from .titles import name_phrases
 
 HOP_SEEDS = 2
 """First-round documents whose text seeds the second hop."""
@@ -44,81 +38,8 @@ DENSE_HOP_SHARE = 0.5
 """Share of a seed's hop weight given to the dense search with the question moved towards the seed."""
 
 
-class Retrieval:
-    def __init__(self, library: Library, settings: Settings):
-        self.library = library
-        self.requested = settings
-        """The settings as given; `settings` is what applies to this collection (an 'auto' profile resolved)."""
-        self._settings: Settings | None = None
-        self._chunks: OrderedDict[str, Chunk] = OrderedDict()
-        self._documents: OrderedDict[str, StoredDocument] = OrderedDict()
-        self._titles: dict[str, list[str]] | None = None
-        self._records = None
-        self._by_id: dict | None = None
-        self._counts: dict[str, int] | None = None
-        self._names: NameIndex | None = None
-        self._vector_count: int | None = None
-        self._generation = -1
-        self._lock = threading.Lock()
-
-    # -- cached catalog reads (invalidated whenever the catalog changes)
-    def _fresh(self) -> None:
-        generation = self.library.catalog.generation()
-        if generation != self._generation:
-            with self._lock:
-                self._chunks.clear()
-                self._documents.clear()
-                self._titles = None
-                self._records = None
-                self._by_id = None
-                self._counts = None
-                self._names = None
-                self._vector_count = None
-                self._settings = None
-                self._generation = generation
-
-    @property
-    def settings(self) -> Settings:
-        """The settings for this collection: an 'auto' profile becomes the kind the documents show
-        (rag/collection.py), decided again whenever the catalog changes."""
-        self._fresh()
-        settings = self._settings
-        if settings is None:
-            if self.requested.profile == "auto":
-                records = self.records()
-                kind = collection_profile(
-                    [r.doc_id for r in records], self.titles(), lambda doc_id: self.document(doc_id).text
-                )
-                settings = self.requested.for_collection(kind)
-            else:
-                settings = self.requested
-            self._settings = settings
-        return settings
-
-    def chunk(self, chunk_id: str) -> Chunk:
-        chunk = self._chunks.get(chunk_id)
-        if chunk is None:
-            chunk = self.library.catalog.chunk(chunk_id)
-            with self._lock:
-                self._chunks[chunk_id] = chunk
-                while len(self._chunks) > 20_000:
-                    self._chunks.popitem(last=False)
-        return chunk
-
-    def document(self, doc_id: str) -> StoredDocument:
-        stored = self._documents.get(doc_id)
-        if stored is None:
-            stored = self.library.document(doc_id)
-            with self._lock:
-                self._documents[doc_id] = stored
-                while len(self._documents) > 512:
-                    self._documents.popitem(last=False)
-        return stored
-
-    def document_text(self, doc_id: str) -> tuple[str, str, str]:
-        """(text, title, source) of a document."""
-        stored = self.document(doc_id)
-        return stored.text, stored.title, stored.source
+class Retrieval(CatalogView):
+    """The search stages over a collection (its cached reads in `CatalogView`)."""
 
     # -- search
     def search(
@@ -195,36 +116,6 @@ class Retrieval:
         vectors = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
         return mmr(order, vectors, vector, self.settings.mmr_lambda, k)
 
-    def _has_vectors(self) -> bool:
-        if self._vector_count is None:  # reset by _fresh() whenever the catalog changes
-            self._vector_count = self.library.vectors.count() if self.library.catalog.generation() else 0
-        return self._vector_count > 0
-
-    def _allowed_chunks(self, doc_ids: Sequence[str] | None) -> set[str] | None:
-        """Every chunk id of the documents (ids derive from document and position: no catalog read)."""
-        if not doc_ids:
-            return None
-        counts = self._chunk_counts()
-        return {chunk_id(d, i) for d in doc_ids for i in range(counts.get(d, 0))}
-
-    def _chunk_counts(self) -> dict[str, int]:
-        self._fresh()
-        if self._counts is None:
-            self._counts = {record.doc_id: record.chunks for record in self.records()}
-        return self._counts
-
-    def titles(self) -> dict[str, list[str]]:
-        """Normalised document titles -> doc ids, for linking names in a text to documents about them."""
-        self._fresh()
-        if self._titles is None:
-            index: dict[str, list[str]] = defaultdict(list)
-            for record in self.records():
-                for key in {normalise_title(record.title), normalise_title(PAREN.sub("", record.title))}:
-                    if key:
-                        index[key].append(record.doc_id)
-            self._titles = dict(index)
-        return self._titles
-
     def linked_documents(self, text: str, exclude: set[str]) -> list[str]:
         """Documents whose title is a name written in `text` (longest names first)."""
         titles = self.titles()
@@ -260,27 +151,11 @@ class Retrieval:
         ranked = [best_chunk.get(h.chunk_id, chunk_id(h.chunk_id, 0)) for h in hits]
         return [(ranked, weight)]
 
-    def records(self):
-        """The catalog's document records (metadata), cached until the catalog changes."""
-        self._fresh()
-        if self._records is None:
-            self._records = self.library.documents()
-        return self._records
-
-    def record(self, doc_id: str):
-        """The catalog record (metadata) of one document, None if it is gone."""
-        self._fresh()
-        if self._by_id is None:
-            self._by_id = {record.doc_id: record for record in self.records()}
-        return self._by_id.get(doc_id)
-
     def _named_list(self, query: str, ranked_lists) -> list[tuple[list[str], float]]:
         """The candidates from documents whose publisher or author the question names, as a list of their own
         (a boost, not a filter: the name may be there for another reason); nothing when it names most of them."""
         records = self.records()
-        if self._names is None:
-            self._names = NameIndex(records)
-        named = self._names.named_documents(query)
+        named = self.names().named_documents(query)
         dates = question_dates(query) if self.settings.question_dates else None
         if dates:
             named |= {r.doc_id for r in records if r.date and dates[0] <= r.date <= dates[1]}

@@ -1,0 +1,147 @@
+"""A collection as retrieval and answering see it: the catalog's chunks, documents and records, read once and
+cached until the catalog changes, and the settings that apply to it (an 'auto' profile resolved from them)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+
+from index.catalog import StoredDocument
+from index.chunking import chunk_id
+from index.library import Library
+from index.types import Chunk
+
+from .collection import collection_profile
+from .filters import NameIndex
+from .settings import Settings
+from .titles import PAREN, normalise_title
+
+
+class CatalogView:
+    """Cached reads of one collection; every cache is dropped when the catalog's generation changes."""
+
+    def __init__(self, library: Library, settings: Settings):
+        self.library = library
+        self.requested = settings
+        """The settings as given; `settings` is what applies to this collection (an 'auto' profile resolved)."""
+        self._settings: Settings | None = None
+        self._chunks: OrderedDict[str, Chunk] = OrderedDict()
+        self._documents: OrderedDict[str, StoredDocument] = OrderedDict()
+        self._titles: dict[str, list[str]] | None = None
+        self._records = None
+        self._by_id: dict | None = None
+        self._counts: dict[str, int] | None = None
+        self._names: NameIndex | None = None
+        self._vector_count: int | None = None
+        self._generation = -1
+        self._lock = threading.Lock()
+
+    def _fresh(self) -> None:
+        generation = self.library.catalog.generation()
+        if generation != self._generation:
+            with self._lock:
+                self._chunks.clear()
+                self._documents.clear()
+                self._titles = None
+                self._records = None
+                self._by_id = None
+                self._counts = None
+                self._names = None
+                self._vector_count = None
+                self._settings = None
+                self._generation = generation
+
+    @property
+    def settings(self) -> Settings:
+        """The settings for this collection: an 'auto' profile becomes the kind the documents show
+        (rag/collection.py), decided again whenever the catalog changes."""
+        self._fresh()
+        settings = self._settings
+        if settings is None:
+            if self.requested.profile == "auto":
+                records = self.records()
+                kind = collection_profile(
+                    [r.doc_id for r in records], self.titles(), lambda doc_id: self.document(doc_id).text
+                )
+                settings = self.requested.for_collection(kind)
+            else:
+                settings = self.requested
+            self._settings = settings
+        return settings
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        chunk = self._chunks.get(chunk_id)
+        if chunk is None:
+            chunk = self.library.catalog.chunk(chunk_id)
+            with self._lock:
+                self._chunks[chunk_id] = chunk
+                while len(self._chunks) > 20_000:
+                    self._chunks.popitem(last=False)
+        return chunk
+
+    def document(self, doc_id: str) -> StoredDocument:
+        stored = self._documents.get(doc_id)
+        if stored is None:
+            stored = self.library.document(doc_id)
+            with self._lock:
+                self._documents[doc_id] = stored
+                while len(self._documents) > 512:
+                    self._documents.popitem(last=False)
+        return stored
+
+    def document_text(self, doc_id: str) -> tuple[str, str, str]:
+        """(text, title, source) of a document."""
+        stored = self.document(doc_id)
+        return stored.text, stored.title, stored.source
+
+    def _has_vectors(self) -> bool:
+        if self._vector_count is None:  # reset by _fresh() whenever the catalog changes
+            self._vector_count = self.library.vectors.count() if self.library.catalog.generation() else 0
+        return self._vector_count > 0
+
+    def _allowed_chunks(self, doc_ids: Sequence[str] | None) -> set[str] | None:
+        """Every chunk id of the documents (ids derive from document and position: no catalog read)."""
+        if not doc_ids:
+            return None
+        counts = self._chunk_counts()
+        return {chunk_id(d, i) for d in doc_ids for i in range(counts.get(d, 0))}
+
+    def _chunk_counts(self) -> dict[str, int]:
+        self._fresh()
+        if self._counts is None:
+            self._counts = {record.doc_id: record.chunks for record in self.records()}
+        return self._counts
+
+    def titles(self) -> dict[str, list[str]]:
+        """Normalised document titles -> doc ids, for linking names in a text to documents about them."""
+        self._fresh()
+        if self._titles is None:
+            index: dict[str, list[str]] = defaultdict(list)
+            for record in self.records():
+                for key in {normalise_title(record.title), normalise_title(PAREN.sub("", record.title))}:
+                    if key:
+                        index[key].append(record.doc_id)
+            self._titles = dict(index)
+        return self._titles
+
+    def records(self):
+        """The catalog's document records (metadata), cached until the catalog changes."""
+        self._fresh()
+        if self._records is None:
+            self._records = self.library.documents()
+        return self._records
+
+    def record(self, doc_id: str):
+        """The catalog record (metadata) of one document, None if it is gone."""
+        self._fresh()
+        if self._by_id is None:
+            self._by_id = {record.doc_id: record for record in self.records()}
+        return self._by_id.get(doc_id)
+
+    def names(self) -> NameIndex:
+        """Publisher words and author names of the documents, for questions that name them."""
+        self._fresh()
+        if self._names is None:
+            self._names = NameIndex(self.records())
+        return self._names
