@@ -82,6 +82,7 @@ class Assistant:
     @property
     def profile(self) -> str:
         """The profile in effect for this collection ('general' or 'encyclopedia'; 'auto' resolved)."""
+        self.retrieval.records()  # notices a changed catalog
         return self.retrieval.settings.profile
 
     @cached_property

@@ -55,10 +55,11 @@ class CatalogView:
     @property
     def settings(self) -> Settings:
         """The settings for this collection: an 'auto' profile becomes the kind the documents show
-        (rag/collection.py), decided again whenever the catalog changes."""
-        self._fresh()
+        (rag/collection.py), decided again once the catalog has changed (every search starts by checking;
+        reading settings does not query the catalog, it is done many times per question)."""
         settings = self._settings
         if settings is None:
+            self._fresh()
             if self.requested.profile == "auto":
                 records = self.records()
                 kind = collection_profile(
