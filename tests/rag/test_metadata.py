@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from helpers.corpora import write_docx, write_pdf
+from helpers.stores import answering_store
 from index.loaders import load
 from index.types import DocumentRecord
 from rag import Assistant
@@ -113,13 +114,7 @@ def test_questions_name_publishers_by_capitalised_word_and_authors_by_full_name(
 
 @pytest.fixture
 def news(tmp_path, fake_embeddings) -> Assistant:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "gazette.txt").write_text(HEADED)
-    (docs / "times.txt").write_text(OTHER)
-    assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings, abstain_threshold=0.0)
-    assistant.ingest([docs])
-    return assistant
+    return answering_store(tmp_path, fake_embeddings, {"gazette.txt": HEADED, "times.txt": OTHER})
 
 
 def test_filters_restrict_answers_and_metadata_reaches_json(news):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers.stores import answering_store
 from rag import Assistant
 from rag.parts import split_question
 from rag.yesno import CONTRADICTS, SUPPORTS, check_claim, claim_of, is_yes_no, order_holds, relates_parts, verdict
@@ -21,13 +22,7 @@ HERALD = (
 
 @pytest.fixture
 def news(tmp_path, fake_embeddings) -> Assistant:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "tribune.txt").write_text(TRIBUNE)
-    (docs / "herald.txt").write_text(HERALD)
-    assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings, abstain_threshold=0.0)
-    assistant.ingest([docs])
-    return assistant
+    return answering_store(tmp_path, fake_embeddings, {"tribune.txt": TRIBUNE, "herald.txt": HERALD})
 
 
 def test_claims_drop_the_auxiliary_and_the_reporting_words():
