@@ -24,7 +24,7 @@ from .settings import Settings
 from .short_answer import short_answer
 from .types import Answer, AnswerPart, Citation, Conflict, Passage
 from .verify import verify
-from .yesno import PartCheck, attribution_context, check_claim, claim_of, is_yes_no, order_holds, relates_parts, verdict
+from .yesno import PartCheck, check_claim, claim_of, evidence, is_yes_no, order_holds, relates_parts, verdict
 
 PART_SENTENCES = 2
 """Most sentences quoted for one part of a multi-part question."""
@@ -263,13 +263,12 @@ class AnswerChain:
         return replace(answer, answer=f"{decided}. {answer.answer}", verdict=decided) if decided else answer
 
     def check_part(self, question: str, citations: list[Citation]) -> PartCheck:
-        contexts = []
+        cited = []
         for citation in citations:
             record = self.retrieval.record(citation.doc_id)
             author, publisher = (record.author, record.publisher) if record else (None, None)
-            contexts.append(attribution_context(citation.title, publisher, author))
-        quotes = [c.quote for c in citations]
-        return check_claim(claim_of(question), quotes, contexts, self.settings.yes_no_support)
+            cited.append(evidence(citation.quote, citation.title, publisher, author))
+        return check_claim(claim_of(question), cited, self.settings.yes_no_support)
 
     def parts_verdict(self, parts: list[QuestionPart], checks: list[PartCheck], citations: list[Citation]):
         """The verdict over all parts; a before/after question compares the dates of the deciding documents."""

@@ -68,16 +68,49 @@ class PartCheck:
     """Index of the evidence sentence that decided it."""
 
 
-def check_claim(claim: str, sentences: list[str], contexts: list[str], threshold: float) -> PartCheck:
-    """The first evidence sentence that supports the claim, else the first that contradicts it."""
+@dataclass(frozen=True)
+class Evidence:
+    """One cited sentence and what its document says of itself."""
+
+    sentence: str
+    title: str = ""
+    sources: tuple[str, ...] = ()
+    """Its publisher and authors, lower case without spaces or punctuation ("usatodaycom", "usatoday")."""
+
+
+def evidence(sentence: str, title: str = "", publisher: str | None = None, author: str | None = None) -> Evidence:
+    names = [publisher, *publisher_keys(publisher), *re.split(r"[,;&]| and ", author or "")]
+    return Evidence(sentence, title, tuple(c for c in (_compact(n) for n in names if n) if len(c) >= 3))
+
+
+def check_claim(claim: str, cited: list[Evidence], threshold: float) -> PartCheck:
+    """The first cited sentence that supports the claim, else the first that contradicts it. Names in the
+    claim that name the sentence's publisher or author ("USA Today" for usatoday.com) are what its document
+    says of itself, so they are matched there and not looked for in the sentence."""
     contradiction = None
-    for index, (sentence, context) in enumerate(zip(sentences, contexts, strict=True)):
-        span = f"{sentence} {context}"
-        if _negated(claim) == _negated(sentence) and verify(claim, span, threshold).supported:
+    for index, item in enumerate(cited):
+        own_claim = without_sources(claim, item.sources)
+        span = f"{item.sentence} {item.title}"
+        if _negated(own_claim) == _negated(item.sentence) and verify(own_claim, span, threshold).supported:
             return PartCheck(SUPPORTS, index)
-        if contradiction is None and _contradicts(claim, span, threshold):
+        if contradiction is None and _contradicts(own_claim, span, threshold):
             contradiction = index
     return PartCheck(CONTRADICTS, contradiction) if contradiction is not None else PartCheck(None)
+
+
+_CAPITALISED = re.compile(r"[A-Z][\w'’.&\-]*(?:\s+[A-Z][\w'’.&\-]*)*")
+
+
+def without_sources(claim: str, sources: tuple[str, ...]) -> str:
+    def names_a_source(name: str) -> bool:
+        compact = _compact(name)
+        return len(compact) >= 3 and any(compact in source for source in sources)
+
+    return " ".join(_CAPITALISED.sub(lambda m: "" if names_a_source(m.group(0)) else m.group(0), claim).split())
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _contradicts(claim: str, span: str, threshold: float) -> bool:
@@ -123,9 +156,3 @@ def order_holds(relation: str, first_date: str | None, second_date: str | None) 
         return None
     earlier = first_date[:10] < second_date[:10]
     return earlier if relation == "before" else not earlier
-
-
-def attribution_context(title: str, publisher: str | None, author: str | None) -> str:
-    """What a claim's 'the Tribune reported' is checked against: the document's title, its publisher as written
-    and by the word that names it ("tribune-daily.com" -> "tribune"), and its author."""
-    return " ".join(filter(None, (title, publisher, *sorted(publisher_keys(publisher)), author)))

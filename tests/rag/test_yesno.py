@@ -8,7 +8,18 @@ import pytest
 from helpers.stores import answering_store
 from rag import Assistant
 from rag.parts import split_question
-from rag.yesno import CONTRADICTS, SUPPORTS, check_claim, claim_of, is_yes_no, order_holds, relates_parts, verdict
+from rag.yesno import (
+    CONTRADICTS,
+    SUPPORTS,
+    check_claim,
+    claim_of,
+    evidence,
+    is_yes_no,
+    order_holds,
+    relates_parts,
+    verdict,
+    without_sources,
+)
 
 TRIBUNE = (
     "Title: Osterby bridge shut\nSource: osterby-tribune.com\nAuthors: Mira Holt\nPublished: 2024/03/02\n\n"
@@ -34,23 +45,29 @@ def test_claims_drop_the_auxiliary_and_the_reporting_words():
 
 def test_check_supports_contradicts_or_leaves_undecided():
     text = "The Osterby bridge closed for 9 days of repairs after the March storm."
-    assert check_claim("the Osterby bridge closed after the March storm", [text], [""], 1.0).outcome == SUPPORTS
-    assert check_claim("the bridge closed for 12 days", ["The bridge closed for 9 days."], [""], 1.0).outcome == (
-        CONTRADICTS
-    )
-    assert check_claim("the crew abandoned the wheelhouse", [HERALD], [""], 1.0).outcome == CONTRADICTS
-    assert check_claim("the mayor resigned", [text], [""], 1.0).outcome is None
-    # Who reported it is checked against the document's metadata, not its text.
-    assert check_claim("the Tribune the bridge closed", [text], ["osterby-tribune.com tribune"], 1.0).outcome == (
+
+    def outcome(claim: str, sentence: str, **document) -> str | None:
+        return check_claim(claim, [evidence(sentence, **document)], 1.0).outcome
+
+    assert outcome("the Osterby bridge closed after the March storm", text) == SUPPORTS
+    assert outcome("the bridge closed for 12 days", "The bridge closed for 9 days.") == CONTRADICTS
+    assert outcome("the crew abandoned the wheelhouse", HERALD) == CONTRADICTS
+    assert outcome("the mayor resigned", text) is None
+    # Who reported it is matched against the document's publisher and authors, not looked for in its text.
+    assert outcome("the Tribune the bridge closed", text, publisher="osterby-tribune.com") == SUPPORTS
+    assert outcome("USA Today and Mira Holt the bridge closed", text, publisher="usatoday.com", author="Mira Holt") == (
         SUPPORTS
     )
-    assert check_claim("the Herald the bridge closed", [text], ["osterby-tribune.com tribune"], 1.0).outcome is None
+    assert outcome("the Herald the bridge closed", text, publisher="osterby-tribune.com") is None
+    assert (
+        without_sources("CNN that Twitter agreed", evidence("", publisher="cnn.com").sources) == "that Twitter agreed"
+    )
 
 
 def test_verdicts_need_every_part_checked():
     claim = "the pier opened"
     supports, contradicts, unknown = (
-        check_claim(claim, [s], [""], 1.0) for s in ("The pier opened.", "The pier has not opened.", "Rain fell.")
+        check_claim(claim, [evidence(s)], 1.0) for s in ("The pier opened.", "The pier has not opened.", "Rain fell.")
     )
     assert verdict([supports, supports]) == "Yes"
     assert verdict([supports, contradicts]) == "No"
