@@ -5,18 +5,25 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_FOLLOWUP = re.compile(
-    r"^\s*(and|but|also|so|what about|how about|and what|then)\b|\b(it|its|they|them|their|theirs|he|him|his|she|"
-    r"her|hers|that|this|those|these|there|then|the same|such)\b",
-    re.I,
-)
+from .text import content_terms
+
+_CONNECTIVE = re.compile(r"^\s*(and|but|also|so|what about|how about|and what|then)\b", re.I)
+_PERSONAL = re.compile(r"\b(it|its|they|them|their|theirs|he|him|his|she|her|hers)\b", re.I)
+_DEMONSTRATIVE = re.compile(r"\b(that|this|those|these|there|then|the same|such)\b", re.I)
 MAX_FOLLOWUP_WORDS = 14
+MAX_OWN_TERMS = 3
+"""A question with more meaningful words than this says what it is about: its "that" is a relative pronoun
+("the film that won the 1998 Oscar"), not a pointer into the conversation ("Why did that happen?")."""
 
 History = Sequence[tuple[str, str]]
 
 
 def is_followup(question: str) -> bool:
-    return len(question.split()) <= MAX_FOLLOWUP_WORDS and bool(_FOLLOWUP.search(question))
+    if len(question.split()) > MAX_FOLLOWUP_WORDS:
+        return False
+    if _CONNECTIVE.search(question) or _PERSONAL.search(question):
+        return True
+    return bool(_DEMONSTRATIVE.search(question)) and len(set(content_terms(question))) <= MAX_OWN_TERMS
 
 
 def condense(question: str, history: History | None) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from .citations import parse_answer, span_citation
+from .citations import MARKER, parse_answer, span_citation
 from .errors import ModelError
 from .settings import Settings
 from .types import Citation, Passage
@@ -88,7 +88,9 @@ def condense_messages(question: str, history: Sequence[tuple[str, str]]) -> list
 
 
 def is_insufficient(reply: str) -> bool:
-    return bool(_INSUFFICIENT_PHRASES.search(reply))
+    """The model says the passages do not answer, and cites nothing: a cited partial answer that names what
+    the passages leave out is an answer, not an abstention."""
+    return bool(_INSUFFICIENT_PHRASES.search(reply)) and not MARKER.search(reply)
 
 
 def reply_text(message) -> str:

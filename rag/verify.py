@@ -8,6 +8,7 @@ another therefore always fails, which is what matters most for a citation.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:
     for phrase in _name_phrases(claim):
         if phrase not in flat_span:
             return Verdict(False, 0.0, f"the name {phrase!r} is not in the cited text")
-    if _negated(claim) != _negated(span):
+    if negated(claim) != negated(span):
         return Verdict(False, 0.0, "one of them is negated, the other is not")
     terms = content_terms(claim)
     if not terms:
@@ -89,8 +90,13 @@ def _name_phrases(text: str) -> list[str]:
     return phrases
 
 
-def _negated(text: str) -> bool:
-    lowered = text.lower().replace("’", "'")
+_ASIDE = re.compile(r",\s*(?:although|though|even though|while|whereas|which|who|whom|despite)\b[^,]*,", re.I)
+"""A clause set off by commas ("The plan, although not popular, raised taxes"): its negation is its own."""
+
+
+def negated(text: str) -> bool:
+    """Negation in the main clause, not in an aside."""
+    lowered = _ASIDE.sub(" ", text).lower().replace("’", "'")
     tokens = {w.lower() for w in words(lowered)}
     return bool(tokens & _NEGATIONS) or "n't" in lowered
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .filters import publisher_keys
 from .text import content_terms, numbers, stem
-from .verify import verify
+from .verify import negated, verify
 
 AUXILIARIES = frozenset(
     "is are was were do does did has have had can could will would should shall may might must".split()
@@ -91,7 +91,7 @@ def check_claim(claim: str, cited: list[Evidence], threshold: float) -> PartChec
     for index, item in enumerate(cited):
         own_claim = without_sources(claim, item.sources)
         span = f"{item.sentence} {item.title}"
-        if _negated(own_claim) == _negated(item.sentence) and verify(own_claim, span, threshold).supported:
+        if negated(own_claim) == negated(item.sentence) and verify(own_claim, span, threshold).supported:
             return PartCheck(SUPPORTS, index)
         if contradiction is None and _contradicts(own_claim, span, threshold):
             contradiction = index
@@ -115,7 +115,7 @@ def _compact(text: str) -> str:
 
 def _contradicts(claim: str, span: str, threshold: float) -> bool:
     """Same words, opposite polarity; or same words with a different number where the claim states one."""
-    if _negated(claim) != _negated(span) and verify(_unnegated(claim), _unnegated(span), threshold).supported:
+    if negated(claim) != negated(span) and verify(_unnegated(claim), _unnegated(span), threshold).supported:
         return True
     claim_numbers = {round(v, 6) for v, _, _ in numbers(claim)}
     span_numbers = {round(v, 6) for v, _, _ in numbers(span)}
@@ -127,10 +127,6 @@ def _contradicts(claim: str, span: str, threshold: float) -> bool:
 
 _NEGATION = re.compile(r"\b(?:not|no|never)\b|n[’']t\b", re.I)
 _NUMBER_WORDS = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)
-
-
-def _negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
 
 
 def _unnegated(text: str) -> str:

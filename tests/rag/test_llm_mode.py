@@ -145,3 +145,16 @@ def test_stream_yields_model_text_then_the_checked_answer(store, fake_embeddings
     assert len(events) > 2 and all(isinstance(e, str) for e in events[:-1])
     assert "".join(events[:-1]) == f"It was 300,000 reserves [{n}]."
     assert events[-1].citations[0].supported
+
+
+def test_a_cited_partial_answer_that_names_what_is_missing_is_kept(store, fake_embeddings):
+    from rag.llm import is_insufficient
+
+    assert is_insufficient("INSUFFICIENT_CONTEXT") and is_insufficient("The passages do not mention the capital.")
+    partial = "Putin ordered the call-up of 300,000 reserves [{n}]. The passages do not say who counted them."
+    assert not is_insufficient(partial.format(n=1))
+    assistant = with_replies(store, fake_embeddings, "")
+    n = passage_number(assistant, "300,000")
+    answer = with_replies(store, fake_embeddings, partial.format(n=n)).ask(QUESTION)
+    assert not answer.abstained and answer.citations and "300,000" in answer.citations[0].quote
+    assert "do not say who counted them" in answer.answer

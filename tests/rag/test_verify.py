@@ -49,3 +49,12 @@ def test_best_support_picks_the_right_sentence():
     candidates = [(0, 10, "Cats sleep a lot."), (11, 40, "Putin ordered the mobilization on Wednesday.")]
     (start, _end, _text), verdict = best_support("Putin ordered the mobilization.", candidates)
     assert start == 11 and verdict.supported
+
+
+def test_negation_inside_a_parenthetical_clause_does_not_flip_the_main_clause():
+    span = "The plan, although not popular, raised taxes by 5%."
+    assert verify("The plan raised taxes by 5%.", span).supported
+    assert not verify("The plan did not raise taxes by 5%.", span).supported
+    assert not verify(
+        "The plan raised taxes by 5%.", "The plan, which was popular, did not raise taxes by 5%."
+    ).supported
