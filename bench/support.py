@@ -1,0 +1,128 @@
+"""Fit the support checker (rag/data/support.json) on human judgements and report it beside the rule-based
+`rag.verify`, cross-validated: stratified 5-fold, and leave-one-source-out (fit on three sources of
+attribution-dev, measure on the fourth), with macro-F1 and the share of claims called supported.
+
+    python -m bench.support --dataset ../shared/eval/attribution-dev [--write]
+
+The cited sentences are embedded once with the bundled model and cached in bench/.work/support-vectors.npz.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import REPO
+
+REGULARISATION = 1.0
+"""Inverse L2 strength of the logistic regression (scikit-learn's C)."""
+MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+
+
+def read_pairs(dataset: Path) -> list[dict]:
+    rows = [json.loads(line) for line in (dataset / "pairs.jsonl").read_text().splitlines() if line.strip()]
+    for row in rows:
+        row["claim"] = MARKERS.sub("", row["claim"]).strip()
+        row["cited"] = "\n\n".join(row["references"])
+    return rows
+
+
+def vectors_for(texts: list[str], cache: Path) -> dict[str, np.ndarray]:
+    from index.embedding import LocalEmbeddings
+
+    unique = sorted(set(texts))
+    if cache.is_file():
+        stored = np.load(cache, allow_pickle=False)
+        known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+        if all(t in known for t in unique):
+            return known
+    encoder = LocalEmbeddings(dtype="float32", batch_size=32)
+    vectors = np.asarray(encoder.embed_documents(unique), dtype=np.float32)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, texts=np.array(unique), vectors=vectors)
+    return dict(zip(unique, vectors, strict=True))
+
+
+def collect(rows: list[dict], cache: Path) -> np.ndarray:
+    from rag.support import cited_sentences, support_features
+
+    sentences = [cited_sentences(row["cited"]) for row in rows]
+    known = vectors_for([t for row, s in zip(rows, sentences, strict=True) for t in (row["claim"], *s)], cache)
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.stack([known[t] for t in texts])
+
+    return np.array(
+        [support_features(r["claim"], r["cited"], embed, s).vector() for r, s in zip(rows, sentences, strict=True)]
+    )
+
+
+def fit(x: np.ndarray, y: np.ndarray):
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=REGULARISATION, max_iter=1000).fit((x - mean) / scale, y)
+    return model, mean, scale
+
+
+def scores(y: np.ndarray, called: np.ndarray) -> dict:
+    from sklearn.metrics import f1_score
+
+    return {
+        "macro_f1": round(float(f1_score(y, called, average="macro")), 3),
+        "called_supported": round(float(called.mean()), 3),
+        "pairs": int(len(y)),
+    }
+
+
+def main() -> None:
+    from sklearn.model_selection import StratifiedKFold
+
+    from rag.support import FEATURE_NAMES, MODEL_FILE, SupportModel
+    from rag.verify import verify
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--cache", type=Path, default=REPO / "bench" / ".work" / "support-vectors.npz")
+    parser.add_argument("--write", action="store_true", help=f"Write the model fitted on all pairs to {MODEL_FILE}.")
+    args = parser.parse_args()
+    rows = read_pairs(args.dataset)
+    y = np.array([int(r["label"]) for r in rows])
+    sources = np.array([r["source"] for r in rows])
+    x = collect(rows, args.cache)
+    report: dict = {"rules (rag.verify)": {}, "model, 5-fold": {}, "model, leave one source out": {}}
+    rules = np.array([int(verify(r["claim"], r["cited"]).supported) for r in rows])
+    report["rules (rag.verify)"]["all"] = scores(y, rules)
+    called = np.zeros_like(y)
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
+        model, mean, scale = fit(x[train], y[train])
+        called[test] = model.predict((x[test] - mean) / scale)
+    report["model, 5-fold"]["all"] = scores(y, called)
+    for source in sorted(set(sources)):
+        held = sources == source
+        report["rules (rag.verify)"][source] = scores(y[held], rules[held])
+        report["model, 5-fold"][source] = scores(y[held], called[held])
+        model, mean, scale = fit(x[~held], y[~held])
+        report["model, leave one source out"][source] = scores(y[held], model.predict((x[held] - mean) / scale))
+    model, mean, scale = fit(x, y)
+    report["weights"] = dict(zip(FEATURE_NAMES, np.round(model.coef_[0], 3).tolist(), strict=True))
+    print(json.dumps(report, indent=1))
+    if args.write:
+        shipped = SupportModel(
+            weights=tuple(float(w) for w in model.coef_[0]),
+            bias=float(model.intercept_[0]),
+            mean=tuple(float(m) for m in mean),
+            scale=tuple(float(s) for s in scale),
+        )
+        description = f"Fitted by bench/support.py on attribution-dev ({len(y)} pairs)"
+        MODEL_FILE.write_text(shipped.to_json(description=description, report=report) + "\n")
+        print(f"wrote {MODEL_FILE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Does a cited text support a claim? Features a reader would check, combined by a small model fitted on human
+judgements (bench/support.py on attribution-dev; weights in data/support.json), instead of hand-set rules.
+
+The features: how much of the claim's wording the cited text holds (all of it, its best sentence, word pairs),
+whether its numbers and names are there, whether the best sentence agrees in negation (scoped to the main
+clause), and how close in meaning the claim is to the closest sentence (the bundled embedding model).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.chunking import split_sentences
+
+from .text import content_terms, numbers, proper_names, stem, words
+from .verify import negated
+
+MODEL_FILE = Path(__file__).parent / "data" / "support.json"
+MAX_SENTENCES = 60
+"""Sentences of a cited text compared with the claim (the first ones: a citation is a passage, not a book)."""
+
+Embed = Callable[[list[str]], np.ndarray]
+"""Texts -> unit-length vectors (rows)."""
+
+
+@dataclass(frozen=True)
+class SupportFeatures:
+    coverage: float
+    """Share of the claim's meaningful words (names and numbers count double) in the whole cited text."""
+    sentence_coverage: float
+    """The same for the single cited sentence that holds most of them."""
+    pair_coverage: float
+    """Share of the claim's consecutive meaningful-word pairs found as pairs in the cited text."""
+    numbers_found: float
+    """Share of the claim's numbers that the cited text states (1 when it states none)."""
+    names_found: float
+    """Share of the claim's names (capitalised words after its first) in the cited text (1 when none)."""
+    negation_agrees: float
+    """1 when the claim and its best sentence are both negated or both not (main clauses only), else 0."""
+    similarity: float
+    """Cosine of the claim and the closest cited sentence (embedding model)."""
+    claim_terms: float
+    """log(1 + meaningful words of the claim): long claims are harder to support whole."""
+
+    def vector(self) -> list[float]:
+        return list(asdict(self).values())
+
+
+FEATURE_NAMES = tuple(SupportFeatures.__dataclass_fields__)
+
+
+def cited_sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text)[:MAX_SENTENCES] if text[s:e].strip()] or [text]
+
+
+def support_features(claim: str, cited: str, embed: Embed | None, sentences: Sequence[str] | None = None):
+    sentences = list(sentences) if sentences is not None else cited_sentences(cited)
+    terms = list(dict.fromkeys(content_terms(claim)))
+    claim_words = words(claim)
+    names = {n for n in proper_names(claim) if not claim_words or n != claim_words[0].lower().strip(".'’")}
+    strong = {stem(n) for n in names} | {stem(w) for w in claim_words if any(c.isdigit() for c in w)}
+    weight = {t: 2.0 if t in strong else 1.0 for t in terms}
+    total = sum(weight.values()) or 1.0
+    cited_terms = set(content_terms(cited))
+    sentence_terms = [set(content_terms(s)) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: sum(weight[t] for t in terms if t in sentence_terms[i]))
+    claim_pairs = set(zip(terms, terms[1:], strict=False))
+    cited_sequence = content_terms(cited)
+    cited_pairs = set(zip(cited_sequence, cited_sequence[1:], strict=False))
+    asked_numbers = {round(v, 6) for v, _, _ in numbers(claim)}
+    stated_numbers = {round(v, 6) for v, _, _ in numbers(cited)}
+    cited_lower = {w.lower().strip(".'’") for w in words(cited)}
+    similarity = 0.0
+    if embed is not None:
+        vectors = embed([claim, *sentences])
+        similarity = float(np.max(vectors[1:] @ vectors[0]))
+    return SupportFeatures(
+        coverage=sum(weight[t] for t in terms if t in cited_terms) / total,
+        sentence_coverage=sum(weight[t] for t in terms if t in sentence_terms[best]) / total,
+        pair_coverage=len(claim_pairs & cited_pairs) / len(claim_pairs) if claim_pairs else 1.0,
+        numbers_found=len(asked_numbers & stated_numbers) / len(asked_numbers) if asked_numbers else 1.0,
+        names_found=sum(n in cited_lower for n in names) / len(names) if names else 1.0,
+        negation_agrees=float(negated(claim) == negated(sentences[best])),
+        similarity=similarity,
+        claim_terms=math.log1p(len(terms)),
+    )
+
+
+@dataclass(frozen=True)
+class SupportModel:
+    """Logistic regression over standardised features: P(supported) = sigmoid(w . (x - mean) / scale + b)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    threshold: float = 0.5
+    names: tuple[str, ...] = FEATURE_NAMES
+
+    def probability(self, features: SupportFeatures) -> float:
+        values = dict(zip(FEATURE_NAMES, features.vector(), strict=True))
+        z = self.bias + sum(
+            w * (values[n] - m) / (s or 1.0)
+            for w, n, m, s in zip(self.weights, self.names, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self, **extra) -> str:
+        return json.dumps({**asdict(self), **extra}, indent=1)
+
+
+@lru_cache(maxsize=4)
+def load_support_model(path: Path = MODEL_FILE) -> SupportModel:
+    data = json.loads(Path(path).read_text())
+    fields = ("weights", "bias", "mean", "scale", "threshold", "names")
+    return SupportModel(**{k: tuple(data[k]) if isinstance(data[k], list) else data[k] for k in fields})
