@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from langchain_core.runnables import RunnableLambda
 
@@ -22,8 +23,8 @@ from .parts import QuestionPart, split_question
 from .retrieval import Retrieval
 from .settings import Settings
 from .short_answer import short_answer
+from .support import SupportChecker
 from .types import Answer, AnswerPart, Citation, Conflict, Passage
-from .verify import verify
 from .yesno import PartCheck, check_claim, claim_of, evidence, is_yes_no, order_holds, relates_parts, verdict
 
 PART_SENTENCES = 2
@@ -66,6 +67,11 @@ class AnswerChain:
     def settings(self) -> Settings:
         """The retrieval's settings for this collection (an 'auto' profile resolved)."""
         return self.retrieval.settings
+
+    @cached_property
+    def checker(self) -> SupportChecker:
+        """The support checker of every citation (rag/support.py), with the store's own encoder."""
+        return SupportChecker(self.retrieval.library.embeddings.embed_documents, self.settings.support_threshold)
 
     @property
     def model(self):
@@ -154,7 +160,7 @@ class AnswerChain:
             yield self._finish(turn, self.abstention(turn, turn.run.passages), started, 0.0, mode="llm")
             return
         text, citations, unsupported, uncited, dropped = checked_answer(
-            reply, passages, self.retrieval.document, self.settings.support_threshold
+            reply, passages, self.retrieval.document, self.checker
         )
         if dropped:
             turn.notices.append(
@@ -374,7 +380,7 @@ class AnswerChain:
 
     def citation(self, n: int, sentence: ScoredSentence) -> Citation:
         stored = self.retrieval.document(sentence.doc_id)
-        verdict = verify(sentence.text, stored.text[sentence.start : sentence.end], self.settings.support_threshold)
+        verdict = self.checker.check(sentence.text, stored.text[sentence.start : sentence.end])
         return span_citation(n, sentence.doc_id, stored, sentence.start, sentence.end, verdict)
 
 

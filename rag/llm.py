@@ -16,8 +16,9 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from .citations import MARKER, parse_answer, span_citation
 from .errors import ModelError
 from .settings import Settings
+from .support import SupportChecker
 from .types import Citation, Passage
-from .verify import Verdict, best_support
+from .verify import Verdict
 
 INSUFFICIENT = "INSUFFICIENT_CONTEXT"
 _INSUFFICIENT_PHRASES = re.compile(
@@ -102,7 +103,7 @@ def reply_text(message) -> str:
     return content.strip()
 
 
-def checked_answer(reply: str, passages: Sequence[Passage], document, threshold: float):
+def checked_answer(reply: str, passages: Sequence[Passage], document, checker: SupportChecker):
     """(answer text with Citewise's markers, citations, unsupported count, uncited count, dropped markers)."""
     parsed = parse_answer(reply, len(passages))
     citations: list[Citation] = []
@@ -116,7 +117,7 @@ def checked_answer(reply: str, passages: Sequence[Passage], document, threshold:
             continue
         markers, verdicts = [], []
         for n in sentence.cited:
-            span, verdict = _narrow(sentence.text, passages[n - 1], document, threshold)
+            span, verdict = _narrow(sentence.text, passages[n - 1], document, checker)
             verdicts.append(verdict)
             doc_id, start, end = passages[n - 1].doc_id, span[0], span[1]
             key = (doc_id, start, end)
@@ -136,16 +137,16 @@ def checked_answer(reply: str, passages: Sequence[Passage], document, threshold:
     return " ".join(parts), citations, unsupported, uncited, parsed.dropped
 
 
-def _narrow(claim: str, passage: Passage, document, threshold: float) -> tuple[tuple[int, int], Verdict]:
-    """The sentence (or two adjacent sentences) of the passage that supports the claim best."""
+def _narrow(claim: str, passage: Passage, document, checker: SupportChecker) -> tuple[tuple[int, int], Verdict]:
+    """The sentence (or two adjacent sentences) of the passage that supports the claim best, by the checker."""
     text = document(passage.doc_id).text
     sentences = [s for s in passage.sentences if passage.start <= s[0] and s[1] <= passage.end] or [
         (passage.start, passage.end)
     ]
     candidates = [(s, e, text[s:e]) for s, e in sentences]
     candidates += [(a[0], b[1], text[a[0] : b[1]]) for a, b in zip(sentences, sentences[1:], strict=False)]
-    (start, end, _), verdict = best_support(claim, candidates, threshold)
-    return (start, end), verdict
+    index, verdict = checker.best(claim, [candidate for _, _, candidate in candidates])
+    return candidates[index][:2], verdict
 
 
 def _citation(n: int, passage: Passage, start: int, end: int, document, verdict: Verdict) -> Citation:

@@ -181,7 +181,12 @@ class Settings(IndexSettings):
         "0.68 -> 0.70; at 0.5 a third 'Yes' was wrong (a film that is not animated).",
     )
     support_threshold: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="Least verification score for a cited sentence to count as supported."
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Least P(supported) (rag/support.py, a logistic model fitted on human judgements by "
+        "bench/support.py) for a cited sentence to count as supported. At 0.5 on attribution-dev, 5-fold: "
+        "macro-F1 0.691, 46% of claims called supported (half are); the old word-overlap rules: 0.605, 29%.",
     )
     llm: str | None = Field(
         default=None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -19,8 +20,9 @@ import numpy as np
 
 from index.chunking import split_sentences
 
-from .text import content_terms, numbers, proper_names, stem, words
-from .verify import negated
+from .citations import strip_markers
+from .text import content_terms, normalize_answer, numbers, proper_names, stem, words
+from .verify import Verdict, negated
 
 MODEL_FILE = Path(__file__).parent / "data" / "support.json"
 MAX_SENTENCES = 60
@@ -121,3 +123,75 @@ def load_support_model(path: Path = MODEL_FILE) -> SupportModel:
     data = json.loads(Path(path).read_text())
     fields = ("weights", "bias", "mean", "scale", "threshold", "names")
     return SupportModel(**{k: tuple(data[k]) if isinstance(data[k], list) else data[k] for k in fields})
+
+
+class SupportChecker:
+    """Supported / not supported, a probability and a reason a reader understands, for (claim, cited text).
+
+    The hard checks that are right come first: a number the claim states that the cited text does not, or a
+    main clause negated in one and not the other while saying the same words, is not supported whatever the
+    model says. Everything else is the fitted model's call."""
+
+    def __init__(self, embed: Embed | None = None, threshold: float | None = None, model: SupportModel | None = None):
+        self.embed = embed
+        self.model = model or load_support_model()
+        self.threshold = self.model.threshold if threshold is None else threshold
+
+    def check(self, claim: str, cited: str) -> Verdict:
+        return self.best(claim, [cited])[1]
+
+    def best(self, claim: str, candidates: Sequence[str]) -> tuple[int, Verdict]:
+        """The candidate cited text that supports the claim best (index), with its verdict. Sentences shared by
+        several candidates are embedded once."""
+        claim = strip_markers(claim)
+        if not claim.strip():
+            return 0, Verdict(False, 0.0, "empty sentence")
+        for index, cited in enumerate(candidates):
+            if normalize_answer(claim) and normalize_answer(claim) in normalize_answer(cited):
+                return index, Verdict(True, 1.0, "quoted")
+        split = [cited_sentences(cited) for cited in candidates]
+        embed = self._cached_embed([claim, *(s for sentences in split for s in sentences)])
+        verdicts = [self._verdict(claim, c, embed, s) for c, s in zip(candidates, split, strict=True)]
+        index = max(range(len(verdicts)), key=lambda i: (verdicts[i].supported, verdicts[i].score))
+        return index, verdicts[index]
+
+    def _cached_embed(self, texts: list[str]) -> Embed | None:
+        if self.embed is None:
+            return None
+        unique = list(dict.fromkeys(texts))
+        known = dict(zip(unique, np.asarray(self.embed(unique), dtype=np.float32), strict=True))
+        return lambda batch: np.stack([known[t] for t in batch])
+
+    def _verdict(self, claim: str, cited: str, embed: Embed | None, sentences: list[str]) -> Verdict:
+        features = support_features(claim, cited, embed, sentences)
+        probability = self.model.probability(features)
+        missing = _missing_number(claim, cited)
+        if missing:
+            return Verdict(False, min(probability, 0.1), f"the number {missing} is not in the cited text")
+        if not features.negation_agrees and features.sentence_coverage >= NEGATION_COVERAGE:
+            return Verdict(False, min(probability, 0.1), "the cited text says the opposite (one is negated)")
+        if probability >= self.threshold:
+            return Verdict(True, probability, "")
+        name = _missing_name(claim, cited)
+        reason = f"the name “{name}” is not in the cited text" if name else "the cited text does not say this"
+        return Verdict(False, probability, reason)
+
+
+NEGATION_COVERAGE = 0.8
+"""Least share of the claim's words in its best sentence for a negation mismatch to mean the opposite is said
+(rather than that the sentence is about something else)."""
+
+
+def _missing_number(claim: str, cited: str) -> str | None:
+    stated = {round(v, 6) for v, _, _ in numbers(cited)}
+    return next((written for value, written, _ in numbers(claim) if round(value, 6) not in stated), None)
+
+
+def _missing_name(claim: str, cited: str) -> str | None:
+    """The first name of the claim (as written, after its first word) that the cited text does not hold."""
+    names = proper_names(claim)
+    cited_stems = {stem(w) for w in words(cited)}
+    for word in words(claim)[1:]:
+        if word.lower().strip(".'’") in names and stem(word) not in cited_stems:
+            return re.sub(r"['’]s$", "", word)
+    return None

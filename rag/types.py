@@ -49,9 +49,12 @@ class Citation:
     score: float
     page: int | None = None
     line: int | None = None
+    reason: str = ""
+    """Why the cited text does not support the sentence (a number, a name, a negation, or that it does not
+    say this); empty when it does."""
 
     def to_dict(self) -> dict[str, Any]:
-        fields = ("n", "doc_id", "source", "title", "start", "end", "page", "line", "quote", "supported", "score")
+        fields = tuple("n doc_id source title start end page line quote supported score reason".split())
         return _pick(self, fields)
 
 

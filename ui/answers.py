@@ -46,7 +46,7 @@ def print_answer(
             )
     console.print("\nSources:")
     for c in answer.citations:
-        status = "" if c.supported else " [red](not supported by the cited text)[/red]"
+        status = "" if c.supported else f" [red](not supported by the cited text: {escape(c.reason)})[/red]"
         console.print(f" [bold][{c.n}][/bold] {escape(c.title)} — {escape(c.source)}, {location(c)}{status}")
         console.print(f"     “{escape(c.quote)}”")
 

@@ -83,18 +83,18 @@ def answer_html(turn: int, answer: Answer) -> str:
             f'<span class="cw-badge cw-badge-conflict">Sources disagree about {escape(conflict.about)}: '
             f"{escape(cited)} ({escape(values)})</span>"
         )
-    unsupported = [c.n for c in answer.citations if not c.supported]
+    unsupported = [c for c in answer.citations if not c.supported]
     if unsupported:
         badges.append(
             '<span class="cw-badge cw-badge-unsupported">Not supported by the cited text: '
-            + ", ".join(f"[{n}]" for n in unsupported)
+            + "; ".join(f"[{c.n}]" + (f" ({escape(c.reason)})" if c.reason else "") for c in unsupported)
             + "</span>"
         )
     for notice in answer.notices:
         badges.append(f'<span class="cw-badge cw-badge-notice">{escape(notice)}</span>')
     sources = "".join(
         f'<li><a href="#{mark_id(turn, c.n)}">[{c.n}]</a> <b>{escape(c.title)}</b> — {escape(location(c))}'
-        f"{'' if c.supported else ' <span class=cw-unsupported>(unsupported)</span>'}"
+        f"{'' if c.supported else f' <span class=cw-unsupported>(unsupported: {escape(c.reason)})</span>'}"
         f'<br><span class="cw-quote">“{escape(_clip(c.quote, 240))}”</span></li>'
         for c in answer.citations
     )
@@ -125,11 +125,11 @@ def viewer_entry(turn: int, citation: Citation, text: str) -> str:
     after_end = min(len(text), citation.end + CONTEXT_CHARS)
     before = ("…" if before_start else "") + text[before_start : citation.start]
     after = text[citation.end : after_end] + ("…" if after_end < len(text) else "")
-    status = "supported by this text" if citation.supported else "NOT supported by this text"
+    status = "supported by this text" if citation.supported else f"NOT supported by this text: {citation.reason}"
     return (
         f'<div class="cw-source" data-turn="{turn}" data-n="{citation.n}">'
         f"<h4>[{citation.n}] {escape(citation.title)}</h4>"
-        f"<div>{escape(citation.source)} — {escape(location(citation))} — {status}</div>"
+        f"<div>{escape(citation.source)} — {escape(location(citation))} — {escape(status)}</div>"
         f'<div class="cw-context">{escape(before)}<mark id="{mark_id(turn, citation.n)}">'
         f"{escape(citation.quote)}</mark>{escape(after)}</div></div>"
     )
@@ -159,7 +159,7 @@ def conversation_markdown(turns: list[Answer]) -> str:
             lines.append("References:")
             lines.append("")
             for c in answer.citations:
-                flag = "" if c.supported else " (not supported by the cited text)"
+                flag = "" if c.supported else f" (not supported by the cited text: {c.reason})"
                 lines.append(f"{c.n}. {c.title} — {c.source}, {location(c)}{flag}")
                 lines.append(f"   > {c.quote}")
             lines.append("")

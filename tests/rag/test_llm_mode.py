@@ -69,6 +69,7 @@ def test_changed_number_is_flagged(store, fake_embeddings):
     answer = with_replies(store, fake_embeddings, f"The call-up was of 200,000 reserves [{n}].").ask(QUESTION)
     assert not answer.citations[0].supported and answer.unsupported_sentences == 1
     assert "[not supported by the cited text]" in answer.answer
+    assert answer.to_dict()["citations"][0]["reason"] == "the number 200,000 is not in the cited text"
 
 
 def test_second_sentence_citing_the_wrong_passage(store, fake_embeddings):

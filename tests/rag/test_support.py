@@ -45,3 +45,20 @@ def test_the_model_prefers_the_supporting_citation_with_the_real_encoder(real_em
     wrong = model.probability(support_features("The lighthouse was demolished in 1950.", CITED, embed))
     unrelated = model.probability(support_features("Osterby's ferry sails at dawn.", CITED, embed))
     assert paraphrase > 0.5 > max(wrong, unrelated)
+
+
+def test_the_checker_gives_a_reason_a_reader_understands():
+    from rag.support import SupportChecker
+
+    checker = SupportChecker(embed=None)
+    assert checker.check("The Larkfield lighthouse was lit for the first time on 12 March 1871.", CITED).reason == (
+        "quoted"
+    )
+    number = checker.check("The lighthouse stands 55 metres tall.", CITED)
+    assert not number.supported and number.reason == "the number 55 is not in the cited text"
+    opposite = checker.check("Its keeper, Ada Brook, did not keep the lamp burning through the storm.", CITED)
+    assert not opposite.supported and "negated" in opposite.reason
+    unrelated = checker.check("Osterby's ferry sails at dawn to Tom Reed's island.", CITED)
+    assert not unrelated.supported and unrelated.reason == "the name “Tom” is not in the cited text"
+    index, verdict = checker.best("The lighthouse is 41 metres tall.", ["The ferry sails at dawn.", CITED])
+    assert index == 1 and verdict.score > checker.check("The lighthouse is 41 metres tall.", "The ferry.").score

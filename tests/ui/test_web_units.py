@@ -28,6 +28,7 @@ def citation(n=1, quote="The quote.", supported=True, start=4, **extra) -> Citat
         supported=supported,
         score=1.0,
         line=1,
+        reason=extra.get("reason", ""),
     )
 
 
@@ -51,13 +52,14 @@ def test_badges_for_abstention_conflict_and_unsupported():
         answer="a [1] b [2]",
         abstained=False,
         mode="llm",
-        citations=(citation(1), citation(2, supported=False)),
+        citations=(citation(1), citation(2, supported=False, reason="the name “<b>x” is not in the cited text")),
         conflicts=(Conflict("protesters", (1, 2), ("2000", "1,000")),),
         notices=("LLM timed out",),
     )
     html = answer_html(0, answer)
     for css in ("cw-badge-conflict", "cw-badge-unsupported", "cw-badge-notice"):
         assert css in html
+    assert "[2] (the name “&lt;b&gt;x” is not in the cited text)" in html  # why, escaped
     abstained = answer_html(0, Answer(question="q", answer="no", abstained=True, mode="extractive"))
     assert "cw-badge-abstain" in abstained
 
