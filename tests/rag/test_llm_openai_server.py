@@ -55,7 +55,10 @@ def assistant_for(store, url: str, timeout: float = 5.0) -> Assistant:
 def test_unsupported_second_sentence_is_caught(store, server):
     server.script(
         lambda p, q: (
-            f"Putin ordered a partial mobilization [{number_of(p, '300,000 reserves')}]. "
+            # Quoted, so that the fake encoder of this test cannot weigh on it (the paraphrase case is in
+            # tests/rag/test_support.py, with the real encoder).
+            f"Putin ordered Russia's first mobilization since the Second World War "
+            f"[{number_of(p, '300,000 reserves')}]. "
             f"It called up 300,000 reserves [{not_number_of(p, '300,000 reserves')}]."
         )
     )
