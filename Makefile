@@ -43,7 +43,7 @@ bench-abstention: setup ## Refit the abstention model on both dev sets and repor
 	$(PY) -m bench.abstention --dataset $(NEWS) --dataset $(HOTPOT) --write
 
 bench-support: setup ## Refit the support checker on attribution-dev; cross-validated beside the rules
-	$(PY) -m bench.support --dataset $(SHARED)/eval/attribution-dev --write
+	$(PY) -m bench.support --dataset $(SHARED)/eval/attribution-dev --news $(NEWS) --write
 
 lint: setup ## ruff check
 	$(VENV)/bin/ruff check index rag ui tests bench

@@ -2,7 +2,7 @@
 `rag.verify`, cross-validated: stratified 5-fold, and leave-one-source-out (fit on three sources of
 attribution-dev, measure on the fourth), with macro-F1 and the share of claims called supported.
 
-    python -m bench.support --dataset ../shared/eval/attribution-dev [--write]
+    python -m bench.support --dataset ../shared/eval/attribution-dev --news ../shared/eval/realtimeqa2022 [--write]
 
 The cited sentences are embedded once with the bundled model and cached in bench/.work/support-vectors.npz.
 """
@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import REPO
+
+DATA = Path(__file__).parent / "data"
 
 REGULARISATION = 1.0
 """Inverse L2 strength of the logistic regression (scikit-learn's C)."""
@@ -62,12 +64,67 @@ def collect(rows: list[dict], cache: Path) -> np.ndarray:
 
 
 def hard_check_fails(claim: str, cited: str, features) -> bool:
-    """What SupportChecker vetoes whatever the model says: a number missing, or the opposite said."""
-    from rag.support import FEATURE_NAMES, NEGATION_COVERAGE, _missing_number
+    """What SupportChecker vetoes whatever the model says: a number missing; the opposite said, or a name
+    missing, by a sentence that says the claim's other words."""
+    from rag.support import FEATURE_NAMES, SAME_WORDS_COVERAGE, _missing_name, _missing_number
 
     values = dict(zip(FEATURE_NAMES, features, strict=True))
-    opposite = not values["negation_agrees"] and values["sentence_coverage"] >= NEGATION_COVERAGE
-    return bool(_missing_number(claim, cited)) or opposite
+    same_words = values["sentence_coverage"] >= SAME_WORDS_COVERAGE
+    otherwise = same_words and (not values["negation_agrees"] or bool(_missing_name(claim, cited)))
+    return bool(_missing_number(claim, cited)) or otherwise
+
+
+def written_pairs(news: Path | None, seed: int = 0) -> list[dict]:
+    """bench/data/support_pairs.jsonl (written from the sample corpus: paraphrases, changed numbers, swapped
+    names, negations, partial claims), plus pairs made at run time from realtimeqa2022's evidence sentences
+    (never stored): the sentence against its article paragraph (supported), and with a number or a name
+    changed (not supported)."""
+    import random
+
+    from bench.verify import change_name, change_number
+
+    rows = [json.loads(line) for line in (DATA / "support_pairs.jsonl").read_text().splitlines() if line.strip()]
+    if news is None or not (news / "questions.jsonl").is_file():
+        return rows
+    rng = random.Random(seed)
+    evidence = [
+        e["text"]
+        for line in (news / "questions.jsonl").read_text().splitlines()
+        for e in json.loads(line)["evidence"]
+        if e.get("text") and len(e["text"].split()) >= 8
+    ]
+    pool = sorted({w for text in evidence for w in re.findall(r"\b[A-Z][a-z]{3,}\b", text)})
+    for text in evidence:
+        rows.append({"kind": "news: the evidence sentence", "claim": text, "cited": text, "label": True})
+        for kind, changed in (
+            ("news: changed number", change_number(text, rng)),
+            ("news: swapped name", change_name(text, pool, rng)),
+        ):
+            if changed and changed != text:
+                rows.append({"kind": kind, "claim": changed, "cited": text, "label": False})
+    return rows
+
+
+def judge_written(rows: list[dict]) -> dict:
+    """Share right per kind of pair, for the shipped checker (real encoder) and the old rules."""
+    from index.embedding import LocalEmbeddings
+    from rag.support import SupportChecker
+    from rag.verify import verify
+
+    checker = SupportChecker(LocalEmbeddings(dtype="float32").embed_documents)
+    right: dict[str, list[tuple[bool, bool]]] = {}
+    for row in rows:
+        by_checker = checker.check(row["claim"], row["cited"]).supported == row["label"]
+        by_rules = verify(row["claim"], row["cited"]).supported == row["label"]
+        right.setdefault(row["kind"], []).append((by_checker, by_rules))
+    return {
+        kind: {
+            "pairs": len(r),
+            "checker": round(sum(a for a, _ in r) / len(r), 3),
+            "rules": round(sum(b for _, b in r) / len(r), 3),
+        }
+        for kind, r in sorted(right.items())
+    }
 
 
 def fit(x: np.ndarray, y: np.ndarray):
@@ -97,6 +154,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--news", type=Path, default=None, help="realtimeqa2022, for pairs made from its evidence.")
     parser.add_argument("--cache", type=Path, default=REPO / "bench" / ".work" / "support-vectors.npz")
     parser.add_argument("--write", action="store_true", help=f"Write the model fitted on all pairs to {MODEL_FILE}.")
     args = parser.parse_args()
@@ -128,6 +186,7 @@ def main() -> None:
         model, mean, scale = fit(x[~held], y[~held])
         report["model, leave one source out"][source] = scores(y[held], model.predict((x[held] - mean) / scale))
     model, mean, scale = fit(x, y)
+    report["written and made pairs"] = judge_written(written_pairs(args.news))
     report["weights"] = dict(zip(FEATURE_NAMES, np.round(model.coef_[0], 3).tolist(), strict=True))
     print(json.dumps(report, indent=1))
     if args.write:

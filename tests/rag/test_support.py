@@ -56,6 +56,8 @@ def test_the_checker_gives_a_reason_a_reader_understands():
     )
     number = checker.check("The lighthouse stands 55 metres tall.", CITED)
     assert not number.supported and number.reason == "the number 55 is not in the cited text"
+    swapped = checker.check("Its keeper, Tom Reed, kept the lamp burning through the storm of 1890.", CITED)
+    assert not swapped.supported and swapped.reason == "the name “Tom” is not in the cited text"
     opposite = checker.check("Its keeper, Ada Brook, did not keep the lamp burning through the storm.", CITED)
     assert not opposite.supported and "negated" in opposite.reason
     unrelated = checker.check("Osterby's ferry sails at dawn to Tom Reed's island.", CITED)
