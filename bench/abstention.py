@@ -93,7 +93,8 @@ def rates(model, mean, scale, x: np.ndarray, y: np.ndarray, threshold: float | N
 
 
 def main() -> None:
-    from rag.answerability import FEATURE_NAMES, MODEL_FILE, AbstentionModel
+    from rag.answerability import FEATURE_NAMES, MODEL_FILE
+    from rag.logistic import LogisticModel
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, action="append", required=True)
@@ -126,17 +127,11 @@ def main() -> None:
     report["weights"] = dict(zip(FEATURE_NAMES, np.round(model.coef_[0], 3).tolist(), strict=True))
     print(json.dumps(report, indent=1))
     if args.write:
-        shipped = AbstentionModel(
-            weights=tuple(float(w) for w in model.coef_[0]),
-            bias=float(model.intercept_[0]),
-            mean=tuple(float(m) for m in mean),
-            scale=tuple(float(s) for s in scale),
-        )
+        shipped = LogisticModel.from_fit(model, mean, scale, FEATURE_NAMES)
         description = "Fitted by bench/abstention.py on " + ", ".join(
             f"{n} ({len(a[1])} questions)" for n, a in arrays.items()
         )
-        MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
-        MODEL_FILE.write_text(shipped.to_json(description=description, report=report) + "\n")
+        shipped.write(MODEL_FILE, description=description, report=report)
         print(f"wrote {MODEL_FILE}")
 
 

@@ -149,7 +149,8 @@ def scores(y: np.ndarray, called: np.ndarray) -> dict:
 def main() -> None:
     from sklearn.model_selection import StratifiedKFold
 
-    from rag.support import FEATURE_NAMES, MODEL_FILE, SupportModel
+    from rag.logistic import LogisticModel
+    from rag.support import FEATURE_NAMES, MODEL_FILE
     from rag.verify import verify
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,14 +191,9 @@ def main() -> None:
     report["weights"] = dict(zip(FEATURE_NAMES, np.round(model.coef_[0], 3).tolist(), strict=True))
     print(json.dumps(report, indent=1))
     if args.write:
-        shipped = SupportModel(
-            weights=tuple(float(w) for w in model.coef_[0]),
-            bias=float(model.intercept_[0]),
-            mean=tuple(float(m) for m in mean),
-            scale=tuple(float(s) for s in scale),
-        )
+        shipped = LogisticModel.from_fit(model, mean, scale, FEATURE_NAMES)
         description = f"Fitted by bench/support.py on attribution-dev ({len(y)} pairs)"
-        MODEL_FILE.write_text(shipped.to_json(description=description, report=report) + "\n")
+        shipped.write(MODEL_FILE, description=description, report=report)
         print(f"wrote {MODEL_FILE}")
 
 

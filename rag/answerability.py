@@ -9,14 +9,13 @@ different kinds, leave-one-set-out figures in its description) turns them into P
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from .extractive import ScoredSentence, matched_terms, question_weights
+from .logistic import LogisticModel, load_logistic
 from .questions import question_kind
 from .short_answer import find_phrase
 from .text import proper_names
@@ -117,35 +116,6 @@ def unmentioned_names(question: str, passages) -> list[str]:
     return missing
 
 
-@dataclass(frozen=True)
-class AbstentionModel:
-    """Logistic regression over standardised features: P(answerable) = sigmoid(w . (x - mean) / scale + b)."""
-
-    weights: tuple[float, ...]
-    bias: float
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    names: tuple[str, ...] = FEATURE_NAMES
-
-    def probability(self, feats: Features) -> float:
-        values = dict(zip(FEATURE_NAMES, feats.vector(), strict=True))
-        z = self.bias + sum(
-            w * (values[n] - m) / (s or 1.0)
-            for w, n, m, s in zip(self.weights, self.names, self.mean, self.scale, strict=True)
-        )
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-    def to_json(self, **extra) -> str:
-        return json.dumps({**asdict(self), **extra}, indent=1)
-
-
-@lru_cache(maxsize=4)
-def load_model(path: Path = MODEL_FILE) -> AbstentionModel:
-    data = json.loads(Path(path).read_text())
-    return AbstentionModel(
-        weights=tuple(data["weights"]),
-        bias=data["bias"],
-        mean=tuple(data["mean"]),
-        scale=tuple(data["scale"]),
-        names=tuple(data["names"]),
-    )
+def load_model(path: Path = MODEL_FILE) -> LogisticModel:
+    """The shipped abstention model: P(answerable) from `Features`."""
+    return load_logistic(path)

@@ -8,12 +8,10 @@ clause), and how close in meaning the claim is to the closest sentence (the bund
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ import numpy as np
 from index.chunking import split_sentences
 
 from .citations import strip_markers
+from .logistic import LogisticModel, load_logistic
 from .text import content_terms, normalize_answer, numbers, proper_names, stem, words
 from .verify import Verdict, negated
 
@@ -95,34 +94,9 @@ def support_features(claim: str, cited: str, embed: Embed | None, sentences: Seq
     )
 
 
-@dataclass(frozen=True)
-class SupportModel:
-    """Logistic regression over standardised features: P(supported) = sigmoid(w . (x - mean) / scale + b)."""
-
-    weights: tuple[float, ...]
-    bias: float
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    threshold: float = 0.5
-    names: tuple[str, ...] = FEATURE_NAMES
-
-    def probability(self, features: SupportFeatures) -> float:
-        values = dict(zip(FEATURE_NAMES, features.vector(), strict=True))
-        z = self.bias + sum(
-            w * (values[n] - m) / (s or 1.0)
-            for w, n, m, s in zip(self.weights, self.names, self.mean, self.scale, strict=True)
-        )
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-    def to_json(self, **extra) -> str:
-        return json.dumps({**asdict(self), **extra}, indent=1)
-
-
-@lru_cache(maxsize=4)
-def load_support_model(path: Path = MODEL_FILE) -> SupportModel:
-    data = json.loads(Path(path).read_text())
-    fields = ("weights", "bias", "mean", "scale", "threshold", "names")
-    return SupportModel(**{k: tuple(data[k]) if isinstance(data[k], list) else data[k] for k in fields})
+def load_support_model(path: Path = MODEL_FILE) -> LogisticModel:
+    """The shipped support model: P(supported) from `SupportFeatures`."""
+    return load_logistic(path)
 
 
 class SupportChecker:
@@ -133,10 +107,10 @@ class SupportChecker:
     name the cited text does not hold, is not supported whatever the model says. Everything else is the fitted
     model's call."""
 
-    def __init__(self, embed: Embed | None = None, threshold: float | None = None, model: SupportModel | None = None):
+    def __init__(self, embed: Embed | None = None, threshold: float = 0.5, model: LogisticModel | None = None):
         self.embed = embed
         self.model = model or load_support_model()
-        self.threshold = self.model.threshold if threshold is None else threshold
+        self.threshold = threshold
 
     def check(self, claim: str, cited: str) -> Verdict:
         return self.best(claim, [cited])[1]
