@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.conflicts import find_conflicts
+from rag.conflicts import find_conflicts, phrase_key
 from rag.extractive import ScoredSentence, choose, is_heading, is_lead, question_weights
 from rag.text import content_terms
 
@@ -101,3 +101,30 @@ def test_the_sentence_after_the_best_one_joins_when_only_it_names_the_answer():
     question = "Supermarkets are struggling to stock which condiment?"
     assert with_next_sentence(question, [best, elsewhere], [best, elsewhere, after]) == [best, after, elsewhere]
     assert with_next_sentence("Is the condiment running out?", [best], [best, after]) == [best]
+
+
+def test_two_sources_naming_different_winners_conflict():
+    question = "Who won the Larkfield rowing cup this year?"
+    asked = {"larkfield", "row", "cup", "year", "won"}
+    scored = [
+        sentence("a", "Ada Brook won the Larkfield rowing cup this year after a close race.", 0.8, asked, coverage=1.0),
+        sentence("b", "Tom Reed won the Larkfield rowing cup this year after a close race.", 0.8, asked, coverage=1.0),
+    ]
+    (conflict,) = find_conflicts(question, scored)
+    assert {conflict[2], conflict[3]} == {"Ada Brook", "Tom Reed"}
+
+
+def test_the_same_answer_in_other_words_or_a_different_subject_is_no_conflict():
+    question = "Who won the Larkfield rowing cup this year?"
+    asked = {"larkfield", "row", "cup", "year", "won"}
+    fuller = [
+        sentence("a", "Brook won the Larkfield rowing cup this year after a close race.", 0.8, asked, coverage=1.0),
+        sentence("b", "Ada Brook won the Larkfield rowing cup this year after a close race.", 0.8, asked, coverage=1.0),
+    ]
+    assert find_conflicts(question, fuller) == []
+    other_subject = [  # the same template about another cup: its words of the question differ
+        sentence("a", "Ada Brook won the Larkfield rowing cup this year.", 0.8, asked, coverage=1.0),
+        sentence("b", "Tom Reed won the Osterby rowing cup this year.", 0.7, asked - {"larkfield"}, coverage=0.8),
+    ]
+    assert find_conflicts(question, other_subject) == []
+    assert phrase_key("Sept. 21") == phrase_key("21 September") != phrase_key("22 September")

@@ -1,0 +1,104 @@
+"""Do disagreeing sources get shown side by side? A test set made at run time from a dev set (realtimeqa2022,
+hotpotqa100; never stored in the project): for each answerable question whose answer is written in its
+evidence article, a copy of the article with the answer replaced by another question's answer of the same
+kind (a person for a person, a number for a number) is ingested beside the original. Measured: how often the
+answer flags a conflict, cites both versions, or cites only the altered one; and, on the untouched
+collection, how often it flags a conflict at all (false alarms).
+
+    python -m bench.conflicts --dataset ../shared/eval/realtimeqa2022
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+from pathlib import Path
+
+from bench.common import REPO
+
+ALTERED_PREFIX = "altered_"
+
+
+def altered_copies(dataset: Path, folder: Path, seed: int = 0) -> list[dict]:
+    """Write the altered articles into `folder`; the questions they test, with both file names."""
+    from rag.questions import question_kind
+
+    rng = random.Random(seed)
+    questions = [json.loads(line) for line in (dataset / "questions.jsonl").read_text().splitlines() if line.strip()]
+    answerable = [q for q in questions if q["evidence"] and q["answers"]]
+    by_kind: dict[str, list[str]] = {}
+    for q in answerable:
+        by_kind.setdefault(question_kind(q["question"]) or "other", []).append(q["answers"][0])
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for q in answerable:
+        answer = q["answers"][0]
+        original = q["evidence"][0]["doc"]
+        text = (dataset / "docs" / original).read_text(encoding="utf-8")
+        pattern = re.compile(re.escape(answer), re.I)
+        if len(answer) < 2 or not pattern.search(text):
+            continue
+        others = [a for a in by_kind.get(question_kind(q["question"]) or "other", []) if a.lower() != answer.lower()]
+        if not others:
+            continue
+        replacement = rng.choice(others)
+        altered = ALTERED_PREFIX + original
+        (folder / altered).write_text(pattern.sub(replacement, text), encoding="utf-8")
+        cases.append(
+            {"question": q["question"], "true": answer, "false": replacement, "original": original, "altered": altered}
+        )
+    return cases
+
+
+def measure(assistant, cases: list[dict]) -> dict:
+    flagged = both = only_false = 0
+    for case in cases:
+        answer = assistant.ask(case["question"])
+        cited = {Path(c.source).name for c in answer.citations}
+        flagged += bool(answer.conflicts)
+        both += case["original"] in cited and case["altered"] in cited
+        only_false += case["altered"] in cited and case["original"] not in cited
+    n = max(1, len(cases))
+    return {
+        "questions": len(cases),
+        "conflict_flagged": round(flagged / n, 3),
+        "both_versions_cited": round(both / n, 3),
+        "only_the_altered_cited": round(only_false / n, 3),
+    }
+
+
+def false_alarms(assistant, dataset: Path) -> dict:
+    questions = [json.loads(line) for line in (dataset / "questions.jsonl").read_text().splitlines() if line.strip()]
+    flagged = sum(bool(assistant.ask(q["question"]).conflicts) for q in questions)
+    return {"questions": len(questions), "conflict_flagged": round(flagged / max(1, len(questions)), 3)}
+
+
+def main() -> None:
+    from rag import Assistant
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / ".work")
+    args = parser.parse_args()
+    untouched_store = args.work / "devsets" / args.dataset.name
+    untouched = Assistant.open(store=untouched_store)
+    untouched.ingest([args.dataset / "docs"])
+    work = args.work / "conflicts" / args.dataset.name
+    store = work / "store"
+    if not store.exists():  # the untouched store plus the altered copies: only the copies are encoded
+        shutil.copytree(untouched_store, store)
+    cases = altered_copies(args.dataset, work / "altered")
+    altered = Assistant.open(store=store, embeddings=untouched.embeddings)
+    altered.ingest([work / "altered"])
+    report = {
+        "altered copies beside the originals": measure(altered, cases),
+        "untouched collection (false alarms)": false_alarms(untouched, args.dataset),
+    }
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
