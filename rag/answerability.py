@@ -96,8 +96,13 @@ def features(question: str, context: str, scored: list[ScoredSentence], passages
         agreement=len(dense_top5 & keyword_top5) / max(1, min(len(dense_top5), len(keyword_top5))),
         kind_found=0.5 if kind is None else float(best is not None and find_phrase(question, best.text) is not None),
         best_rare_coverage=max((rare(s) for s in top), default=0.0),
-        answer_coverage=max(
-            (rare(s) for s in top if kind is None or find_phrase(question, s.text) is not None), default=0.0
+        answer_coverage=next(  # the best-covering sentence first: the phrase search stops at the first found
+            (
+                rare(s)
+                for s in sorted(top, key=rare, reverse=True)
+                if kind is None or find_phrase(question, s.text) is not None
+            ),
+            0.0,
         ),
     )
 

@@ -132,11 +132,12 @@ def _disagreements(scored: list[ScoredSentence], value_of, differ, about_the_sam
     """Each document's first statement about the asked thing (a sentence scoring near the best and covering
     half of the question), paired with the others' when their values differ and they share a subject."""
     best = scored[0].score
+    candidates = [s for s in scored if s.score >= CANDIDATE_RATIO * best and s.coverage >= MIN_COVERAGE]
+    if len({s.doc_id for s in candidates}) < 2:
+        return []  # one document cannot disagree with itself: no phrase to look for
     by_doc: dict[str, tuple[ScoredSentence, object, str]] = {}
-    for sentence in scored:
-        if sentence.score < CANDIDATE_RATIO * best:
-            break
-        if sentence.doc_id in by_doc or sentence.coverage < MIN_COVERAGE:
+    for sentence in candidates:
+        if sentence.doc_id in by_doc:
             continue
         value = value_of(sentence.text)
         if value is not None:
