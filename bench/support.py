@@ -63,17 +63,6 @@ def collect(rows: list[dict], cache: Path) -> np.ndarray:
     )
 
 
-def hard_check_fails(claim: str, cited: str, features) -> bool:
-    """What SupportChecker vetoes whatever the model says: a number missing; the opposite said, or a name
-    missing, by a sentence that says the claim's other words."""
-    from rag.support import FEATURE_NAMES, SAME_WORDS_COVERAGE, _missing_name, _missing_number
-
-    values = dict(zip(FEATURE_NAMES, features, strict=True))
-    same_words = values["sentence_coverage"] >= SAME_WORDS_COVERAGE
-    otherwise = same_words and (not values["negation_agrees"] or bool(_missing_name(claim, cited)))
-    return bool(_missing_number(claim, cited)) or otherwise
-
-
 def written_pairs(news: Path | None, seed: int = 0) -> list[dict]:
     """bench/data/support_pairs.jsonl (written from the sample corpus: paraphrases, changed numbers, swapped
     names, negations, partial claims), plus pairs made at run time from realtimeqa2022's evidence sentences
@@ -150,7 +139,7 @@ def main() -> None:
     from sklearn.model_selection import StratifiedKFold
 
     from rag.logistic import LogisticModel
-    from rag.support import FEATURE_NAMES, MODEL_FILE
+    from rag.support import FEATURE_NAMES, MODEL_FILE, SupportFeatures, hard_check
     from rag.verify import verify
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -169,7 +158,9 @@ def main() -> None:
         "checker (model + hard checks), 5-fold": {},
         "model, leave one source out": {},
     }
-    vetoed = np.array([hard_check_fails(r["claim"], r["cited"], f) for r, f in zip(rows, x, strict=True)])
+    vetoed = np.array(
+        [hard_check(r["claim"], r["cited"], SupportFeatures(*f)) is not None for r, f in zip(rows, x, strict=True)]
+    )
     rules = np.array([int(verify(r["claim"], r["cited"]).supported) for r in rows])
     report["rules (rag.verify)"]["all"] = scores(y, rules)
     called = np.zeros_like(y)

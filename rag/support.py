@@ -69,11 +69,11 @@ def support_features(claim: str, cited: str, embed: Embed | None, sentences: Seq
     strong = {stem(n) for n in names} | {stem(w) for w in claim_words if any(c.isdigit() for c in w)}
     weight = {t: 2.0 if t in strong else 1.0 for t in terms}
     total = sum(weight.values()) or 1.0
-    cited_terms = set(content_terms(cited))
+    cited_sequence = content_terms(cited)
+    cited_terms = set(cited_sequence)
     sentence_terms = [set(content_terms(s)) for s in sentences]
     best = max(range(len(sentences)), key=lambda i: sum(weight[t] for t in terms if t in sentence_terms[i]))
     claim_pairs = set(zip(terms, terms[1:], strict=False))
-    cited_sequence = content_terms(cited)
     cited_pairs = set(zip(cited_sequence, cited_sequence[1:], strict=False))
     asked_numbers = {round(v, 6) for v, _, _ in numbers(claim)}
     stated_numbers = {round(v, 6) for v, _, _ in numbers(cited)}
@@ -121,8 +121,9 @@ class SupportChecker:
         claim = strip_markers(claim)
         if not claim.strip():
             return 0, Verdict(False, 0.0, "empty sentence")
+        normalised = normalize_answer(claim)
         for index, cited in enumerate(candidates):
-            if normalize_answer(claim) and normalize_answer(claim) in normalize_answer(cited):
+            if normalised and normalised in normalize_answer(cited):
                 return index, Verdict(True, 1.0, "quoted")
         split = [cited_sentences(cited) for cited in candidates]
         embed = self._cached_embed([claim, *(s for sentences in split for s in sentences)])
@@ -140,19 +141,28 @@ class SupportChecker:
     def _verdict(self, claim: str, cited: str, embed: Embed | None, sentences: list[str]) -> Verdict:
         features = support_features(claim, cited, embed, sentences)
         probability = self.model.probability(features)
-        missing = _missing_number(claim, cited)
-        if missing:
-            return Verdict(False, min(probability, 0.1), f"the number {missing} is not in the cited text")
-        same_words = features.sentence_coverage >= SAME_WORDS_COVERAGE
-        if not features.negation_agrees and same_words:
-            return Verdict(False, min(probability, 0.1), "the cited text says the opposite (one is negated)")
-        name = _missing_name(claim, cited)
-        if name and same_words:
-            return Verdict(False, min(probability, 0.1), f"the name “{name}” is not in the cited text")
+        vetoed = hard_check(claim, cited, features)
+        if vetoed:
+            return Verdict(False, min(probability, 0.1), vetoed)
         if probability >= self.threshold:
             return Verdict(True, probability, "")
+        name = _missing_name(claim, cited)
         reason = f"the name “{name}” is not in the cited text" if name else "the cited text does not say this"
         return Verdict(False, probability, reason)
+
+
+def hard_check(claim: str, cited: str, features: SupportFeatures) -> str | None:
+    """Why the cited text cannot support the claim whatever the model says, or None: a number it does not
+    state; or, while its best sentence says the claim's other words, the opposite polarity or a name it lacks."""
+    missing = _missing_number(claim, cited)
+    if missing:
+        return f"the number {missing} is not in the cited text"
+    if features.sentence_coverage < SAME_WORDS_COVERAGE:
+        return None
+    if not features.negation_agrees:
+        return "the cited text says the opposite (one is negated)"
+    name = _missing_name(claim, cited)
+    return f"the name “{name}” is not in the cited text" if name else None
 
 
 SAME_WORDS_COVERAGE = 0.8

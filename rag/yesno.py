@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .filters import publisher_keys
 from .text import content_terms, numbers, stem
 from .verify import negated, verify
 
@@ -75,11 +74,12 @@ class Evidence:
     sentence: str
     title: str = ""
     sources: tuple[str, ...] = ()
-    """Its publisher and authors, lower case without spaces or punctuation ("usatodaycom", "usatoday")."""
+    """Its publisher and authors, lower case without spaces or punctuation ("usatodaycom", "mirabrook"): a
+    claim's name of them is found inside one ("USA Today" -> "usatoday")."""
 
 
 def evidence(sentence: str, title: str = "", publisher: str | None = None, author: str | None = None) -> Evidence:
-    names = [publisher, *publisher_keys(publisher), *re.split(r"[,;&]| and ", author or "")]
+    names = [publisher, *re.split(r"[,;&]| and ", author or "")]
     return Evidence(sentence, title, tuple(c for c in (_compact(n) for n in names if n) if len(c) >= 3))
 
 

@@ -103,28 +103,27 @@ def test_the_sentence_after_the_best_one_joins_when_only_it_names_the_answer():
     assert with_next_sentence("Is the condiment running out?", [best], [best, after]) == [best]
 
 
+CUP_QUESTION = "Who won the Larkfield rowing cup this year?"
+CUP_TERMS = {"larkfield", "row", "cup", "year", "won"}
+
+
+def cup_statement(doc_id: str, winner: str, matched=CUP_TERMS, race: str = "Larkfield", score=0.8) -> ScoredSentence:
+    text = f"{winner} won the {race} rowing cup this year after a close race."
+    return sentence(doc_id, text, score, matched, coverage=len(matched) / len(CUP_TERMS))
+
+
 def test_two_sources_naming_different_winners_conflict():
-    question = "Who won the Larkfield rowing cup this year?"
-    asked = {"larkfield", "row", "cup", "year", "won"}
-    scored = [
-        sentence("a", "Ada Brook won the Larkfield rowing cup this year after a close race.", 0.8, asked, coverage=1.0),
-        sentence("b", "Tom Reed won the Larkfield rowing cup this year after a close race.", 0.8, asked, coverage=1.0),
-    ]
-    (conflict,) = find_conflicts(question, scored)
+    scored = [cup_statement("a", "Ada Brook"), cup_statement("b", "Tom Reed")]
+    (conflict,) = find_conflicts(CUP_QUESTION, scored)
     assert {conflict[2], conflict[3]} == {"Ada Brook", "Tom Reed"}
 
 
 def test_the_same_answer_in_other_words_or_a_different_subject_is_no_conflict():
-    question = "Who won the Larkfield rowing cup this year?"
-    asked = {"larkfield", "row", "cup", "year", "won"}
-    fuller = [
-        sentence("a", "Brook won the Larkfield rowing cup this year after a close race.", 0.8, asked, coverage=1.0),
-        sentence("b", "Ada Brook won the Larkfield rowing cup this year after a close race.", 0.8, asked, coverage=1.0),
-    ]
-    assert find_conflicts(question, fuller) == []
+    fuller = [cup_statement("a", "Brook"), cup_statement("b", "Ada Brook")]
+    assert find_conflicts(CUP_QUESTION, fuller) == []
     other_subject = [  # the same template about another cup: its words of the question differ
-        sentence("a", "Ada Brook won the Larkfield rowing cup this year.", 0.8, asked, coverage=1.0),
-        sentence("b", "Tom Reed won the Osterby rowing cup this year.", 0.7, asked - {"larkfield"}, coverage=0.8),
+        cup_statement("a", "Ada Brook"),
+        cup_statement("b", "Tom Reed", CUP_TERMS - {"larkfield"}, race="Osterby", score=0.7),
     ]
-    assert find_conflicts(question, other_subject) == []
+    assert find_conflicts(CUP_QUESTION, other_subject) == []
     assert phrase_key("Sept. 21") == phrase_key("21 September") != phrase_key("22 September")
