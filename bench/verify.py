@@ -1,24 +1,28 @@
-"""Calibrate `rag.verify` on sentence pairs built from real text (hotpotqa100 documents and the demo corpus).
+"""How well cited sentences are checked and disagreeing sources found, measured where it counts.
 
-Supported pairs: a sentence against its own span; a light rewording of it (a clause dropped; clauses
-reordered) against the original. Unsupported pairs: a sentence against another sentence of the same
-document that shares a name with it; a sentence with one number, year or name changed against the original.
-Prints precision and recall of `supported`, and how many of the changed numbers and names were caught.
+1. Human judgements (attribution-dev, 1,198 pairs): the support checker cross-validated beside the old rules
+   (`bench.support.human_report`: macro-F1 and the share called supported, 5-fold and leave-one-source-out).
+2. The conflict set (`bench.conflicts`): dev-set articles with the answer replaced, ingested beside the
+   originals, and the untouched collection for false alarms (only with --conflicts).
+3. A regression check, not a headline: pairs made from real text by rules (a sentence against its own span,
+   reworded; against another sentence; with a number or a name changed), judged by the checker and the rules.
+
+    python -m bench.verify --attribution ../shared/eval/attribution-dev --pairs ../shared/eval/hotpotqa100 \
+        [--conflicts ../shared/eval/realtimeqa2022]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 from pathlib import Path
 
-from bench import common  # noqa: F401  (offline environment)
+from bench.common import REPO
 from index.chunking import split_sentences
-from rag.text import numbers, proper_names
+from rag.text import STOPWORDS, numbers, proper_names
 from rag.verify import verify
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def sentences_of(path: Path) -> list[str]:
@@ -65,19 +69,9 @@ def change_name(sentence: str, names_pool: list[str], rng: random.Random) -> str
     return sentence.replace(old, new, 1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dataset", type=Path, required=True)
-    parser.add_argument("--documents", type=int, default=400, help="hotpotqa100 documents to draw from")
-    parser.add_argument("--threshold", type=float, default=None, help="default: the configured support_threshold")
-    args = parser.parse_args()
-    from rag.settings import Settings
-
-    threshold = args.threshold if args.threshold is not None else Settings().support_threshold
-    rng = random.Random(7)
-    files = sorted((args.dataset / "docs").iterdir())[: args.documents] + sorted((REPO / "demo_corpus").glob("*.txt"))
-    from rag.text import STOPWORDS
-
+def made_pairs(dataset: Path, documents: int, rng: random.Random) -> list[tuple[str, str, bool, str]]:
+    """(claim, cited, supported, kind) from the dataset's first documents and the demo corpus."""
+    files = sorted((dataset / "docs").iterdir())[:documents] + sorted((REPO / "demo_corpus").glob("*.txt"))
     names_pool = sorted(
         {
             w
@@ -103,16 +97,56 @@ def main() -> None:
             renamed = change_name(sentence, names_pool, rng)
             if renamed:
                 pairs.append((renamed, sentence, False, "name changed"))
-    results = [(verify(claim, span, threshold).supported, gold, kind) for claim, span, gold, kind in pairs]
-    tp = sum(p and g for p, g, _ in results)
-    fp = sum(p and not g for p, g, _ in results)
-    fn = sum(not p and g for p, g, _ in results)
-    print(f"{len(pairs)} pairs from {len(files)} documents, threshold {threshold}")
-    print(f"precision {tp / max(tp + fp, 1):.3f}  recall {tp / max(tp + fn, 1):.3f}")
-    for kind in sorted({k for *_, k in results}):
-        rows = [(p, g) for p, g, k in results if k == kind]
-        right = sum(p == g for p, g in rows)
-        print(f"  {kind:<32} {len(rows):>5} pairs, {right / len(rows):.1%} judged right")
+    return pairs
+
+
+def regression(pairs: list[tuple[str, str, bool, str]]) -> dict:
+    """Share judged right per kind of made pair, by the checker (real encoder) and by the rules."""
+    from index.embedding import LocalEmbeddings
+    from rag.settings import Settings
+    from rag.support import SupportChecker
+
+    threshold = Settings().support_threshold
+    checker = SupportChecker(LocalEmbeddings(dtype="float32").encode_tokens, threshold)
+    judged = [
+        (checker.check(claim, span).supported, verify(claim, span).supported, gold, kind)
+        for claim, span, gold, kind in pairs
+    ]
+    report = {}
+    for kind in sorted({k for *_, k in judged}):
+        rows = [(c, r, g) for c, r, g, k in judged if k == kind]
+        report[kind] = {
+            "pairs": len(rows),
+            "checker": round(sum(c == g for c, _, g in rows) / len(rows), 3),
+            "rules": round(sum(r == g for _, r, g in rows) / len(rows), 3),
+        }
+    return report
+
+
+def main() -> None:
+    from bench.support import human_report
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--attribution", type=Path, required=True, help="attribution-dev (human judgements)")
+    parser.add_argument("--pairs", type=Path, default=None, help="a dataset whose documents make the regression pairs")
+    parser.add_argument("--documents", type=int, default=150, help="documents of --pairs to draw from")
+    parser.add_argument("--conflicts", type=Path, default=None, help="a dataset for the conflict set")
+    args = parser.parse_args()
+    human, _ = human_report(args.attribution)
+    report = {
+        "human judgements (attribution-dev)": {
+            key: human[key]
+            for key in ("true supported share", "checker (model + hard checks), 5-fold", "model, leave one source out")
+        }
+        | {"rules (rag.verify)": human["rules (rag.verify)"]["all"]},
+    }
+    if args.conflicts:
+        from bench.conflicts import conflict_report
+
+        report["conflict set"] = conflict_report(args.conflicts, REPO / "bench" / ".work")
+    if args.pairs:
+        report["regression: made pairs"] = regression(made_pairs(args.pairs, args.documents, random.Random(7)))
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

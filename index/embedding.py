@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +19,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 SPECIAL_TOKENS = 2  # [CLS] and [SEP] take two places of the window
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """A text's unit vector and the unit vectors of its word pieces ([CLS] and [SEP] left out), for aligning
+    the words of one text with another's."""
+
+    vector: object
+    pieces: tuple[str, ...]
+    piece_vectors: object
 
 
 def bundled_model_path() -> Path:
@@ -143,3 +154,28 @@ class LocalEmbeddings(Embeddings):
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
+        """Unit sentence vectors with the unit vectors of their word pieces, from one forward pass."""
+        import numpy as np
+
+        if not texts:
+            return []
+        with self._lock:
+            outputs = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                output_value=None,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        tokenizer = self.model.tokenizer
+        encoded = []
+        for output in outputs:
+            pieces = tokenizer.convert_ids_to_tokens(output["input_ids"].tolist())
+            keep = [i for i, piece in enumerate(pieces) if piece not in tokenizer.all_special_tokens]
+            tokens = output["token_embeddings"][keep].float().numpy()
+            tokens /= np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
+            vector = output["sentence_embedding"].float().numpy()
+            encoded.append(TokenVectors(vector, tuple(pieces[i] for i in keep), tokens))
+        return encoded

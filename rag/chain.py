@@ -71,7 +71,10 @@ class AnswerChain:
     @cached_property
     def checker(self) -> SupportChecker:
         """The support checker of every citation (rag/support.py), with the store's own encoder."""
-        return SupportChecker(self.retrieval.library.embeddings.embed_documents, self.settings.support_threshold)
+        # An encoder without word-piece vectors (a user's own LangChain Embeddings) leaves the checker to the
+        # word features.
+        encode = getattr(self.retrieval.library.embeddings, "encode_tokens", None)
+        return SupportChecker(encode, self.settings.support_threshold)
 
     @property
     def model(self):
@@ -331,7 +334,7 @@ class AnswerChain:
         chosen = choose(scored, self.settings.answer_sentences, weights, self.settings.answer_policy())
         if self.settings.next_sentence_answers:
             chosen = with_next_sentence(turn.question, chosen, scored, self.is_common)
-        disagreements = find_conflicts(turn.question, scored)
+        disagreements = find_conflicts(turn.question, scored, self.document_text)
         for a, b, _, _ in disagreements:
             for sentence in (a, b):
                 if sentence not in chosen:

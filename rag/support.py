@@ -3,7 +3,8 @@ judgements (bench/support.py on attribution-dev; weights in data/support.json), 
 
 The features: how much of the claim's wording the cited text holds (all of it, its best sentence, word pairs),
 whether its numbers and names are there, whether the best sentence agrees in negation (scoped to the main
-clause), and how close in meaning the claim is to the closest sentence (the bundled embedding model).
+clause), how close in meaning the claim is to the closest sentence, and how well each of the claim's words
+finds a word of the same meaning in context in the cited text (both from the bundled embedding model).
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ from pathlib import Path
 import numpy as np
 
 from index.chunking import split_sentences
+from index.embedding import TokenVectors
 
 from .citations import strip_markers
 from .logistic import LogisticModel, load_logistic
-from .text import content_terms, normalize_answer, numbers, proper_names, stem, words
+from .text import STOPWORDS, content_terms, normalize_answer, numbers, proper_names, stem, words
 from .verify import Verdict, negated
 
 MODEL_FILE = Path(__file__).parent / "data" / "support.json"
 MAX_SENTENCES = 60
 """Sentences of a cited text compared with the claim (the first ones: a citation is a passage, not a book)."""
 
-Embed = Callable[[list[str]], np.ndarray]
-"""Texts -> unit-length vectors (rows)."""
+Encode = Callable[[list[str]], list[TokenVectors]]
+"""Texts -> their unit vectors and their word pieces' unit vectors (`LocalEmbeddings.encode_tokens`)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class SupportFeatures:
     """1 when the claim and its best sentence are both negated or both not (main clauses only), else 0."""
     similarity: float
     """Cosine of the claim and the closest cited sentence (embedding model)."""
+    token_alignment: float
+    """Mean, over the claim's meaningful word pieces, of the cosine with the closest word piece of the cited
+    text in context (embedding model's token vectors): a claim word with no counterpart pulls it down."""
     claim_terms: float
     """log(1 + meaningful words of the claim): long claims are harder to support whole."""
 
@@ -61,7 +66,7 @@ def cited_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in split_sentences(text)[:MAX_SENTENCES] if text[s:e].strip()] or [text]
 
 
-def support_features(claim: str, cited: str, embed: Embed | None, sentences: Sequence[str] | None = None):
+def support_features(claim: str, cited: str, encode: Encode | None, sentences: Sequence[str] | None = None):
     sentences = list(sentences) if sentences is not None else cited_sentences(cited)
     terms = list(dict.fromkeys(content_terms(claim)))
     claim_words = words(claim)
@@ -78,10 +83,11 @@ def support_features(claim: str, cited: str, embed: Embed | None, sentences: Seq
     asked_numbers = {round(v, 6) for v, _, _ in numbers(claim)}
     stated_numbers = {round(v, 6) for v, _, _ in numbers(cited)}
     cited_lower = {w.lower().strip(".'’") for w in words(cited)}
-    similarity = 0.0
-    if embed is not None:
-        vectors = embed([claim, *sentences])
-        similarity = float(np.max(vectors[1:] @ vectors[0]))
+    similarity = alignment = 0.0
+    if encode is not None:
+        claim_vectors, *sentence_vectors = encode([claim, *sentences])
+        similarity = max(float(s.vector @ claim_vectors.vector) for s in sentence_vectors)
+        alignment = token_alignment(claim_vectors, sentence_vectors)
     return SupportFeatures(
         coverage=sum(weight[t] for t in terms if t in cited_terms) / total,
         sentence_coverage=sum(weight[t] for t in terms if t in sentence_terms[best]) / total,
@@ -90,8 +96,25 @@ def support_features(claim: str, cited: str, embed: Embed | None, sentences: Seq
         names_found=sum(n in cited_lower for n in names) / len(names) if names else 1.0,
         negation_agrees=float(negated(claim) == negated(sentences[best])),
         similarity=similarity,
+        token_alignment=alignment,
         claim_terms=math.log1p(len(terms)),
     )
+
+
+def token_alignment(claim: TokenVectors, cited: Sequence[TokenVectors]) -> float:
+    """BERTScore-style recall of the claim's meaningful word pieces (not stop words or punctuation) in the
+    cited sentences' word pieces."""
+    wanted = [i for i, piece in enumerate(claim.pieces) if _is_word(piece) and piece.lower() not in STOPWORDS]
+    wanted = wanted or [i for i, piece in enumerate(claim.pieces) if _is_word(piece)]
+    found = [s.piece_vectors[[i for i, piece in enumerate(s.pieces) if _is_word(piece)]] for s in cited]
+    found = [f for f in found if len(f)]
+    if not wanted or not found:
+        return 0.0
+    return float(np.mean((claim.piece_vectors[wanted] @ np.concatenate(found).T).max(axis=1)))
+
+
+def _is_word(piece: str) -> bool:
+    return any(c.isalnum() for c in piece)
 
 
 def load_support_model(path: Path = MODEL_FILE) -> LogisticModel:
@@ -107,8 +130,8 @@ class SupportChecker:
     name the cited text does not hold, is not supported whatever the model says. Everything else is the fitted
     model's call."""
 
-    def __init__(self, embed: Embed | None = None, threshold: float = 0.5, model: LogisticModel | None = None):
-        self.embed = embed
+    def __init__(self, encode: Encode | None = None, threshold: float = 0.5, model: LogisticModel | None = None):
+        self.encode = encode
         self.model = model or load_support_model()
         self.threshold = threshold
 
@@ -126,20 +149,20 @@ class SupportChecker:
             if normalised and normalised in normalize_answer(cited):
                 return index, Verdict(True, 1.0, "quoted")
         split = [cited_sentences(cited) for cited in candidates]
-        embed = self._cached_embed([claim, *(s for sentences in split for s in sentences)])
-        verdicts = [self._verdict(claim, c, embed, s) for c, s in zip(candidates, split, strict=True)]
+        encode = self._cached_encode([claim, *(s for sentences in split for s in sentences)])
+        verdicts = [self._verdict(claim, c, encode, s) for c, s in zip(candidates, split, strict=True)]
         index = max(range(len(verdicts)), key=lambda i: (verdicts[i].supported, verdicts[i].score))
         return index, verdicts[index]
 
-    def _cached_embed(self, texts: list[str]) -> Embed | None:
-        if self.embed is None:
+    def _cached_encode(self, texts: list[str]) -> Encode | None:
+        if self.encode is None:
             return None
         unique = list(dict.fromkeys(texts))
-        known = dict(zip(unique, np.asarray(self.embed(unique), dtype=np.float32), strict=True))
-        return lambda batch: np.stack([known[t] for t in batch])
+        known = dict(zip(unique, self.encode(unique), strict=True))
+        return lambda batch: [known[t] for t in batch]
 
-    def _verdict(self, claim: str, cited: str, embed: Embed | None, sentences: list[str]) -> Verdict:
-        features = support_features(claim, cited, embed, sentences)
+    def _verdict(self, claim: str, cited: str, encode: Encode | None, sentences: list[str]) -> Verdict:
+        features = support_features(claim, cited, encode, sentences)
         probability = self.model.probability(features)
         vetoed = hard_check(claim, cited, features)
         if vetoed:

@@ -38,6 +38,18 @@ class HashingEmbeddings(Embeddings):
             vectors[row] = vectors[row] / norm if norm else 1.0 / np.sqrt(self.dimension)
         return vectors
 
+    def encode_tokens(self, texts):
+        """Each word (and punctuation mark) a word piece, its vector its own hashed direction."""
+        from index.embedding import TokenVectors
+
+        encoded = []
+        for text, vector in zip(texts, self.encode(texts), strict=True):
+            pieces = tuple(_TOKEN.findall(text.lower()))
+            encoded.append(
+                TokenVectors(vector, pieces, self.encode(pieces) if pieces else np.zeros((0, self.dimension)))
+            )
+        return encoded
+
     def embed_documents(self, texts):
         return self.encode(texts).tolist()
 

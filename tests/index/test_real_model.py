@@ -54,3 +54,17 @@ def test_auto_dtype_follows_the_cpu():
 
     assert resolve_dtype("auto") == ("bfloat16" if cpu_has_fast_bf16() else "float32")
     assert resolve_dtype("float32") == "float32"
+
+
+def test_word_piece_vectors_come_with_the_sentence_vector(real_embeddings):
+    """The support checker aligns a claim's words with the cited text's from the same forward pass that
+    gives the sentence vector: the vector must equal `encode`'s, and a short text in a batch with a long one
+    gets its own pieces only (no padding), each a unit vector."""
+    texts = ["The lighthouse was lit in 1871.", "Ada Brook kept it, through every storm of that long winter."]
+    encoded = real_embeddings.encode_tokens(texts)
+    assert np.allclose([e.vector for e in encoded], real_embeddings.encode(texts), atol=1e-5)
+    tokenizer = real_embeddings.model.tokenizer
+    for text, item in zip(texts, encoded, strict=True):
+        assert list(item.pieces) == tokenizer.tokenize(text)
+        assert item.piece_vectors.shape == (len(item.pieces), real_embeddings.dimension)
+        assert np.allclose(np.linalg.norm(item.piece_vectors, axis=1), 1.0, atol=1e-5)

@@ -35,11 +35,7 @@ def test_features_catch_numbers_names_and_negation():
 
 @pytest.mark.slow
 def test_the_model_prefers_the_supporting_citation_with_the_real_encoder(real_embeddings):
-    import numpy as np
-
-    def embed(texts):
-        return np.asarray(real_embeddings.embed_documents(texts))
-
+    embed = real_embeddings.encode_tokens
     model = load_support_model()
     paraphrase = model.probability(support_features("The lighthouse first shone in March 1871.", CITED, embed))
     wrong = model.probability(support_features("The lighthouse was demolished in 1950.", CITED, embed))
@@ -50,7 +46,7 @@ def test_the_model_prefers_the_supporting_citation_with_the_real_encoder(real_em
 def test_the_checker_gives_a_reason_a_reader_understands():
     from rag.support import SupportChecker
 
-    checker = SupportChecker(embed=None)
+    checker = SupportChecker(encode=None)
     assert checker.check("The Larkfield lighthouse was lit for the first time on 12 March 1871.", CITED).reason == (
         "quoted"
     )
@@ -64,3 +60,15 @@ def test_the_checker_gives_a_reason_a_reader_understands():
     assert not unrelated.supported and unrelated.reason == "the name “Tom” is not in the cited text"
     index, verdict = checker.best("The lighthouse is 41 metres tall.", ["The ferry sails at dawn.", CITED])
     assert index == 1 and verdict.score > checker.check("The lighthouse is 41 metres tall.", "The ferry.").score
+
+
+def test_token_alignment_drops_when_a_claim_word_has_no_counterpart(fake_embeddings):
+    """Every meaningful word of the claim found in the cited text aligns fully; a word the text lacks pulls
+    the mean down, while stop words and punctuation do not count."""
+    from rag.support import token_alignment
+
+    cited = fake_embeddings.encode_tokens(["The keeper, Ada Brook, kept the lamp burning."])
+    full = token_alignment(fake_embeddings.encode_tokens(["Ada Brook kept the lamp."])[0], cited)
+    partial = token_alignment(fake_embeddings.encode_tokens(["Ada Brook sold the lamp."])[0], cited)
+    assert full == pytest.approx(1.0) and 0.5 < partial < 1.0
+    assert token_alignment(fake_embeddings.encode_tokens(["The, of, and."])[0], cited) < 1.0
