@@ -145,15 +145,13 @@ class LocalEmbeddings(Embeddings):
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.asarray(self._forward(texts, convert_to_numpy=True), dtype=np.float32)
+
+    def _forward(self, texts: Sequence[str], **options):
         with self._lock:  # one forward pass at a time: torch already uses every core
-            vectors = self.model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
+            return self.model.encode(
+                list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False, **options
             )
-        return np.asarray(vectors, dtype=np.float32)
 
     def encode_tokens(self, texts: Sequence[str]) -> list[TokenVectors]:
         """Unit sentence vectors with the unit vectors of their word pieces, from one forward pass."""
@@ -161,14 +159,7 @@ class LocalEmbeddings(Embeddings):
 
         if not texts:
             return []
-        with self._lock:
-            outputs = self.model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                output_value=None,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
+        outputs = self._forward(texts, output_value=None)
         tokenizer = self.model.tokenizer
         encoded = []
         for output in outputs:
