@@ -225,6 +225,7 @@ class AnswerChain:
         texts: list[str] = []
         parts: list[AnswerPart] = []
         checks: list[PartCheck] = []
+        conflicts: list[Conflict] = []
         yes_no = is_yes_no(turn.question) and not relates_parts(turn.question)
         best = 0.0
         for part, run in zip(turn.parts, turn.part_runs, strict=True):
@@ -239,8 +240,14 @@ class AnswerChain:
                 continue
             weights = question_weights(part.question)
             chosen = choose(scored, PART_SENTENCES, weights, self.settings.answer_policy())
+            disagreements = find_conflicts(part.question, scored, self.document_text)
+            chosen += [s for a, b, _, _ in disagreements for s in (a, b) if s not in chosen]
             markers = self.cite(chosen, citations, number_of)
             texts.append(f"On {part.subject}: " + " ".join(f"{citations[n - 1].quote} [{n}]" for n in markers))
+            for found in disagreements:
+                conflict, said = self.conflict(part.question, found, number_of)
+                conflicts.append(conflict)
+                texts.append(said)
             check = self.check_part(part.question, [citations[n - 1] for n in markers]) if yes_no else PartCheck(None)
             checks.append(check if check.sentence is None else PartCheck(check.outcome, markers[check.sentence]))
             parts.append(AnswerPart(part.question, tuple(markers), True, check.outcome))
@@ -256,6 +263,7 @@ class AnswerChain:
                 abstained=False,
                 mode="extractive",
                 citations=tuple(citations),
+                conflicts=tuple(conflicts),
                 passages=tuple(turn.run.passages),
                 standalone_question=turn.query if turn.context else None,
                 parts=tuple(parts),
@@ -351,10 +359,10 @@ class AnswerChain:
         if unmentioned:
             parts.append("The documents do not mention " + ", ".join(f"“{name}”" for name in unmentioned) + ".")
         conflicts = []
-        for a, b, value_a, value_b in disagreements:
-            na, nb = number_of[(a.doc_id, a.start)], number_of[(b.doc_id, b.start)]
-            conflicts.append(Conflict(about=topic(turn.question), citations=(na, nb), values=(value_a, value_b)))
-            parts.append(f"The sources disagree: [{na}] says {value_a}, [{nb}] says {value_b}.")
+        for found in disagreements:
+            conflict, said = self.conflict(turn.question, found, number_of)
+            conflicts.append(conflict)
+            parts.append(said)
         return Answer(
             question=turn.question,
             answer=" ".join(parts),
@@ -366,6 +374,14 @@ class AnswerChain:
             standalone_question=turn.query if turn.context else None,
             short_answer=short,
         )
+
+    @staticmethod
+    def conflict(question: str, found, number_of: dict[tuple[str, int], int]) -> tuple[Conflict, str]:
+        """A disagreement between two cited sentences, and the sentence of the answer that shows it."""
+        a, b, value_a, value_b = found
+        na, nb = number_of[(a.doc_id, a.start)], number_of[(b.doc_id, b.start)]
+        said = f"The sources disagree: [{na}] says {value_a}, [{nb}] says {value_b}."
+        return Conflict(about=topic(question), citations=(na, nb), values=(value_a, value_b)), said
 
     def cite(
         self, sentences: list[ScoredSentence], citations: list[Citation], number_of: dict[tuple[str, int], int]

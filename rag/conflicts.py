@@ -1,15 +1,35 @@
 """Sources that disagree: different answers to the question (a number or year, or a name, place, thing or date)
-from different documents, each stated by a sentence about the asked thing."""
+from different documents, each stated by a sentence about the asked thing.
+
+Two ways to see a disagreement: two documents say the same sentence but for one slot, where they hold different
+values of the asked kind (`slot_values`); or each document's own statement about the asked thing holds a
+different number (`stated_value`) or answering phrase (`stated_phrase`). Values that are the same in other
+words or units ("1,000" and "a thousand", "Sept. 21" and "21 September", "5 miles" and "8 km") are no
+disagreement (`different_values`)."""
 
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
-from index.dates import MONTHS_OR_ABBREVIATED
+from index.dates import MONTH_NAMES, WEEKDAYS
 
 from .extractive import ScoredSentence, answer_kind
-from .short_answer import find_phrase
-from .text import content_terms, is_day_of_month, is_year, numbers, proper_names, related, stem, words
+from .short_answer import DATELINE, find_phrase
+from .text import (
+    NUMBER_WORDS,
+    STOPWORDS,
+    content_terms,
+    is_day_of_month,
+    is_year,
+    numbers,
+    proper_names,
+    related,
+    spelled_numbers,
+    stem,
+    words,
+)
+from .yesno import is_yes_no
 
 CANDIDATE_RATIO = 0.5
 """Sentences scoring at least this share of the best are considered statements about the same thing."""
@@ -35,6 +55,13 @@ def stated_value(sentence: str, question: str, kind: str) -> tuple[float, str] |
         for v, w, o in numbers(sentence)
         if is_year(w, sentence, o) == (kind == "time") and v not in asked and not is_day_of_month(sentence, o, w)
     ]
+    measure = asked_measure(question) if kind == "quantity" else None
+    if measure:  # "how many days": 45 days, not the 10 of "10 Downing Street"
+        measured = {offset for _, dimension, offset in _measured(sentence) if dimension == measure}
+        found = [item for item in found if item[2] in measured]
+    elif kind == "quantity" and _ASKED_COUNT.search(question):  # "how many Russians": not "10 years", "$5"
+        measured = {offset for _, dimension, offset in _measured(sentence) if dimension}
+        found = [item for item in found if item[2] not in measured]
     if not found:
         return None
     wanted = set(content_terms(question))
@@ -60,15 +87,15 @@ def same_subject(a: str, b: str) -> bool:
 
 
 def stated_phrase(sentence: str, question: str) -> tuple[str, str] | None:
-    """(comparison key, as written) of the phrase answering the question in the sentence: a name, a place, a
-    thing or a written date."""
+    """(value, as written) of the phrase answering the question in the sentence: a name, a place, a thing or a
+    written date (compared by `different_values`)."""
     span = find_phrase(question, sentence)
     if span is None:
         return None
     written = sentence[span[0] : span[1]]
     if set(content_terms(written)) & set(content_terms(question)):
         return None  # "Sophie Ramsay" for a question about Kate Ramsay: part of the subject, not an answer
-    return phrase_key(written), written
+    return written, written
 
 
 def phrase_key(phrase: str) -> str:
@@ -86,28 +113,36 @@ def same_phrase(a: str, b: str) -> bool:
     return bool(words_a) and bool(words_b) and (words_a <= words_b or words_b <= words_a)
 
 
-_MONTH_DAY = re.compile(rf"(?P<month>{MONTHS_OR_ABBREVIATED})\s+(?P<day>\d{{1,2}})\b")
-_DAY_MONTH = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{MONTHS_OR_ABBREVIATED})")
+_MONTH = rf"\b(?:{'|'.join(MONTH_NAMES)}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)(?:\.|(?![\w\-]))"
+"""A month's name, full or abbreviated ("Sept."; not the "Mar" of "Maryland" or "Mar-a-Lago")."""
+_MONTH_DAY = re.compile(rf"(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})\b")
+_DAY_MONTH = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})")
 
 
 def find_conflicts(
-    question: str, scored: list[ScoredSentence]
+    question: str, scored: list[ScoredSentence], document_text=None
 ) -> list[tuple[ScoredSentence, ScoredSentence, str, str]]:
-    """Pairs of relevant sentences from different documents that state different answers: numbers or years
-    for how-many and when questions, names, places and things (compared as phrases) for the others."""
+    """Pairs of relevant sentences from different documents that state different answers, at most one pair for
+    two documents: first sentences that are the same but for a value of the asked kind, then each document's
+    statement about the asked thing (numbers or years for how-many and when questions, names, places and
+    things compared as phrases for the others)."""
     kind = answer_kind(question)
-    if kind == "other" or not scored:
+    if not scored or (kind == "other" and is_yes_no(question)):
         return []
+    found = slot_disagreements(question, kind, scored, document_text)
+    if kind == "other":  # "He measures:", "Why was it shut down?": no kind of phrase to look for in each
+        return found
     if kind in ("quantity", "time"):
-        return _disagreements(
+        stated = _disagreements(
             scored,
             lambda text: stated_value(text, question, kind),
             _different_numbers,
             lambda a, b: same_subject(a.text, b.text),
         )
-    return _disagreements(
-        scored, lambda text: stated_phrase(text, question), lambda a, b: not same_phrase(a, b), restate
-    )
+    else:
+        stated = _disagreements(scored, lambda text: stated_phrase(text, question), different_values, restate)
+    pairs = {frozenset((a.doc_id, b.doc_id)) for a, b, _, _ in found}
+    return found + [c for c in stated if frozenset((c[0].doc_id, c[1].doc_id)) not in pairs]
 
 
 def _different_numbers(a: float, b: float) -> bool:
@@ -149,3 +184,391 @@ def _disagreements(scored: list[ScoredSentence], value_of, differ, about_the_sam
             if differ(value_a, value_b) and about_the_same(a, b):
                 conflicts.append((a, b, written_a, written_b))
     return conflicts
+
+
+# -- one sentence, two values
+
+SLOT_MIN_COVERAGE = 0.1
+"""A sentence restated by another document but for one value is about the asked thing when it holds this share
+of the question's meaningful words (lower than MIN_COVERAGE: a restatement is strong evidence that both speak of
+the same thing, and the value must still be of the asked kind)."""
+SLOT_RATIO = 0.4
+"""Sentences scoring at least this share of the best are statements whose restatements are looked for (lower
+than CANDIDATE_RATIO, for the same reason)."""
+SLOT_SHARED = 0.6
+"""Least share of the sentences' words besides the value that both hold in the same order."""
+SLOT_MAX_ADDED = 2
+"""Most words, besides the value, that one of the sentences adds ("over", a first name): more, and they are two
+descriptions of two things ("Lesotho is a mountainous, landlocked country located in Southern Africa", "Zambia
+is a landlocked country located in Southern Africa, to the east of Angola"), not one statement."""
+SLOT_MAX_WORDS = 8
+"""A differing stretch longer than this is another statement, not another value."""
+_EDGE = "\"'“”‘’()[],.;:!?"
+
+
+def slot_disagreements(
+    question: str, kind: str, scored: list[ScoredSentence], document_text=None
+) -> list[tuple[ScoredSentence, ScoredSentence, str, str]]:
+    """Pairs of sentences from different documents that are the same sentence but for a value of the asked
+    kind (an updated count, another name): a statement about the asked thing (scoring near the best), and its
+    restatement in another retrieved document, among the retrieved sentences or, when `document_text(doc_id)`
+    is given, anywhere in that document. The best-scoring such pair for each two documents."""
+    best = scored[0].score
+    subject = {stem(w) for w in proper_names(question)} | {stem(w) for _, w, _ in numbers(question)}
+    statements = [s for s in scored if s.score >= SLOT_RATIO * best and s.coverage >= SLOT_MIN_COVERAGE]
+    documents = list(dict.fromkeys(s.doc_id for s in scored))
+    found: dict[frozenset[str], tuple[ScoredSentence, ScoredSentence, str, str]] = {}
+    for rank, a in enumerate(statements):
+        restated = [b for b in scored if b.doc_id != a.doc_id and _shares_words(a, b)]
+        if document_text is not None and rank < MAX_STATEMENTS:
+            restated += _restated_elsewhere(a, documents, document_text, scored)
+        for b in restated:
+            pair = frozenset((a.doc_id, b.doc_id))
+            if pair in found:
+                continue
+            texts = (document_text(a.doc_id), document_text(b.doc_id)) if document_text else ("", "")
+            values = slot_values(a.text, b.text, subject, kind, texts)
+            if values is not None:
+                found[pair] = (a, b, *values)
+    return list(found.values())
+
+
+MAX_STATEMENTS = 10
+"""Statements about the asked thing whose restatements are looked for in the whole of the other documents
+(the best-scoring ones; restatements among the retrieved sentences are looked for for all)."""
+RESTATED_KEY = 30
+"""Characters at either end of a statement that another document holds word for word when it restates it."""
+
+
+def _shares_words(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """Cheap test first: enough meaningful words in common to be one sentence but for a value."""
+    return len(a.terms & b.terms) >= SLOT_SHARED * min(len(a.terms), len(b.terms))
+
+
+def _restated_elsewhere(
+    a: ScoredSentence, documents: list[str], document_text, scored: list[ScoredSentence]
+) -> list[ScoredSentence]:
+    """Sentences of the other retrieved documents, outside their retrieved passages, that begin or end as `a`
+    does (a copy of the article, an update of the report)."""
+    from index.chunking import split_sentences
+
+    if len(a.text) < 2 * RESTATED_KEY:
+        return []
+    keys = (a.text[:RESTATED_KEY], a.text[-RESTATED_KEY:])
+    seen = {(s.doc_id, s.start) for s in scored}
+    found = []
+    for doc_id in documents:
+        if doc_id == a.doc_id:
+            continue
+        text = document_text(doc_id)
+        positions = [p for p in (text.find(key) for key in keys) if p >= 0]
+        if not positions:
+            continue
+        for start, end in split_sentences(text):
+            if any(start <= p < end for p in positions) and (doc_id, start) not in seen:
+                sentence = text[start:end]
+                terms = frozenset(content_terms(sentence))
+                matched = frozenset(t for t in a.matched if t in terms)
+                coverage = a.coverage * len(matched) / max(1, len(a.matched))
+                passage, title = next((s.passage, s.title) for s in scored if s.doc_id == doc_id)
+                found.append(
+                    ScoredSentence(passage, doc_id, start, end, sentence, 0.0, coverage, matched, 0.0, title, terms)
+                )
+                break
+    return found
+
+
+def slot_values(
+    a: str, b: str, subject: set[str], kind: str, documents: tuple[str, str] = ("", "")
+) -> tuple[str, str] | None:
+    """The differing values (as written in `a` and in `b`) of two sentences that are the same but for them: one
+    value (wherever it recurs) that is of the asked kind and not the same in other words. Sentences that differ
+    in two values are about two subjects ("Kate Ramsay ... played by Ashleigh Brewer", "Sophie Ramsay ...
+    played by Kaiya Jones"), as are sentences of which only one holds a name or number of the question
+    (`subject`, stemmed: "Kate" replaced by "Sophie"); the question's other words may be part of an answer
+    ("which disease": "Lyme disease"). For things, one value must be a name: two sets of ordinary words in one
+    restated sentence are a paraphrase ("fell below", "falling under") more often than a disagreement. The
+    sentences' `documents` tell a name opening a sentence from a word capitalised there."""
+    tokens_a, tokens_b = _tokens(a), _tokens(b)
+    keys_a, keys_b = [t[2] for t in tokens_a], [t[2] for t in tokens_b]
+    matcher = SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    shared = sum(block.size for block in matcher.get_matching_blocks())
+    heads = (_dateline_end(a), _dateline_end(b))
+    slots = []
+    added = 0
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op in ("insert", "delete"):
+            added += (i2 - i1) + (j2 - j1)  # words one sentence adds ("over", "Vladimir") qualify a value
+        if op != "replace" or tokens_a[i1][0] < heads[0] or tokens_b[j1][0] < heads[1]:
+            continue  # "(CNN)", "(AP)": who reports, not what
+        if i2 - i1 > SLOT_MAX_WORDS or j2 - j1 > SLOT_MAX_WORDS:
+            return None  # another statement, not another value
+        if i2 - i1 == j2 - j1 == 1 and keys_a[i1].isdigit():  # "21 September" and "24 September": the day differs
+            before = i1 > 0 and _CALENDAR.fullmatch(a[tokens_a[i1 - 1][0] : tokens_a[i1 - 1][1]].strip(_EDGE))
+            after = i2 < len(keys_a) and _CALENDAR.fullmatch(a[tokens_a[i2][0] : tokens_a[i2][1]].strip(_EDGE))
+            i1, j1, i2, j2 = i1 - bool(before), j1 - bool(before), i2 + bool(after), j2 + bool(after)
+        value_a = a[tokens_a[i1][0] : tokens_a[i2 - 1][1]].strip(_EDGE)
+        value_b = b[tokens_b[j1][0] : tokens_b[j2 - 1][1]].strip(_EDGE)
+        if value_a and value_b and different_values(value_a, value_b):
+            opens = (
+                i1 == _first_word(tokens_a, heads[0]) and not _capitalised_within(value_a, documents[0]),
+                j1 == _first_word(tokens_b, heads[1]) and not _capitalised_within(value_b, documents[1]),
+            )
+            slots.append((value_a, value_b, *opens, i2 - i1, j2 - j1))
+    if len({(phrase_key(slot[0]), phrase_key(slot[1])) for slot in slots}) != 1 or added > SLOT_MAX_ADDED:
+        return None  # two subjects ("Kate Ramsay ... played by Ashleigh Brewer"), or two descriptions
+    value_a, value_b, opens_a, opens_b, width_a, width_b = slots[0]
+    if shared < SLOT_SHARED * max(len(keys_a) - width_a, len(keys_b) - width_b):
+        return None  # the words around the value differ too: another statement
+    if (
+        set(content_terms(a)) & subject == set(content_terms(b)) & subject
+        and fits(value_a, kind, opens_a)
+        and fits(value_b, kind, opens_b)
+        and (kind != "thing" or is_name(value_a, opens_a) or is_name(value_b, opens_b))
+        and (kind != "other" or _alike(value_a, value_b, opens_a, opens_b))
+    ):
+        return value_a, value_b
+    return None
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, comparison key) of each word as written, punctuation around it ignored."""
+    return [(m.start(), m.end(), m.group().strip(_EDGE).lower()) for m in re.finditer(r"\S+", text)]
+
+
+def _capitalised_within(value: str, document: str) -> bool:
+    """The value's first word is capitalised inside a sentence of its document too: a name ("Japan’s Vice
+    Defense Minister", "... talks with Japan"), not a word capitalised for opening the sentence."""
+    first = value.split()[0].rstrip("’'s") if value.split() else ""
+    return bool(first) and re.search(rf"[a-z,;]\s+{re.escape(first)}\b", document) is not None
+
+
+def _first_word(tokens: list[tuple[int, int, str]], body: int) -> int:
+    """Index of the sentence's first word after its dateline."""
+    return next((i for i, token in enumerate(tokens) if token[0] >= body), 0)
+
+
+def _dateline_end(sentence: str) -> int:
+    match = DATELINE.match(sentence)
+    return match.end() if match else 0
+
+
+def fits(value: str, kind: str, opens: bool = False) -> bool:
+    """The value is of the asked kind: a quantity, a date, year or time from now ("next week"), a name (for
+    people and places), words that are not only a number, a date or a measure (for things), any of these (for
+    questions of no kind). `opens`: the value opens its sentence."""
+    if kind == "quantity":
+        return bool(quantities(value))
+    if kind == "time":
+        return bool(date_parts(value) or _RELATIVE_TIME.search(value))
+    if kind in ("person", "place"):
+        return is_name(value, opens)
+    if kind == "other":
+        return bool(quantities(value) or date_parts(value)) or fits(value, "thing", opens)
+    if date_parts(value) or any(dimension for _, dimension in quantities(value)):
+        return False  # "since March", "in five months": when and how long, not what
+    return any(w[0].isalpha() and not _CALENDAR_OR_NUMBER.fullmatch(w) for w in _meaningful(value))
+
+
+def _alike(a: str, b: str, opens_a: bool, opens_b: bool) -> bool:
+    """For questions of no kind, two values of one type: two times, two quantities, or two names (or a name
+    and other words: "a bicycle accident", "Acetaminophen"); not a time against a clause ("Monday", "was
+    inundated with water")."""
+    types = {_value_type(a, opens_a), _value_type(b, opens_b)}
+    return len(types) == 1 and types != {"words"} or types == {"name", "words"}
+
+
+def _value_type(value: str, opens: bool) -> str:
+    if date_parts(value) or _RELATIVE_TIME.search(value):
+        return "time"
+    if quantities(value):
+        return "quantity"
+    return "name" if is_name(value, opens) else "words"
+
+
+_RELATIVE_TIME = re.compile(
+    rf"\b(?:today|tonight|tomorrow|yesterday|(?:next|last|this|coming|past)\s+(?:week|month|year|weekend|"
+    rf"decade|century|{WEEKDAYS})|(?:a\s+few|several|a\s+couple\s+of|\d+|{NUMBER_WORDS})\s+(?:days|weeks|months|"
+    rf"years|decades))\b",
+    re.I,
+)
+
+
+def is_name(value: str, opens: bool = False) -> bool:
+    """Most of the value's meaningful words are capitalised (or hold digits: "Blink-182"), not a clause that
+    mentions a name ("If Roe were overturned"). A single capital opening the sentence says nothing: "Photos",
+    "Celebrated" are capitalised there as any word is."""
+    meaningful = _meaningful(value)
+    capitals = [w for w in meaningful if w[0].isupper() or any(c.isupper() or c.isdigit() for c in w[1:])]
+    if opens and len(capitals) == 1 and meaningful and capitals[0] == meaningful[0]:
+        return False
+    return bool(capitals) and 2 * len(capitals) >= len(meaningful)
+
+
+def _meaningful(value: str) -> list[str]:
+    return [w for w in words(value) if w.lower() not in STOPWORDS and not _CALENDAR_OR_NUMBER.fullmatch(w)]
+
+
+_CALENDAR = re.compile(rf"{_MONTH}|{WEEKDAYS}")
+_CALENDAR_OR_NUMBER = re.compile(rf"{_MONTH}|{WEEKDAYS}|{NUMBER_WORDS}", re.I)
+
+
+# -- the same value in other words or units
+
+_SUFFIX_SCALE = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12}
+_SCALED = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(k|m|mn|bn|b|tn)\b", re.I)
+_UNITS: dict[str, tuple[str, float]] = {}
+for _names, _dimension, _factor in (
+    ("m metre metres meter meters", "length", 1.0),
+    ("km kilometre kilometres kilometer kilometers", "length", 1e3),
+    ("cm centimetre centimetres centimeter centimeters", "length", 1e-2),
+    ("mm millimetre millimetres millimeter millimeters", "length", 1e-3),
+    ("mi mile miles", "length", 1609.344),
+    ("ft foot feet", "length", 0.3048),
+    ("yd yard yards", "length", 0.9144),
+    ("kg kilo kilos kilogram kilograms kilogramme kilogrammes", "mass", 1.0),
+    ("g gram grams gramme grammes", "mass", 1e-3),
+    ("lb lbs", "mass", 0.45359237),
+    ("t tonne tonnes", "mass", 1e3),
+    ("l litre litres liter liters", "volume", 1.0),
+    ("gallon gallons", "volume", 3.785411784),
+    ("mph", "speed", 0.44704),
+    ("kph km/h kmh", "speed", 1 / 3.6),
+    ("second seconds sec secs", "duration", 1.0),
+    ("minute minutes min mins", "duration", 60.0),
+    ("hour hours hr hrs", "duration", 3600.0),
+    ("day days", "duration", 86400.0),
+    ("week weeks", "duration", 604800.0),
+    ("month months", "duration", 2629800.0),
+    ("year years yr yrs", "duration", 31557600.0),
+    ("% percent per-cent", "percent", 1.0),
+    ("$ dollar dollars usd", "usd", 1.0),
+    ("£ gbp sterling", "gbp", 1.0),
+    ("€ euro euros eur", "eur", 1.0),
+):
+    for _name in _names.split():
+        _UNITS[_name] = (_dimension, _factor)
+_UNIT_AFTER = re.compile(r"\s*(%|per cent|km/h|[a-z]+/?[a-z]*)", re.I)
+_TEMPERATURE = re.compile(r"\s*(?:°\s*|degrees?\s+)?([CF])(?:elsius|ahrenheit)?\b")
+CONVERTED_TOLERANCE = 0.05
+"""Relative difference within which a value converted from other units is the same (a converted value is
+rounded: "3 miles (4.8 km)"); values in the same unit must agree within 1%."""
+
+
+def quantities(text: str) -> list[tuple[float, str | None]]:
+    """(value in the unit's base, dimension or None) of each number in the text, written in digits or in words,
+    with scales ("£7m", "1.2 million") and units ("5 miles", "40C", "12 per cent")."""
+    return [(value, dimension) for value, dimension, _ in _measured(text)]
+
+
+def _measured(text: str) -> list[tuple[float, str | None, int]]:
+    """(value in the unit's base, dimension or None, offset) of each number in the text."""
+    found = []
+    taken: list[tuple[int, int]] = []
+    spans = [(v, w, o) for v, w, o in numbers(text)]
+    spans += [(float(m[1]) * _SUFFIX_SCALE[m[2].lower()], m[0], m.start()) for m in _SCALED.finditer(text)]
+    spans += spelled_numbers(text)
+    for value, written, offset in sorted(spans, key=lambda item: (item[2], -len(item[1]))):
+        end = offset + len(written)
+        if any(s <= offset < e for s, e in taken):
+            continue
+        taken.append((offset, end))
+        dimension = None
+        before = text[max(0, offset - 1) : offset]
+        temperature = _TEMPERATURE.match(text, end)
+        unit = _UNIT_AFTER.match(text, end)
+        if written.endswith("%") or written.lower().endswith("percent"):
+            dimension = "percent"
+        elif temperature:
+            dimension = "temperature"
+            value = (value - 32) / 1.8 if temperature[1].lower() == "f" else value
+        elif before in _UNITS:
+            dimension, factor = _UNITS[before]
+            value *= factor
+        elif unit and unit[1].lower().replace(" ", "-") in _UNITS:
+            dimension, factor = _UNITS[unit[1].lower().replace(" ", "-")]
+            value *= factor
+        found.append((value, dimension, offset))
+    return found
+
+
+_ASKED_UNIT = re.compile(r"\bhow (?:many|much)\s+([\w%$£€/-]+)", re.I)
+_ASKED_COUNT = re.compile(r"\bhow many\s+\w", re.I)
+
+
+def asked_measure(question: str) -> str | None:
+    """The measure a how-many question asks for when it names a unit ("how many days", "how many miles")."""
+    match = _ASKED_UNIT.search(question)
+    unit = _UNITS.get(match[1].lower()) if match else None
+    return unit[0] if unit else None
+
+
+def _same_quantity(a: tuple[float, str | None], b: tuple[float, str | None]) -> bool:
+    (value_a, unit_a), (value_b, unit_b) = a, b
+    tolerance = 0.01 if unit_a == unit_b or not (unit_a and unit_b) else CONVERTED_TOLERANCE
+    return abs(value_a - value_b) <= tolerance * max(abs(value_a), abs(value_b), 1.0)
+
+
+_MONTH_INDEX = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_WORD = re.compile(_MONTH)
+_WEEKDAY = re.compile(rf"\b{WEEKDAYS}\b", re.I)
+
+
+def date_parts(text: str) -> dict[str, int | str]:
+    """The year, month, day and weekday a written date states, as far as it states them: "Sept. 21",
+    "21 September 2022", "Wednesday", "2022-09-21"."""
+    iso = _ISO_DATE.search(text)
+    if iso:
+        return {"year": int(iso[1]), "month": int(iso[2]), "day": int(iso[3])}
+    parts: dict[str, int | str] = {}
+    date = _MONTH_DAY.search(text) or _DAY_MONTH.search(text)
+    if date:
+        parts["month"] = _MONTH_INDEX[date["month"][:3].lower()]
+        parts["day"] = int(date["day"])
+    else:
+        month = _MONTH_WORD.search(text)
+        if month:
+            parts["month"] = _MONTH_INDEX[month.group(0)[:3].lower()]
+    years = [w for _, w, o in numbers(text) if is_year(w)]
+    if years:
+        parts["year"] = int(years[0])
+    weekday = _WEEKDAY.search(text)
+    if weekday:
+        parts["weekday"] = weekday.group(0).lower()
+    return parts
+
+
+def different_values(a: str, b: str) -> bool:
+    """The two values disagree. Not when they are one value in other words: the same phrase more or less fully
+    ("Putin", "Vladimir Putin"), initials ("US", "United States"), the same quantity in words, digits or other
+    units ("a thousand" and "1,000", "5 miles" and "8 km"), dates that do not contradict each other ("Sept. 21"
+    and "21 September 2022"); nor when they measure different things ("5 km", "5 hours": other questions)."""
+    key_a, key_b = phrase_key(a), phrase_key(b)
+    if key_a == key_b or same_phrase(key_a, key_b) or _initials(a, b) or _initials(b, a) or _spelling(key_a, key_b):
+        return False
+    dates_a, dates_b = date_parts(a), date_parts(b)
+    if dates_a and dates_b:
+        return any(dates_a[f] != dates_b[f] for f in dates_a.keys() & dates_b.keys())
+    amounts_a, amounts_b = quantities(a), quantities(b)
+    if amounts_a and amounts_b:
+        comparable = [(x, y) for x in amounts_a for y in amounts_b if not (x[1] and y[1] and x[1] != y[1])]
+        return bool(comparable) and not any(_same_quantity(x, y) for x, y in comparable)
+    return True
+
+
+SPELLING_SIMILARITY = 0.8
+"""Two words this alike (difflib's ratio) are one name spelled two ways ("Zelensky", "Zelenskyy")."""
+
+
+def _spelling(a: str, b: str) -> bool:
+    """One word spelled two ways, or misspelled ("Rennaisance", "Renaissance"): not numbers, not short words."""
+    if not (a.replace(" ", "").isalpha() and b.replace(" ", "").isalpha()) or min(len(a), len(b)) < 5 or a[0] != b[0]:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= SPELLING_SIMILARITY
+
+
+def _initials(short: str, long: str) -> bool:
+    letters = re.sub(r"[^A-Za-z]", "", short)
+    capitals = [w for w in re.findall(r"[A-Za-z]+", long) if w[0].isupper()]
+    return len(letters) >= 2 and letters.isupper() and letters == "".join(w[0] for w in capitals)

@@ -74,13 +74,13 @@ def short_answer(question: str, citations, is_common=None) -> ShortAnswer | None
 
 
 # A news dateline or credit opening the sentence: "WASHINGTON –", "NEW YORK (AP) —", "(CNN)".
-_DATELINE = re.compile(r"^\s*(?:\([A-Z][\w .]*\)\s*|[A-Z][A-Z .,']+(?:\s*\([\w .]+\))?\s*[–—-]\s*)+")
+DATELINE = re.compile(r"^\s*(?:\([A-Z][\w .]*\)\s*|[A-Z][A-Z .,']+(?:\s*\([\w .]+\))?\s*[–—-]\s*)+")
 
 
 def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
     """(start, end, fit): fit 2 when the phrase is of the asked kind, 1 when it is a name of another kind."""
     found: list[tuple[int, int, int]] = []
-    dateline = _DATELINE.match(sentence)
+    dateline = DATELINE.match(sentence)
     body = dateline.end() if dateline else 0
     dates = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
     for _value, written, offset in numbers(sentence):

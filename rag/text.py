@@ -89,6 +89,49 @@ def numbers(text: str) -> list[tuple[float, str, int]]:
     return found
 
 
+_ONES = dict(
+    zip(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen".split(),
+        range(20),
+        strict=True,
+    )
+)
+_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10), strict=True))
+_LARGE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+NUMBER_WORDS = "(?:" + "|".join([*_ONES, *_TENS, "hundred", "dozen", *_LARGE]) + ")"
+"""A number written as a word ("seven", "thousand"), as a regular expression."""
+_SPELLED = re.compile(rf"\b(?:(?:a|an|half\s+an?)\s+)?{NUMBER_WORDS}(?:(?:[\s\-]+|\s+and\s+){NUMBER_WORDS})*\b", re.I)
+
+
+def spelled_numbers(text: str) -> list[tuple[float, str, int]]:
+    """(value, as written, offset) of every number written in words: "a thousand" (1000), "twenty-five",
+    "two hundred and fifty", "half a million", "three dozen". "one" alone counts (1): read it only where a
+    number is expected."""
+    found = []
+    for match in _SPELLED.finditer(text):
+        tokens = re.split(r"[\s\-]+", match.group(0).lower())
+        half = tokens[0] == "half"
+        total = current = 0.0
+        for token in tokens[1 if half else 0 :]:
+            if token in ("a", "an", "and"):
+                continue
+            if token in _ONES:
+                current += _ONES[token]
+            elif token in _TENS:
+                current += _TENS[token]
+            elif token == "hundred":
+                current = (current or 1) * 100
+            elif token == "dozen":
+                current = (current or 1) * 12
+            else:
+                total += (current or 1) * _LARGE[token]
+                current = 0.0
+        value = (total + current) * (0.5 if half else 1.0)
+        found.append((value, match.group(0), match.start()))
+    return found
+
+
 _MONTH = MONTHS_OR_ABBREVIATED
 _MONTH_AFTER = re.compile(r"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?" + _MONTH + r"\b")
 _MONTH_BEFORE = re.compile(r"\b" + _MONTH + r"\s+$")

@@ -50,3 +50,21 @@ def test_word_families_match():
 )
 def test_days_of_written_dates(sentence, written, expected):
     assert is_day_of_month(sentence, sentence.index(written), written) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a thousand people", 1000),
+        ("two hundred and fifty", 250),
+        ("twenty-five", 25),
+        ("half a million", 500000),
+        ("three dozen eggs", 36),
+        ("Seven ships", 7),
+    ],
+)
+def test_numbers_written_in_words(text, value):
+    """Numbers in words read as numbers, for comparing "a thousand" with "1,000"."""
+    from rag.text import spelled_numbers
+
+    assert [v for v, _, _ in spelled_numbers(text)] == [value]
