@@ -49,6 +49,22 @@ def topic(question: str) -> str:
 
 def stated_value(sentence: str, question: str, kind: str) -> tuple[float, str] | None:
     """The number (or year) the sentence states, nearest to the words it shares with the question."""
+    found = _stated(sentence, question, kind)
+    return found[:2] if found else None
+
+
+def stated_amount(sentence: str, question: str) -> tuple[tuple[float, str | None, float], str] | None:
+    """((value in its unit's base, measure, unit), as written) of the quantity the sentence states: "5 miles" and
+    "8 km" compare as lengths, "£7m" is seven million."""
+    found = _stated(sentence, question, "quantity")
+    if found is None:
+        return None
+    value, written, offset = found
+    measured = {o: (v, d, f) for v, d, o, f in _measured(sentence)}
+    return measured.get(offset, (value, None, 1.0)), written
+
+
+def _stated(sentence: str, question: str, kind: str) -> tuple[float, str, int] | None:
     asked = {v for v, _, _ in numbers(question)}
     found = [
         (v, w, o)
@@ -57,10 +73,10 @@ def stated_value(sentence: str, question: str, kind: str) -> tuple[float, str] |
     ]
     measure = asked_measure(question) if kind == "quantity" else None
     if measure:  # "how many days": 45 days, not the 10 of "10 Downing Street"
-        measured = {offset for _, dimension, offset in _measured(sentence) if dimension == measure}
+        measured = {offset for _, dimension, offset, _ in _measured(sentence) if dimension == measure}
         found = [item for item in found if item[2] in measured]
     elif kind == "quantity" and _ASKED_COUNT.search(question):  # "how many Russians": not "10 years", "$5"
-        measured = {offset for _, dimension, offset in _measured(sentence) if dimension}
+        measured = {offset for _, dimension, offset, _ in _measured(sentence) if dimension}
         found = [item for item in found if item[2] not in measured]
     if not found:
         return None
@@ -73,10 +89,8 @@ def stated_value(sentence: str, question: str, kind: str) -> tuple[float, str] |
         if stem(word) in wanted:
             anchors.append(position)
     if not anchors:
-        value, written, _ = found[0]
-        return value, written
-    value, written, _ = min(found, key=lambda item: min(abs(item[2] - a) for a in anchors))
-    return value, written
+        return found[0]
+    return min(found, key=lambda item: min(abs(item[2] - a) for a in anchors))
 
 
 def same_subject(a: str, b: str) -> bool:
@@ -132,7 +146,14 @@ def find_conflicts(
     found = slot_disagreements(question, kind, scored, document_text)
     if kind == "other":  # "He measures:", "Why was it shut down?": no kind of phrase to look for in each
         return found
-    if kind in ("quantity", "time"):
+    if kind == "quantity":
+        stated = _disagreements(
+            scored,
+            lambda text: stated_amount(text, question),
+            _different_amounts,
+            lambda a, b: same_subject(a.text, b.text),
+        )
+    elif kind == "time":
         stated = _disagreements(
             scored,
             lambda text: stated_value(text, question, kind),
@@ -147,6 +168,14 @@ def find_conflicts(
 
 def _different_numbers(a: float, b: float) -> bool:
     return abs(a - b) > 0.01 * max(abs(a), abs(b), 1.0)
+
+
+def _different_amounts(a: tuple[float, str | None, float], b: tuple[float, str | None, float]) -> bool:
+    """Different quantities of one measure (or of no stated measure): not "5 miles" and "8 km", not a length
+    and a duration (answers to two questions)."""
+    if a[1] and b[1] and a[1] != b[1]:
+        return False
+    return not _same_quantity(a, b)
 
 
 def restate(a: ScoredSentence, b: ScoredSentence) -> bool:
@@ -340,7 +369,7 @@ def _capitalised_within(value: str, document: str) -> bool:
     """The value's first word is capitalised inside a sentence of its document too: a name ("Japan’s Vice
     Defense Minister", "... talks with Japan"), not a word capitalised for opening the sentence."""
     first = value.split()[0].rstrip("’'s") if value.split() else ""
-    return bool(first) and re.search(rf"[a-z,;]\s+{re.escape(first)}\b", document) is not None
+    return bool(first) and re.search(rf"[a-z,;] +{re.escape(first)}\b", document) is not None
 
 
 def _first_word(tokens: list[tuple[int, int, str]], body: int) -> int:
@@ -365,7 +394,7 @@ def fits(value: str, kind: str, opens: bool = False) -> bool:
         return is_name(value, opens)
     if kind == "other":
         return bool(quantities(value) or date_parts(value)) or fits(value, "thing", opens)
-    if date_parts(value) or any(dimension for _, dimension in quantities(value)):
+    if date_parts(value) or any(dimension for _, dimension, _ in quantities(value)):
         return False  # "since March", "in five months": when and how long, not what
     return any(w[0].isalpha() and not _CALENDAR_OR_NUMBER.fullmatch(w) for w in _meaningful(value))
 
@@ -448,21 +477,21 @@ for _names, _dimension, _factor in (
 ):
     for _name in _names.split():
         _UNITS[_name] = (_dimension, _factor)
-_UNIT_AFTER = re.compile(r"\s*(%|per cent|km/h|[a-z]+/?[a-z]*)", re.I)
+_UNIT_AFTER = re.compile(r"(?:\s*|-)(%|per cent|km/h|[a-z]+/?[a-z]*)", re.I)
 _TEMPERATURE = re.compile(r"\s*(?:°\s*|degrees?\s+)?([CF])(?:elsius|ahrenheit)?\b")
 CONVERTED_TOLERANCE = 0.05
 """Relative difference within which a value converted from other units is the same (a converted value is
 rounded: "3 miles (4.8 km)"); values in the same unit must agree within 1%."""
 
 
-def quantities(text: str) -> list[tuple[float, str | None]]:
-    """(value in the unit's base, dimension or None) of each number in the text, written in digits or in words,
-    with scales ("£7m", "1.2 million") and units ("5 miles", "40C", "12 per cent")."""
-    return [(value, dimension) for value, dimension, _ in _measured(text)]
+def quantities(text: str) -> list[tuple[float, str | None, float]]:
+    """(value in the unit's base, dimension or None, the unit's factor) of each number in the text, written in
+    digits or in words, with scales ("£7m", "1.2 million") and units ("5 miles", "40C", "12 per cent")."""
+    return [(value, dimension, factor) for value, dimension, _, factor in _measured(text)]
 
 
-def _measured(text: str) -> list[tuple[float, str | None, int]]:
-    """(value in the unit's base, dimension or None, offset) of each number in the text."""
+def _measured(text: str) -> list[tuple[float, str | None, int, float]]:
+    """(value in the unit's base, dimension or None, offset, the unit's factor) of each number in the text."""
     found = []
     taken: list[tuple[int, int]] = []
     spans = [(v, w, o) for v, w, o in numbers(text)]
@@ -473,7 +502,7 @@ def _measured(text: str) -> list[tuple[float, str | None, int]]:
         if any(s <= offset < e for s, e in taken):
             continue
         taken.append((offset, end))
-        dimension = None
+        dimension, factor = None, 1.0
         before = text[max(0, offset - 1) : offset]
         temperature = _TEMPERATURE.match(text, end)
         unit = _UNIT_AFTER.match(text, end)
@@ -481,14 +510,15 @@ def _measured(text: str) -> list[tuple[float, str | None, int]]:
             dimension = "percent"
         elif temperature:
             dimension = "temperature"
-            value = (value - 32) / 1.8 if temperature[1].lower() == "f" else value
+            factor = 1.8 if temperature[1].lower() == "f" else 1.0
+            value = (value - 32) / 1.8 if factor != 1.0 else value
         elif before in _UNITS:
             dimension, factor = _UNITS[before]
-            value *= factor
         elif unit and unit[1].lower().replace(" ", "-") in _UNITS:
             dimension, factor = _UNITS[unit[1].lower().replace(" ", "-")]
+        if dimension != "temperature":
             value *= factor
-        found.append((value, dimension, offset))
+        found.append((value, dimension, offset, factor))
     return found
 
 
@@ -503,9 +533,13 @@ def asked_measure(question: str) -> str | None:
     return unit[0] if unit else None
 
 
-def _same_quantity(a: tuple[float, str | None], b: tuple[float, str | None]) -> bool:
-    (value_a, unit_a), (value_b, unit_b) = a, b
-    tolerance = 0.01 if unit_a == unit_b or not (unit_a and unit_b) else CONVERTED_TOLERANCE
+def _same_quantity(a: tuple[float, str | None, float], b: tuple[float, str | None, float]) -> bool:
+    """One quantity: within 1% in one unit, within CONVERTED_TOLERANCE when one was converted from the other."""
+    (value_a, dimension_a, factor_a), (value_b, dimension_b, factor_b) = a, b
+    if not (dimension_a and dimension_b):  # "20 years" and "a 20-year sentence": the numbers as written
+        value_a, value_b = value_a / factor_a, value_b / factor_b
+    converted = dimension_a and dimension_b and factor_a != factor_b
+    tolerance = CONVERTED_TOLERANCE if converted else 0.01
     return abs(value_a - value_b) <= tolerance * max(abs(value_a), abs(value_b), 1.0)
 
 

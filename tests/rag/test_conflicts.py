@@ -154,3 +154,14 @@ def test_a_count_is_a_number_of_the_asked_measure():
     russians = "How many Russians could soon be conscripted?"
     sentence = "Russians with citizenship for less than 10 years could be conscripted, 21,000 of them."
     assert stated_value(sentence, russians, "quantity") == (21000.0, "21,000")
+
+
+def test_statements_in_other_words_compare_their_quantities_in_one_unit():
+    """Two documents' own statements (not one restated): 5 miles and 8 km are one distance, 10 km another."""
+    question = "How far did the Larkfield marchers walk?"
+    miles = statement("a", "The Larkfield marchers walked 5 miles on Sunday.", coverage=0.8)
+    assert (
+        values(question, [miles, statement("b", "On Sunday the Larkfield marchers covered 8 km.", 0.7, 0.8)]) == set()
+    )
+    farther = statement("b", "On Sunday the Larkfield marchers covered 10 km.", 0.7, 0.8)
+    assert values(question, [miles, farther]) == {frozenset(("5", "10"))}
