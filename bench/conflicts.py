@@ -101,29 +101,33 @@ def false_alarms(assistant, dataset: Path) -> dict:
     return {"questions": len(questions), "conflict_flagged": round(flagged / max(1, len(questions)), 3)}
 
 
-def main() -> None:
+def conflict_report(dataset: Path, work: Path) -> dict:
+    """The altered copies beside the originals, the untouched collection (false alarms) and the demo conflict."""
     from rag import Assistant
 
+    untouched_store = work / "devsets" / dataset.name
+    untouched = Assistant.open(store=untouched_store)
+    untouched.ingest([dataset / "docs"])
+    folder = work / "conflicts" / dataset.name
+    store = folder / "store"
+    if not store.exists():  # the untouched store plus the altered copies: only the copies are encoded
+        shutil.copytree(untouched_store, store)
+    cases = altered_copies(dataset, folder / "altered")
+    altered = Assistant.open(store=store, embeddings=untouched.embeddings)
+    altered.ingest([folder / "altered"])
+    return {
+        "altered copies beside the originals": measure(altered, cases),
+        "untouched collection (false alarms)": false_alarms(untouched, dataset),
+        "demo conflict 2000 vs 1,000 shown": demo_conflict(work, untouched.embeddings),
+    }
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, required=True)
     parser.add_argument("--work", type=Path, default=REPO / "bench" / ".work")
     args = parser.parse_args()
-    untouched_store = args.work / "devsets" / args.dataset.name
-    untouched = Assistant.open(store=untouched_store)
-    untouched.ingest([args.dataset / "docs"])
-    work = args.work / "conflicts" / args.dataset.name
-    store = work / "store"
-    if not store.exists():  # the untouched store plus the altered copies: only the copies are encoded
-        shutil.copytree(untouched_store, store)
-    cases = altered_copies(args.dataset, work / "altered")
-    altered = Assistant.open(store=store, embeddings=untouched.embeddings)
-    altered.ingest([work / "altered"])
-    report = {
-        "altered copies beside the originals": measure(altered, cases),
-        "untouched collection (false alarms)": false_alarms(untouched, args.dataset),
-        "demo conflict 2000 vs 1,000 shown": demo_conflict(args.work, untouched.embeddings),
-    }
-    print(json.dumps(report, indent=1))
+    print(json.dumps(conflict_report(args.dataset, args.work), indent=1))
 
 
 if __name__ == "__main__":

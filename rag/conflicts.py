@@ -5,29 +5,36 @@ Two ways to see a disagreement: two documents say the same sentence but for one 
 values of the asked kind (`slot_values`); or each document's own statement about the asked thing holds a
 different number (`stated_value`) or answering phrase (`stated_phrase`). Values that are the same in other
 words or units ("1,000" and "a thousand", "Sept. 21" and "21 September", "5 miles" and "8 km") are no
-disagreement (`different_values`)."""
+disagreement (`rag.values.different_values`)."""
 
 from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
 
-from index.dates import MONTH_NAMES, WEEKDAYS
-
 from .extractive import ScoredSentence, answer_kind
 from .short_answer import DATELINE, find_phrase
 from .text import (
-    NUMBER_WORDS,
-    STOPWORDS,
     content_terms,
     is_day_of_month,
     is_year,
     numbers,
     proper_names,
     related,
-    spelled_numbers,
     stem,
     words,
+)
+from .values import (
+    ASKED_COUNT,
+    CALENDAR,
+    alike,
+    asked_measure,
+    different_values,
+    fits,
+    is_name,
+    measured_quantities,
+    phrase_key,
+    same_quantity,
 )
 from .yesno import is_yes_no
 
@@ -60,7 +67,7 @@ def stated_amount(sentence: str, question: str) -> tuple[tuple[float, str | None
     if found is None:
         return None
     value, written, offset = found
-    measured = {o: (v, d, f) for v, d, o, f in _measured(sentence)}
+    measured = {o: (v, d, f) for v, d, o, f in measured_quantities(sentence)}
     return measured.get(offset, (value, None, 1.0)), written
 
 
@@ -73,10 +80,10 @@ def _stated(sentence: str, question: str, kind: str) -> tuple[float, str, int] |
     ]
     measure = asked_measure(question) if kind == "quantity" else None
     if measure:  # "how many days": 45 days, not the 10 of "10 Downing Street"
-        measured = {offset for _, dimension, offset, _ in _measured(sentence) if dimension == measure}
+        measured = {offset for _, dimension, offset, _ in measured_quantities(sentence) if dimension == measure}
         found = [item for item in found if item[2] in measured]
-    elif kind == "quantity" and _ASKED_COUNT.search(question):  # "how many Russians": not "10 years", "$5"
-        measured = {offset for _, dimension, offset, _ in _measured(sentence) if dimension}
+    elif kind == "quantity" and ASKED_COUNT.search(question):  # "how many Russians": not "10 years", "$5"
+        measured = {offset for _, dimension, offset, _ in measured_quantities(sentence) if dimension}
         found = [item for item in found if item[2] not in measured]
     if not found:
         return None
@@ -110,27 +117,6 @@ def stated_phrase(sentence: str, question: str) -> tuple[str, str] | None:
     if set(content_terms(written)) & set(content_terms(question)):
         return None  # "Sophie Ramsay" for a question about Kate Ramsay: part of the subject, not an answer
     return written, written
-
-
-def phrase_key(phrase: str) -> str:
-    """What two phrases must share to say the same: a date's month and day ("Sept. 21" = "21 September"),
-    otherwise the lower-case words without articles."""
-    date = _MONTH_DAY.search(phrase) or _DAY_MONTH.search(phrase)
-    if date:
-        return f"{date['month'][:3].lower()} {int(date['day'])}"
-    return " ".join(w for w in re.findall(r"[a-z0-9]+", phrase.lower()) if w not in ("the", "a", "an"))
-
-
-def same_phrase(a: str, b: str) -> bool:
-    """The same answer, written more or less fully ("Putin" and "Vladimir Putin")."""
-    words_a, words_b = set(a.split()), set(b.split())
-    return bool(words_a) and bool(words_b) and (words_a <= words_b or words_b <= words_a)
-
-
-_MONTH = rf"\b(?:{'|'.join(MONTH_NAMES)}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)(?:\.|(?![\w\-]))"
-"""A month's name, full or abbreviated ("Sept."; not the "Mar" of "Maryland" or "Mar-a-Lago")."""
-_MONTH_DAY = re.compile(rf"(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})\b")
-_DAY_MONTH = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})")
 
 
 def find_conflicts(
@@ -175,7 +161,7 @@ def _different_amounts(a: tuple[float, str | None, float], b: tuple[float, str |
     and a duration (answers to two questions)."""
     if a[1] and b[1] and a[1] != b[1]:
         return False
-    return not _same_quantity(a, b)
+    return not same_quantity(a, b)
 
 
 def restate(a: ScoredSentence, b: ScoredSentence) -> bool:
@@ -333,8 +319,8 @@ def slot_values(
         if i2 - i1 > SLOT_MAX_WORDS or j2 - j1 > SLOT_MAX_WORDS:
             return None  # another statement, not another value
         if i2 - i1 == j2 - j1 == 1 and keys_a[i1].isdigit():  # "21 September" and "24 September": the day differs
-            before = i1 > 0 and _CALENDAR.fullmatch(a[tokens_a[i1 - 1][0] : tokens_a[i1 - 1][1]].strip(_EDGE))
-            after = i2 < len(keys_a) and _CALENDAR.fullmatch(a[tokens_a[i2][0] : tokens_a[i2][1]].strip(_EDGE))
+            before = i1 > 0 and CALENDAR.fullmatch(a[tokens_a[i1 - 1][0] : tokens_a[i1 - 1][1]].strip(_EDGE))
+            after = i2 < len(keys_a) and CALENDAR.fullmatch(a[tokens_a[i2][0] : tokens_a[i2][1]].strip(_EDGE))
             i1, j1, i2, j2 = i1 - bool(before), j1 - bool(before), i2 + bool(after), j2 + bool(after)
         value_a = a[tokens_a[i1][0] : tokens_a[i2 - 1][1]].strip(_EDGE)
         value_b = b[tokens_b[j1][0] : tokens_b[j2 - 1][1]].strip(_EDGE)
@@ -354,7 +340,7 @@ def slot_values(
         and fits(value_a, kind, opens_a)
         and fits(value_b, kind, opens_b)
         and (kind != "thing" or is_name(value_a, opens_a) or is_name(value_b, opens_b))
-        and (kind != "other" or _alike(value_a, value_b, opens_a, opens_b))
+        and (kind != "other" or alike(value_a, value_b, opens_a, opens_b))
     ):
         return value_a, value_b
     return None
@@ -380,229 +366,3 @@ def _first_word(tokens: list[tuple[int, int, str]], body: int) -> int:
 def _dateline_end(sentence: str) -> int:
     match = DATELINE.match(sentence)
     return match.end() if match else 0
-
-
-def fits(value: str, kind: str, opens: bool = False) -> bool:
-    """The value is of the asked kind: a quantity, a date, year or time from now ("next week"), a name (for
-    people and places), words that are not only a number, a date or a measure (for things), any of these (for
-    questions of no kind). `opens`: the value opens its sentence."""
-    if kind == "quantity":
-        return bool(quantities(value))
-    if kind == "time":
-        return bool(date_parts(value) or _RELATIVE_TIME.search(value))
-    if kind in ("person", "place"):
-        return is_name(value, opens)
-    if kind == "other":
-        return bool(quantities(value) or date_parts(value)) or fits(value, "thing", opens)
-    if date_parts(value) or any(dimension for _, dimension, _ in quantities(value)):
-        return False  # "since March", "in five months": when and how long, not what
-    return any(w[0].isalpha() and not _CALENDAR_OR_NUMBER.fullmatch(w) for w in _meaningful(value))
-
-
-def _alike(a: str, b: str, opens_a: bool, opens_b: bool) -> bool:
-    """For questions of no kind, two values of one type: two times, two quantities, or two names (or a name
-    and other words: "a bicycle accident", "Acetaminophen"); not a time against a clause ("Monday", "was
-    inundated with water")."""
-    types = {_value_type(a, opens_a), _value_type(b, opens_b)}
-    return len(types) == 1 and types != {"words"} or types == {"name", "words"}
-
-
-def _value_type(value: str, opens: bool) -> str:
-    if date_parts(value) or _RELATIVE_TIME.search(value):
-        return "time"
-    if quantities(value):
-        return "quantity"
-    return "name" if is_name(value, opens) else "words"
-
-
-_RELATIVE_TIME = re.compile(
-    rf"\b(?:today|tonight|tomorrow|yesterday|(?:next|last|this|coming|past)\s+(?:week|month|year|weekend|"
-    rf"decade|century|{WEEKDAYS})|(?:a\s+few|several|a\s+couple\s+of|\d+|{NUMBER_WORDS})\s+(?:days|weeks|months|"
-    rf"years|decades))\b",
-    re.I,
-)
-
-
-def is_name(value: str, opens: bool = False) -> bool:
-    """Most of the value's meaningful words are capitalised (or hold digits: "Blink-182"), not a clause that
-    mentions a name ("If Roe were overturned"). A single capital opening the sentence says nothing: "Photos",
-    "Celebrated" are capitalised there as any word is."""
-    meaningful = _meaningful(value)
-    capitals = [w for w in meaningful if w[0].isupper() or any(c.isupper() or c.isdigit() for c in w[1:])]
-    if opens and len(capitals) == 1 and meaningful and capitals[0] == meaningful[0]:
-        return False
-    return bool(capitals) and 2 * len(capitals) >= len(meaningful)
-
-
-def _meaningful(value: str) -> list[str]:
-    return [w for w in words(value) if w.lower() not in STOPWORDS and not _CALENDAR_OR_NUMBER.fullmatch(w)]
-
-
-_CALENDAR = re.compile(rf"{_MONTH}|{WEEKDAYS}")
-_CALENDAR_OR_NUMBER = re.compile(rf"{_MONTH}|{WEEKDAYS}|{NUMBER_WORDS}", re.I)
-
-
-# -- the same value in other words or units
-
-_SUFFIX_SCALE = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12}
-_SCALED = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(k|m|mn|bn|b|tn)\b", re.I)
-_UNITS: dict[str, tuple[str, float]] = {}
-for _names, _dimension, _factor in (
-    ("m metre metres meter meters", "length", 1.0),
-    ("km kilometre kilometres kilometer kilometers", "length", 1e3),
-    ("cm centimetre centimetres centimeter centimeters", "length", 1e-2),
-    ("mm millimetre millimetres millimeter millimeters", "length", 1e-3),
-    ("mi mile miles", "length", 1609.344),
-    ("ft foot feet", "length", 0.3048),
-    ("yd yard yards", "length", 0.9144),
-    ("kg kilo kilos kilogram kilograms kilogramme kilogrammes", "mass", 1.0),
-    ("g gram grams gramme grammes", "mass", 1e-3),
-    ("lb lbs", "mass", 0.45359237),
-    ("t tonne tonnes", "mass", 1e3),
-    ("l litre litres liter liters", "volume", 1.0),
-    ("gallon gallons", "volume", 3.785411784),
-    ("mph", "speed", 0.44704),
-    ("kph km/h kmh", "speed", 1 / 3.6),
-    ("second seconds sec secs", "duration", 1.0),
-    ("minute minutes min mins", "duration", 60.0),
-    ("hour hours hr hrs", "duration", 3600.0),
-    ("day days", "duration", 86400.0),
-    ("week weeks", "duration", 604800.0),
-    ("month months", "duration", 2629800.0),
-    ("year years yr yrs", "duration", 31557600.0),
-    ("% percent per-cent", "percent", 1.0),
-    ("$ dollar dollars usd", "usd", 1.0),
-    ("£ gbp sterling", "gbp", 1.0),
-    ("€ euro euros eur", "eur", 1.0),
-):
-    for _name in _names.split():
-        _UNITS[_name] = (_dimension, _factor)
-_UNIT_AFTER = re.compile(r"(?:\s*|-)(%|per cent|km/h|[a-z]+/?[a-z]*)", re.I)
-_TEMPERATURE = re.compile(r"\s*(?:°\s*|degrees?\s+)?([CF])(?:elsius|ahrenheit)?\b")
-CONVERTED_TOLERANCE = 0.05
-"""Relative difference within which a value converted from other units is the same (a converted value is
-rounded: "3 miles (4.8 km)"); values in the same unit must agree within 1%."""
-
-
-def quantities(text: str) -> list[tuple[float, str | None, float]]:
-    """(value in the unit's base, dimension or None, the unit's factor) of each number in the text, written in
-    digits or in words, with scales ("£7m", "1.2 million") and units ("5 miles", "40C", "12 per cent")."""
-    return [(value, dimension, factor) for value, dimension, _, factor in _measured(text)]
-
-
-def _measured(text: str) -> list[tuple[float, str | None, int, float]]:
-    """(value in the unit's base, dimension or None, offset, the unit's factor) of each number in the text."""
-    found = []
-    taken: list[tuple[int, int]] = []
-    spans = [(v, w, o) for v, w, o in numbers(text)]
-    spans += [(float(m[1]) * _SUFFIX_SCALE[m[2].lower()], m[0], m.start()) for m in _SCALED.finditer(text)]
-    spans += spelled_numbers(text)
-    for value, written, offset in sorted(spans, key=lambda item: (item[2], -len(item[1]))):
-        end = offset + len(written)
-        if any(s <= offset < e for s, e in taken):
-            continue
-        taken.append((offset, end))
-        dimension, factor = None, 1.0
-        before = text[max(0, offset - 1) : offset]
-        temperature = _TEMPERATURE.match(text, end)
-        unit = _UNIT_AFTER.match(text, end)
-        if written.endswith("%") or written.lower().endswith("percent"):
-            dimension = "percent"
-        elif temperature:
-            dimension = "temperature"
-            factor = 1.8 if temperature[1].lower() == "f" else 1.0
-            value = (value - 32) / 1.8 if factor != 1.0 else value
-        elif before in _UNITS:
-            dimension, factor = _UNITS[before]
-        elif unit and unit[1].lower().replace(" ", "-") in _UNITS:
-            dimension, factor = _UNITS[unit[1].lower().replace(" ", "-")]
-        if dimension != "temperature":
-            value *= factor
-        found.append((value, dimension, offset, factor))
-    return found
-
-
-_ASKED_UNIT = re.compile(r"\bhow (?:many|much)\s+([\w%$£€/-]+)", re.I)
-_ASKED_COUNT = re.compile(r"\bhow many\s+\w", re.I)
-
-
-def asked_measure(question: str) -> str | None:
-    """The measure a how-many question asks for when it names a unit ("how many days", "how many miles")."""
-    match = _ASKED_UNIT.search(question)
-    unit = _UNITS.get(match[1].lower()) if match else None
-    return unit[0] if unit else None
-
-
-def _same_quantity(a: tuple[float, str | None, float], b: tuple[float, str | None, float]) -> bool:
-    """One quantity: within 1% in one unit, within CONVERTED_TOLERANCE when one was converted from the other."""
-    (value_a, dimension_a, factor_a), (value_b, dimension_b, factor_b) = a, b
-    if not (dimension_a and dimension_b):  # "20 years" and "a 20-year sentence": the numbers as written
-        value_a, value_b = value_a / factor_a, value_b / factor_b
-    converted = dimension_a and dimension_b and factor_a != factor_b
-    tolerance = CONVERTED_TOLERANCE if converted else 0.01
-    return abs(value_a - value_b) <= tolerance * max(abs(value_a), abs(value_b), 1.0)
-
-
-_MONTH_INDEX = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_MONTH_WORD = re.compile(_MONTH)
-_WEEKDAY = re.compile(rf"\b{WEEKDAYS}\b", re.I)
-
-
-def date_parts(text: str) -> dict[str, int | str]:
-    """The year, month, day and weekday a written date states, as far as it states them: "Sept. 21",
-    "21 September 2022", "Wednesday", "2022-09-21"."""
-    iso = _ISO_DATE.search(text)
-    if iso:
-        return {"year": int(iso[1]), "month": int(iso[2]), "day": int(iso[3])}
-    parts: dict[str, int | str] = {}
-    date = _MONTH_DAY.search(text) or _DAY_MONTH.search(text)
-    if date:
-        parts["month"] = _MONTH_INDEX[date["month"][:3].lower()]
-        parts["day"] = int(date["day"])
-    else:
-        month = _MONTH_WORD.search(text)
-        if month:
-            parts["month"] = _MONTH_INDEX[month.group(0)[:3].lower()]
-    years = [w for _, w, o in numbers(text) if is_year(w)]
-    if years:
-        parts["year"] = int(years[0])
-    weekday = _WEEKDAY.search(text)
-    if weekday:
-        parts["weekday"] = weekday.group(0).lower()
-    return parts
-
-
-def different_values(a: str, b: str) -> bool:
-    """The two values disagree. Not when they are one value in other words: the same phrase more or less fully
-    ("Putin", "Vladimir Putin"), initials ("US", "United States"), the same quantity in words, digits or other
-    units ("a thousand" and "1,000", "5 miles" and "8 km"), dates that do not contradict each other ("Sept. 21"
-    and "21 September 2022"); nor when they measure different things ("5 km", "5 hours": other questions)."""
-    key_a, key_b = phrase_key(a), phrase_key(b)
-    if key_a == key_b or same_phrase(key_a, key_b) or _initials(a, b) or _initials(b, a) or _spelling(key_a, key_b):
-        return False
-    dates_a, dates_b = date_parts(a), date_parts(b)
-    if dates_a and dates_b:
-        return any(dates_a[f] != dates_b[f] for f in dates_a.keys() & dates_b.keys())
-    amounts_a, amounts_b = quantities(a), quantities(b)
-    if amounts_a and amounts_b:
-        comparable = [(x, y) for x in amounts_a for y in amounts_b if not (x[1] and y[1] and x[1] != y[1])]
-        return bool(comparable) and not any(_same_quantity(x, y) for x, y in comparable)
-    return True
-
-
-SPELLING_SIMILARITY = 0.8
-"""Two words this alike (difflib's ratio) are one name spelled two ways ("Zelensky", "Zelenskyy")."""
-
-
-def _spelling(a: str, b: str) -> bool:
-    """One word spelled two ways, or misspelled ("Rennaisance", "Renaissance"): not numbers, not short words."""
-    if not (a.replace(" ", "").isalpha() and b.replace(" ", "").isalpha()) or min(len(a), len(b)) < 5 or a[0] != b[0]:
-        return False
-    return SequenceMatcher(None, a, b).ratio() >= SPELLING_SIMILARITY
-
-
-def _initials(short: str, long: str) -> bool:
-    letters = re.sub(r"[^A-Za-z]", "", short)
-    capitals = [w for w in re.findall(r"[A-Za-z]+", long) if w[0].isupper()]
-    return len(letters) >= 2 and letters.isupper() and letters == "".join(w[0] for w in capitals)

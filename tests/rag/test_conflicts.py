@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.conflicts import different_values, find_conflicts, slot_values, stated_value
+from rag.conflicts import find_conflicts, slot_values, stated_value
 from rag.extractive import ScoredSentence
 from rag.text import content_terms, numbers, proper_names, stem
+from rag.values import different_values
 
 
 def statement(doc_id: str, text: str, score: float = 0.8, coverage: float = 0.6, start: int = 0) -> ScoredSentence:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rag.conflicts import find_conflicts, phrase_key
+from rag.conflicts import find_conflicts
 from rag.extractive import ScoredSentence, choose, is_heading, is_lead, question_weights
 from rag.text import content_terms
+from rag.values import phrase_key
 
 DOC = "Scott Howell (political consultant)\n\nHerbert Howell is a political consultant. He worked for Rudy Giuliani.\n"
 
