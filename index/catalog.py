@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from .errors import StoreError, UnknownDocumentError
@@ -50,6 +51,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     sentences TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS char_boxes (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+    boxes BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -76,10 +81,25 @@ class StoredDocument:
     date: str | None
     author: str | None = None
     publisher: str | None = None
+    char_boxes: bytes | None = None
+    """PDFs: each character's box on its page, packed (`index.pdf`)."""
 
     @property
     def metadata(self) -> dict:
         return document_metadata(self.title, self.source, self.publisher, self.author, self.date)
+
+    @cached_property
+    def _boxes(self):
+        from .pdf import unpack_boxes
+
+        return unpack_boxes(self.char_boxes) if self.char_boxes else None
+
+    def boxes(self, start: int, end: int) -> list[list[float]]:
+        """`[page, x0, y0, x1, y1]` rectangles (PDF points, origin top left) covering `text[start:end]` on the
+        rendered pages; empty for documents without pages."""
+        from .pdf import span_boxes
+
+        return [] if self._boxes is None else span_boxes(self._boxes, self.page_starts, start, end)
 
 
 class Catalog:
@@ -214,6 +234,10 @@ class Catalog:
                     loaded.publisher,
                 ),
             )
+            if loaded.char_boxes is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO char_boxes(doc_id, boxes) VALUES (?, ?)", (doc_id, loaded.char_boxes)
+                )
             db.executemany(
                 'INSERT OR REPLACE INTO chunks(chunk_id, doc_id, idx, start, "end", page, sentences) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -313,15 +337,16 @@ class Catalog:
 
     def document(self, doc_id: str) -> StoredDocument:
         rows = self._query(
-            "SELECT d.title, d.text, d.page_starts, d.date, min(s.path), d.author, d.publisher FROM documents d "
-            "LEFT JOIN sources s ON s.doc_id = d.doc_id WHERE d.doc_id = ? GROUP BY d.doc_id",
+            "SELECT d.title, d.text, d.page_starts, d.date, min(s.path), d.author, d.publisher, b.boxes "
+            "FROM documents d LEFT JOIN sources s ON s.doc_id = d.doc_id "
+            "LEFT JOIN char_boxes b ON b.doc_id = d.doc_id WHERE d.doc_id = ? GROUP BY d.doc_id",
             (doc_id,),
         )
         if not rows:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
-        title, text, page_starts, date, source, author, publisher = rows[0]
+        title, text, page_starts, date, source, author, publisher, boxes = rows[0]
         return StoredDocument(
-            doc_id, title, source or "", text, tuple(json.loads(page_starts)), date, author, publisher
+            doc_id, title, source or "", text, tuple(json.loads(page_starts)), date, author, publisher, boxes
         )
 
     def chunk_ids(self) -> list[str]:

@@ -31,8 +31,7 @@ _DISTRIBUTIONS = {
     "Stemmer": "pystemmer",
     "lxml_html_clean": "lxml_html_clean",
     "charset_normalizer": "charset-normalizer",
-    "pypdf": "pypdf",
-    "cryptography": "cryptography",
+    "pypdfium2": "pypdfium2",
     "trafilatura": "trafilatura",
 }
 

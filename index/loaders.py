@@ -167,42 +167,22 @@ def _html_fallback_text(html: str) -> str:
 
 
 def _load_pdf(data: bytes, path: Path) -> LoadedDocument:
-    import io
+    from .pdf import PAGE_SEPARATOR, pack_boxes, read_pdf
 
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
-
-    name = str(path)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise LoadError(name, "encrypted PDF: a password is required")
-            except (FileNotDecryptedError, NotImplementedError):
-                raise LoadError(name, "encrypted PDF: a password is required") from None
-        pages = [(page.extract_text() or "") for page in reader.pages]
-        info = reader.metadata
-        meta_title = (info.title if info else None) or ""
-        meta_author = ((info.author if info else None) or "").strip() or None
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise LoadError(name, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # pypdf raises many internal types on damaged files
-        raise LoadError(name, f"corrupt or unreadable PDF ({type(exc).__name__})") from None
-    page_starts: list[int] = []
-    parts: list[str] = []
-    offset = 0
-    for page_text in pages:
-        page_text = _normalise_newlines(page_text).strip("\n")
+    pdf = read_pdf(data, str(path))
+    page_starts, offset = [], 0
+    for page_text in pdf.pages:
         page_starts.append(offset)
-        parts.append(page_text)
-        offset += len(page_text) + 2
-    text = "\n\n".join(parts)
-    title = meta_title.strip() or _first_line_title(text, _stem_title(path))
+        offset += len(page_text) + len(PAGE_SEPARATOR)
+    text = PAGE_SEPARATOR.join(pdf.pages)
+    title = pdf.title or _first_line_title(text, _stem_title(path))
     return LoadedDocument(
-        text=text, title=title, date=find_date(text), page_starts=tuple(page_starts), author=meta_author
+        text=text,
+        title=title,
+        date=find_date(text),
+        page_starts=tuple(page_starts),
+        author=pdf.author,
+        char_boxes=pack_boxes(pdf.boxes),
     )
 
 

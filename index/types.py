@@ -20,6 +20,8 @@ class LoadedDocument:
     author: str | None = None
     publisher: str | None = None
     """Who published it (a site, outlet or organisation), when the document says so."""
+    char_boxes: bytes | None = None
+    """PDFs: where each character of `text` sits on its page (`index.pdf.pack_boxes`)."""
 
     def page_at(self, offset: int) -> int | None:
         return page_at(self.page_starts, offset)

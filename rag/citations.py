@@ -93,4 +93,5 @@ def span_citation(n: int, doc_id: str, stored, start: int, end: int, verdict) ->
         page=page_at(stored.page_starts, start),
         line=stored.text.count("\n", 0, start) + 1,
         reason="" if verdict.supported else verdict.reason,
+        boxes=tuple(tuple(box) for box in stored.boxes(start, end)),
     )

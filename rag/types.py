@@ -52,10 +52,16 @@ class Citation:
     reason: str = ""
     """Why the cited text does not support the sentence (a number, a name, a negation, or that it does not
     say this); empty when it does."""
+    boxes: tuple[tuple[float, ...], ...] = ()
+    """PDFs: `(page, x0, y0, x1, y1)` rectangles in PDF points, origin at the page's top left, covering the
+    quote's characters on the rendered pages (one per line part)."""
 
     def to_dict(self) -> dict[str, Any]:
         fields = tuple("n doc_id source title start end page line quote supported score reason".split())
-        return _pick(self, fields)
+        data = _pick(self, fields)
+        if self.boxes:
+            data["boxes"] = [[int(b[0]), *(round(v, 2) for v in b[1:])] for b in self.boxes]
+        return data
 
 
 @dataclass(frozen=True)

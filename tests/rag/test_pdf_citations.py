@@ -1,0 +1,31 @@
+"""A citation into a PDF carries its page and the boxes of its quote on the rendered page, in the Answer JSON,
+and those boxes cover exactly the quoted characters where reportlab drew them."""
+
+from __future__ import annotations
+
+from helpers.pdfs import assert_highlight_covers, draw_pdf
+from rag import Assistant
+
+LINES = [
+    "The Larkfield lighthouse was lit in 1871 by its keeper,",
+    "Ada Brook, who kept the lamp burning through the storm.",
+]
+
+
+def test_pdf_citations_carry_boxes_that_cover_the_quote(tmp_path, fake_embeddings):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    drawn = draw_pdf(docs / "lighthouse.pdf", [[], [(72, 120 + 14 * i, line) for i, line in enumerate(LINES)]])
+    (docs / "ferry.txt").write_text("The Osterby ferry sails at dawn. It carries twelve cars.")
+    assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings, abstain_threshold=0.0)
+    assistant.ingest([docs])
+    answer = assistant.ask("Who kept the lamp of the Larkfield lighthouse burning?")
+    cited = [c for c in answer.citations if c.source.endswith(".pdf")]
+    assert cited, answer.to_dict()
+    for citation in cited:
+        stored = assistant.document(citation.doc_id)
+        assert stored.text[citation.start : citation.end] == citation.quote
+        assert citation.page == 2 and {box[0] for box in citation.boxes} == {2}
+        assert_highlight_covers(stored, citation.start, citation.end, drawn)
+        assert citation.to_dict()["boxes"] == [[2, *(round(v, 2) for v in box[1:])] for box in citation.boxes]
+    assert all("boxes" not in c.to_dict() for c in answer.citations if c.source.endswith(".txt"))
