@@ -175,7 +175,8 @@ def _load_pdf(data: bytes, path: Path) -> LoadedDocument:
         page_starts.append(offset)
         offset += len(page_text) + len(PAGE_SEPARATOR)
     text = PAGE_SEPARATOR.join(pdf.pages)
-    title = pdf.title or _first_line_title(text, _stem_title(path))
+    # "untitled" is what reportlab and some other producers write when no title was given.
+    title = pdf.title if pdf.title.lower() not in ("", "untitled") else _first_line_title(text, _stem_title(path))
     return LoadedDocument(
         text=text,
         title=title,

@@ -11,6 +11,7 @@ from pathlib import Path
 from index.errors import CitewiseError
 from rag import Answer, Assistant
 
+from .pages import PAGES_FOLDER, PageImages, page_view_html
 from .render import conversation_html, conversation_markdown, pending_html, viewer_html
 from .uploads import UPLOADS_DIR, UploadRejected, accept
 
@@ -29,6 +30,7 @@ class Handlers:
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
         self._ingest_lock = threading.Lock()  # one ingestion at a time, whatever the number of sessions
+        self.pages = PageImages(Path(assistant.settings.store).expanduser() / PAGES_FOLDER)
 
     # -- chat
     def respond(
@@ -45,7 +47,10 @@ class Handlers:
         turns = list(turns or [])
         question = (question or "").strip()
         history = [(a.question, a.answer) for a in turns]
-        text_of = self._document_text
+
+        def viewer() -> str:
+            return viewer_html(turns, self._document_text, self._page_view)
+
         try:
             stream = self.assistant.stream(
                 question, history=history, doc_ids=doc_ids or None, k=k, mode=mode, filters=filters or None
@@ -56,14 +61,15 @@ class Handlers:
                     turns.append(event)
                     break
                 partial += event
-                yield ChatView(
-                    conversation_html(turns, pending_html(question, partial)), viewer_html(turns, text_of), turns, None
-                )
+                yield ChatView(conversation_html(turns, pending_html(question, partial)), viewer(), turns, None)
         except CitewiseError as exc:
             error = f'<div class="cw-turn"><span class="cw-badge cw-badge-abstain">{escape(str(exc))}</span></div>'
-            yield ChatView(conversation_html(turns) + error, viewer_html(turns, text_of), turns, self.export(turns))
+            yield ChatView(conversation_html(turns) + error, viewer(), turns, self.export(turns))
             return
-        yield ChatView(conversation_html(turns), viewer_html(turns, text_of), turns, self.export(turns))
+        yield ChatView(conversation_html(turns), viewer(), turns, self.export(turns))
+
+    def _page_view(self, citation, mark: str) -> str:
+        return page_view_html(citation, self.pages, mark)
 
     def _document_text(self, doc_id: str) -> str:
         try:

@@ -36,6 +36,13 @@ CSS = """
 .cw-context { white-space: pre-wrap; font-family: inherit; max-height: 60vh; overflow-y: auto;
               background: #fafafa; border: 1px solid #ddd; border-radius: 6px; padding: .8em; }
 .cw-context mark { background: #ffe066; padding: 0 .1em; scroll-margin: 4em; }
+.cw-page-view { max-height: 75vh; overflow-y: auto; margin: .4em 0; }
+.cw-page-number { font-size: .9em; color: #555; margin: .2em 0; }
+.cw-page { position: relative; margin: 0 0 .4em 0; }
+.cw-page-image { display: block; width: 100%; height: auto; border: 1px solid #ddd; }
+.cw-box { position: absolute; background: rgba(255, 208, 0, .38); outline: 1px solid #d9a400; padding: 0;
+          scroll-margin: 6em; }
+.cw-step summary, .cw-text-view summary { cursor: pointer; color: #173f7a; margin: .2em 0; }
 """
 
 
@@ -119,24 +126,33 @@ def conversation_html(turns: list[Answer], pending: str = "") -> str:
     return "".join(answer_html(i, a) for i, a in enumerate(turns)) + pending
 
 
-def viewer_entry(turn: int, citation: Citation, text: str) -> str:
-    """The cited document around the span; the span itself is the `<mark>` whose text equals the quote."""
+def viewer_entry(turn: int, citation: Citation, text: str, page_view=None) -> str:
+    """The cited document around the span; the span itself is the `<mark>` whose text equals the quote. For a
+    PDF citation, the rendered page with the span's boxes comes first (`page_view(citation, mark id)`, the
+    first box the scroll target) and the text view stays one click away."""
     before_start = max(0, citation.start - CONTEXT_CHARS)
     after_end = min(len(text), citation.end + CONTEXT_CHARS)
     before = ("…" if before_start else "") + text[before_start : citation.start]
     after = text[citation.end : after_end] + ("…" if after_end < len(text) else "")
     status = "supported by this text" if citation.supported else f"NOT supported by this text: {citation.reason}"
+    mark = mark_id(turn, citation.n)
+    page = page_view(citation, mark) if page_view is not None else ""
+    target = "" if page else f' id="{mark}"'
+    context = (
+        f'<div class="cw-context">{escape(before)}<mark{target}>{escape(citation.quote)}</mark>{escape(after)}</div>'
+    )
+    if page:
+        context = f'<details class="cw-text-view"><summary>Text view</summary>{context}</details>'
     return (
         f'<div class="cw-source" data-turn="{turn}" data-n="{citation.n}">'
         f"<h4>[{citation.n}] {escape(citation.title)}</h4>"
         f"<div>{escape(citation.source)} — {escape(location(citation))} — {escape(status)}</div>"
-        f'<div class="cw-context">{escape(before)}<mark id="{mark_id(turn, citation.n)}">'
-        f"{escape(citation.quote)}</mark>{escape(after)}</div></div>"
+        f"{page}{context}</div>"
     )
 
 
-def viewer_html(turns: list[Answer], document_text) -> str:
-    entries = [viewer_entry(t, c, document_text(c.doc_id)) for t, a in enumerate(turns) for c in a.citations]
+def viewer_html(turns: list[Answer], document_text, page_view=None) -> str:
+    entries = [viewer_entry(t, c, document_text(c.doc_id), page_view) for t, a in enumerate(turns) for c in a.citations]
     hint = '<p class="cw-viewer-hint">Click a marker like [1] in an answer to see the cited passage here.</p>'
     return f'<div class="cw-viewer">{hint}{"".join(entries)}</div>'
 

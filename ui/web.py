@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -14,6 +15,7 @@ from index.loaders import SUPPORTED_EXTENSIONS  # noqa: E402
 from rag import Assistant  # noqa: E402
 
 from .handlers import DOCUMENT_COLUMNS, Handlers  # noqa: E402
+from .pages import PAGES_FOLDER  # noqa: E402
 from .render import CSS  # noqa: E402
 from .settings import AppSettings  # noqa: E402
 
@@ -142,4 +144,5 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
         quiet=True,
         prevent_thread_lock=not block,
         footer_links=[],
+        allowed_paths=[str(Path(assistant.settings.store).expanduser().resolve() / PAGES_FOLDER)],
     )

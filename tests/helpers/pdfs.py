@@ -50,23 +50,28 @@ def drawn_between(drawn: list[DrawnChar], first: str, last: str) -> list[DrawnCh
 
 
 def assert_highlight_covers(stored, start: int, end: int, drawn: list[DrawnChar]) -> list:
-    """The highlight of `stored.text[start:end]` covers each drawn character of it (across: its advance width;
-    up and down: the middle of its font box) and at most 5% more area than their boxes."""
+    """The highlight of `stored.text[start:end]` covers each drawn character of it and little else; text and
+    boxes from one library: the stored quote's characters are the ones drawn, in order."""
     quoted = stored.text[start:end].split()
     expected = drawn_between(drawn, quoted[0], quoted[-1])
-    # Text and boxes from one library: the stored quote's characters are the ones drawn, in order.
-    assert [c for c in stored.text[start:end] if not c.isspace()] == [c.char for c in expected if c.char != " "]
+    assert "".join(quoted) == "".join(c.char for c in expected if c.char != " ")
     rectangles = stored.boxes(start, end)
+    assert_rectangles_cover(rectangles, expected)
+    return rectangles
+
+
+def assert_rectangles_cover(rectangles, expected: list[DrawnChar], tolerance: float = 0.5) -> None:
+    """Each drawn character is covered (across: its advance width; up and down: the middle of its font box), and
+    the rectangles hold at most 5% more area than the characters' boxes."""
     for char in expected:
         x0, y0, x1, y1 = char.box
         middle = (y0 + y1) / 2
         assert any(
-            page == char.page and rx0 <= x0 + 0.5 and x1 - 0.5 <= rx1 and ry0 <= middle <= ry1
+            page == char.page and rx0 <= x0 + tolerance and x1 - tolerance <= rx1 and ry0 <= middle <= ry1
             for page, rx0, ry0, rx1, ry1 in rectangles
         ), (char, rectangles)
     extra = sum(_area(r[1:]) - _covered(r, expected) for r in rectangles)
     assert extra <= 0.05 * sum(_area(r[1:]) for r in rectangles), rectangles
-    return rectangles
 
 
 def _area(box) -> float:
