@@ -90,14 +90,14 @@ class StoredDocument:
 
     @cached_property
     def _boxes(self):
-        from .pdf import unpack_boxes
+        from .boxes import unpack_boxes
 
         return unpack_boxes(self.char_boxes) if self.char_boxes else None
 
     def boxes(self, start: int, end: int) -> list[list[float]]:
         """`[page, x0, y0, x1, y1]` rectangles (PDF points, origin top left) covering `text[start:end]` on the
         rendered pages; empty for documents without pages."""
-        from .pdf import span_boxes
+        from .boxes import span_boxes
 
         return [] if self._boxes is None else span_boxes(self._boxes, self.page_starts, start, end)
 

@@ -299,7 +299,13 @@ class Library:
                 item.doc_id, item.content_hash, item.size, item.loaded, item.chunks, item.path, item.mtime_ns
             )
             self._drop_vectors(orphaned)
-            outcome = FileOutcome(path=item.path, doc_id=item.doc_id, chunks=len(item.chunks))
+            outcome = FileOutcome(
+                path=item.path,
+                doc_id=item.doc_id,
+                chunks=len(item.chunks),
+                ocr_pages=item.loaded.ocr_pages or None,
+                note=item.loaded.note,
+            )
             (report.updated if item.replaces else report.added).append(outcome)
         for item in aliases:
             self._drop_vectors(self.catalog.set_source(item.path, item.doc_id, item.mtime_ns, item.size))

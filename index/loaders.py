@@ -51,7 +51,7 @@ def load(path: Path, max_bytes: int | None = None) -> LoadedDocument:
         raise LoadError(name, failure_reason(exc, f"reading {suffix} files")) from exc
     text = document.text
     if not text.strip():
-        raise LoadError(name, "no text found in the file")
+        raise LoadError(name, "no text found in the file" + (f" ({document.note})" if document.note else ""))
     return document
 
 
@@ -167,7 +167,9 @@ def _html_fallback_text(html: str) -> str:
 
 
 def _load_pdf(data: bytes, path: Path) -> LoadedDocument:
-    from .pdf import PAGE_SEPARATOR, pack_boxes, read_pdf
+    from .boxes import pack_boxes
+    from .ocr import MISSING
+    from .pdf import PAGE_SEPARATOR, read_pdf
 
     pdf = read_pdf(data, str(path))
     page_starts, offset = [], 0
@@ -184,6 +186,8 @@ def _load_pdf(data: bytes, path: Path) -> LoadedDocument:
         page_starts=tuple(page_starts),
         author=pdf.author,
         char_boxes=pack_boxes(pdf.boxes),
+        ocr_pages=pdf.ocr_pages,
+        note=f"{pdf.unread_pages} page(s) without a text layer left out. {MISSING}" if pdf.unread_pages else None,
     )
 
 

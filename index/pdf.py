@@ -8,16 +8,16 @@ on the rendered page (`span_boxes`).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from .boxes import NO_BOX, extend_to_lines
 from .errors import LoadError
+from .ocr import OCR_DPI, ocr_available, read_image
 
 PAGE_SEPARATOR = "\n\n"
 _SOFT_HYPHEN = "\x02"  # pdfium's mark for a word hyphenated at a line end (the line break is dropped)
-_NO_BOX = (np.nan, np.nan, np.nan, np.nan)
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class PdfText:
     page_sizes: list[tuple[float, float]]
     title: str
     author: str | None
+    ocr_pages: int = 0
+    """Pages without a text layer, read by OCR."""
+    unread_pages: int = 0
+    """Pages without a text layer left out because Tesseract is missing."""
 
 
 def read_pdf(data: bytes, name: str) -> PdfText:
@@ -42,9 +46,15 @@ def read_pdf(data: bytes, name: str) -> PdfText:
         raise LoadError(name, f"corrupt or unreadable PDF ({exc})") from None
     try:
         pages, boxes, sizes = [], [], []
+        ocr_pages = unread_pages = 0
         for index in range(len(document)):
             page = document[index]
             text, page_boxes = _page_text(page)
+            if not text and ocr_available():  # a scanned page: an image of text, no text layer
+                text, page_boxes = _ocr_page(page)
+                ocr_pages += 1
+            elif not text:
+                unread_pages += 1
             if pages:
                 boxes.append(np.full((len(PAGE_SEPARATOR), 4), np.nan, dtype=np.float32))
             pages.append(text)
@@ -54,9 +64,15 @@ def read_pdf(data: bytes, name: str) -> PdfText:
     finally:
         document.close()
     all_boxes = np.concatenate(boxes) if boxes else np.zeros((0, 4), dtype=np.float32)
-    return PdfText(
-        pages, all_boxes, sizes, metadata.get("Title", "").strip(), metadata.get("Author", "").strip() or None
-    )
+    title, author = metadata.get("Title", "").strip(), metadata.get("Author", "").strip() or None
+    return PdfText(pages, all_boxes, sizes, title, author, ocr_pages, unread_pages)
+
+
+def _ocr_page(page) -> tuple[str, np.ndarray]:
+    image = page.render(scale=OCR_DPI / 72).to_pil()
+    text, boxes = read_image(image, 72 / OCR_DPI)
+    text, kept = _trim(text)
+    return text, boxes[kept]
 
 
 def _page_text(page) -> tuple[str, np.ndarray]:
@@ -86,10 +102,10 @@ def _page_text(page) -> tuple[str, np.ndarray]:
                 pdfium_c.FPDFText_GetCharOrigin(textpage, i, ctypes.byref(x), ctypes.byref(y))
                 box, baseline = [left, height - top, right, height - bottom], y.value
             else:
-                box, baseline = list(_NO_BOX), np.nan
+                box, baseline = list(NO_BOX), np.nan
             if char == _SOFT_HYPHEN:
                 chars += ["-", "\n"]
-                boxes += [box, list(_NO_BOX)]
+                boxes += [box, list(NO_BOX)]
                 baselines += [baseline, np.nan]
                 continue
             chars.append(char)
@@ -97,30 +113,9 @@ def _page_text(page) -> tuple[str, np.ndarray]:
             baselines.append(baseline)
     finally:
         textpage.close()
-    _extend_to_lines(boxes, baselines)
+    extend_to_lines(boxes, baselines)
     text, kept = _trim("".join(chars))
     return text, np.asarray(boxes, dtype=np.float32).reshape(-1, 4)[kept]
-
-
-BASELINE_TOLERANCE = 1.0
-"""Points between two characters' baselines for them to sit on one line."""
-
-
-def _extend_to_lines(boxes: list[list[float]], baselines: list[float]) -> None:
-    """Give every drawn character the vertical extent of all glyphs on its line (consecutive characters on one
-    baseline)."""
-    line: list[int] = []
-    for index in [*range(len(boxes)), None]:
-        same = index is not None and line and abs(baselines[index] - baselines[line[-1]]) <= BASELINE_TOLERANCE
-        if index is not None and (same or not line) and baselines[index] == baselines[index]:
-            line.append(index)
-            continue
-        if line:
-            top = min(boxes[i][1] for i in line)
-            bottom = max(boxes[i][3] for i in line)
-            for i in line:
-                boxes[i][1], boxes[i][3] = top, bottom
-        line = [index] if index is not None and baselines[index] == baselines[index] else []
 
 
 def _trim(text: str) -> tuple[str, slice]:
@@ -128,45 +123,6 @@ def _trim(text: str) -> tuple[str, slice]:
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
     return text[start:end], slice(start, max(start, end))
-
-
-def pack_boxes(boxes: np.ndarray) -> bytes:
-    """Compact storage for the catalog: float16 would lose a point on large pages, so float32, compressed."""
-    return zlib.compress(np.ascontiguousarray(boxes, dtype=np.float32).tobytes(), 6)
-
-
-def unpack_boxes(blob: bytes) -> np.ndarray:
-    return np.frombuffer(zlib.decompress(blob), dtype=np.float32).reshape(-1, 4)
-
-
-LINE_OVERLAP = 0.5
-"""Two characters are on one line when their heights overlap by at least half the smaller one."""
-
-
-def span_boxes(boxes: np.ndarray, page_starts: tuple[int, ...], start: int, end: int) -> list[list[float]]:
-    """`[page, x0, y0, x1, y1]` rectangles covering the drawn characters of `[start, end)`: one per line part,
-    so a span across a line break or a page break highlights every part and nothing between."""
-    from .types import page_at
-
-    rectangles: list[list[float]] = []
-    for offset in range(max(0, start), min(end, len(boxes))):
-        x0, y0, x1, y1 = (float(v) for v in boxes[offset])
-        if x0 != x0:  # NaN: not drawn
-            continue
-        page = page_at(page_starts, offset) or 1
-        if rectangles and _same_line(rectangles[-1], page, y0, y1) and x0 >= rectangles[-1][1] - 1.0:
-            last = rectangles[-1]
-            last[2], last[3], last[4] = min(last[2], y0), max(last[3], x1), max(last[4], y1)
-            continue
-        rectangles.append([page, x0, y0, x1, y1])
-    return rectangles
-
-
-def _same_line(rectangle: list[float], page: int, y0: float, y1: float) -> bool:
-    if rectangle[0] != page:
-        return False
-    overlap = min(rectangle[4], y1) - max(rectangle[2], y0)
-    return overlap >= LINE_OVERLAP * min(rectangle[4] - rectangle[2], y1 - y0)
 
 
 def render_page(source: str, page: int, scale: float) -> tuple[bytes, int]:

@@ -21,7 +21,11 @@ class LoadedDocument:
     publisher: str | None = None
     """Who published it (a site, outlet or organisation), when the document says so."""
     char_boxes: bytes | None = None
-    """PDFs: where each character of `text` sits on its page (`index.pdf.pack_boxes`)."""
+    """PDFs and images: where each character of `text` sits on its page (`index.boxes.pack_boxes`)."""
+    ocr_pages: int = 0
+    """Pages read by OCR (scanned PDF pages, images)."""
+    note: str | None = None
+    """What the ingest report should tell about this file beyond success (pages left out, and why)."""
 
     def page_at(self, offset: int) -> int | None:
         return page_at(self.page_starts, offset)
@@ -99,6 +103,14 @@ class FileOutcome:
     doc_id: str | None = None
     chunks: int | None = None
     reason: str | None = None
+    ocr_pages: int | None = None
+    note: str | None = None
+
+    @property
+    def remarks(self) -> str:
+        """Pages read by OCR and pages left out, for people ("" when there is nothing to say)."""
+        parts = [f"{self.ocr_pages} page(s) read by OCR"] if self.ocr_pages else []
+        return "; ".join(parts + ([self.note] if self.note else []))
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -6,6 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=.venv
+# Debian's Tesseract reads scanned PDF pages and images of text; without it those pages are left out.
+if ! command -v tesseract >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing Debian's tesseract-ocr for scanned pages"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq tesseract-ocr \
+      tesseract-ocr-eng >/dev/null; } || echo "setup: could not install tesseract-ocr; scanned pages will be left out"
+fi
 stamp="$VENV/.citewise-setup"
 want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

@@ -155,6 +155,7 @@ def ingest_report_html(report, rejected: list[tuple[str, str]]) -> str:
                     if status == "failed"
                     else (f"{outcome.chunks} chunks" if outcome.chunks is not None else "already indexed")
                 )
+                detail = "; ".join(part for part in (detail, outcome.remarks) if part)
                 rows.append(
                     f"<tr><td>{status}</td><td>{escape(Path(outcome.path).name)}</td>"
                     f"<td>{escape(detail or '')}</td></tr>"

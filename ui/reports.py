@@ -23,7 +23,8 @@ def print_ingest_report(report: IngestReport, console: Console | None = None) ->
                 if status == "failed"
                 else (f"{outcome.doc_id}" + (f", {outcome.chunks} chunks" if outcome.chunks is not None else ""))
             )
-            table.add_row(f"[{_STATUS_STYLE[status]}]{status}", outcome.path, detail or "")
+            detail = "; ".join(part for part in (detail, outcome.remarks) if part)
+            table.add_row(f"[{_STATUS_STYLE[status]}]{status}", outcome.path, detail)
     if report.unchanged:
         table.add_row("[dim]unchanged", f"{len(report.unchanged)} files", "")
     console.print(table)
