@@ -14,7 +14,7 @@ from .errors import LoadError, failure_reason
 from .metadata import read_header
 from .types import LoadedDocument
 
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".png", ".jpg", ".jpeg")
 _TITLE_MAX_CHARS = 120
 
 
@@ -191,6 +191,35 @@ def _load_pdf(data: bytes, path: Path) -> LoadedDocument:
     )
 
 
+def _load_image(data: bytes, path: Path) -> LoadedDocument:
+    """An image of text (a photo, a screenshot, a scan) read by OCR; its character boxes are in the image's own
+    pixels, so a citation is a region of the image."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    from .boxes import pack_boxes
+    from .ocr import MISSING, ocr_available, read_image
+
+    name = str(path)
+    if not ocr_available():
+        raise LoadError(name, MISSING)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            text, boxes = read_image(image, 1.0)
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise LoadError(name, f"corrupt or unreadable image ({type(exc).__name__})") from None
+    return LoadedDocument(
+        text=text,
+        title=_first_line_title(text, _stem_title(path)),
+        date=find_date(text),
+        page_starts=(0,),
+        char_boxes=pack_boxes(boxes),
+        ocr_pages=1,
+    )
+
+
 def _load_docx(data: bytes, path: Path) -> LoadedDocument:
     import io
     import zipfile
@@ -236,4 +265,7 @@ _LOADERS: dict[str, Callable[[bytes, Path], LoadedDocument]] = {
     ".htm": _load_html,
     ".pdf": _load_pdf,
     ".docx": _load_docx,
+    ".png": _load_image,
+    ".jpg": _load_image,
+    ".jpeg": _load_image,
 }

@@ -123,26 +123,3 @@ def _trim(text: str) -> tuple[str, slice]:
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
     return text[start:end], slice(start, max(start, end))
-
-
-def render_page(source: str, page: int, scale: float) -> tuple[bytes, int]:
-    """PNG of a 1-based page of the PDF at `source`, `scale` pixels per point, and the PDF's page count;
-    `LoadError` naming the file when it cannot be rendered."""
-    import io
-
-    import pypdfium2 as pdfium
-
-    try:
-        document = pdfium.PdfDocument(source)
-    except (pdfium.PdfiumError, OSError) as exc:
-        raise LoadError(source, f"cannot render the PDF ({exc})") from None
-    try:
-        count = len(document)
-        if not 1 <= page <= count:
-            raise LoadError(source, f"page {page} is not in the PDF (it has {count})")
-        image = document[page - 1].render(scale=scale).to_pil()
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", optimize=False)
-        return buffer.getvalue(), count
-    finally:
-        document.close()

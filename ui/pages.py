@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 
 from index.errors import CitewiseError
-from index.pdf import render_page
+from index.rendering import render_page
 from rag.types import Citation
 
 PAGE_SCALE = 1.5

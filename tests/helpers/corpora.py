@@ -117,7 +117,8 @@ def bad_corpus(folder: Path) -> dict[str, tuple[Path, str]]:
         "too_big": (folder / "huge.txt", "over the limit"),
         "unreadable": (folder / "secret.txt", "permission denied"),
         "broken_link": (folder / "dangling.txt", "broken symbolic link"),
-        "unsupported": (folder / "image.png", "unsupported file type"),
+        "unsupported": (folder / "sheet.xlsx", "unsupported file type"),
+        "corrupt_image": (folder / "scan.png", "corrupt or unreadable image"),
     }
     bad["empty"][0].write_bytes(b"")
     bad["binary"][0].write_bytes(bytes(range(256)) * 64)
@@ -128,7 +129,8 @@ def bad_corpus(folder: Path) -> dict[str, tuple[Path, str]]:
     bad["unreadable"][0].write_text("You may not read me.", encoding="utf-8")
     bad["unreadable"][0].chmod(0)
     bad["broken_link"][0].symlink_to(folder / "does-not-exist.txt")
-    bad["unsupported"][0].write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    bad["unsupported"][0].write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    bad["corrupt_image"][0].write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     return bad
 
 

@@ -60,7 +60,18 @@ def test_docx_text_and_title(good):
 
 
 @pytest.mark.parametrize(
-    "kind", ["empty", "binary", "corrupt_pdf", "encrypted_pdf", "undecodable", "too_big", "broken_link", "unsupported"]
+    "kind",
+    [
+        "empty",
+        "binary",
+        "corrupt_pdf",
+        "encrypted_pdf",
+        "undecodable",
+        "too_big",
+        "broken_link",
+        "unsupported",
+        "corrupt_image",
+    ],
 )
 def test_bad_files_raise_load_error_naming_the_file(tmp_path, kind):
     path, reason = bad_corpus(tmp_path)[kind]

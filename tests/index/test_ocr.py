@@ -100,3 +100,37 @@ def test_without_tesseract_scanned_pages_are_left_out_and_the_report_says_what_t
     from ui.handlers import ingest_report_html
 
     assert "install Debian&#x27;s tesseract-ocr" in ingest_report_html(report, [])
+
+
+def test_an_image_of_text_is_read_and_cited_by_region(tmp_path, tesseract):
+    """A PNG of text (a screenshot, a photo of a page) is indexed by OCR; its boxes are in its own pixels, so a
+    citation is a region of the image, and the page view renders the image itself."""
+    import dataclasses
+    import struct
+
+    import pypdfium2 as pdfium
+
+    from index.rendering import render_page
+
+    drawn = draw_pdf(tmp_path / "drawn.pdf", [[(72, 100 + 16 * i, line) for i, line in enumerate(LINES)]])
+    scale = SCAN_DPI / 72
+    document = pdfium.PdfDocument(str(tmp_path / "drawn.pdf"))
+    document[0].render(scale=scale).to_pil().save(tmp_path / "page.png")
+    document.close()
+    loaded = load(tmp_path / "page.png")
+    assert loaded.ocr_pages == 1 and loaded.page_starts == (0,)
+    expected = words(" ".join(LINES))
+    assert sum((words(loaded.text) & expected).values()) / sum(expected.values()) >= 0.95, loaded.text
+    stored = StoredDocument(
+        "d", "t", str(tmp_path / "page.png"), loaded.text, loaded.page_starts, None, None, None, loaded.char_boxes
+    )
+    start = loaded.text.index("Fishermen")
+    end = loaded.text.index("letters") + len("letters")
+    in_pixels = [dataclasses.replace(c, box=tuple(v * scale for v in c.box)) for c in drawn]
+    assert_rectangles_cover(stored.boxes(start, end), drawn_between(in_pixels, "Fishermen", "letters"), tolerance=3)
+    png, pages = render_page(str(tmp_path / "page.png"), 1, 0.5)
+    width, height = struct.unpack(">II", png[16:24])
+    from PIL import Image
+
+    with Image.open(tmp_path / "page.png") as image:
+        assert pages == 1 and (width, height) == (round(image.width * 0.5), round(image.height * 0.5))
