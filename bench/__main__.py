@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bench import coldstart, ingest, quality, scale
+from bench import coldstart, ingest, pages, quality, scale
 from bench.common import REPO, machine
 
 RESULTS = REPO / "bench" / "results"
@@ -68,6 +68,7 @@ def full(dataset: Path) -> dict:
         "quality_float32": quality.run(dataset, dtype="float32"),
         "quality_bfloat16": quality.run(dataset, dtype="bfloat16", langchain=False),
         "coldstart": coldstart.run(runs=3),
+        "pages": pages.run(20),
     }
     scaled = scale.run(dataset, [1000, 10000, 100000], ["embedded", "server"], 1, REPO / "bench" / ".work" / "scale")
     scaled["estimates"] = scale.extrapolate(scaled)
@@ -132,6 +133,14 @@ def summary_markdown(results: dict, stamp: dict) -> str:
         f"`citewise docs` {c['docs_seconds']} s; `citewise ask` {c['ask_seconds']} s; a bare script importing "
         f"sentence-transformers, loading the model and encoding one query {c['bare_model_seconds']} s; ask "
         f"beyond bare {c['ask_beyond_bare_seconds']} s.",
+        "",
+        "## Scanned PDFs and page images (bench/pages.py: a 20-page PDF drawn and scanned at run time)",
+        "",
+        f"Text PDF {results['pages']['text_pdf']['pages_per_s']} pages/s; the scanned twin read by OCR "
+        f"{results['pages']['scanned_pdf_ocr']['pages_per_s']} pages/s "
+        f"({results['pages']['scanned_vs_text_time']}x the time); page image first render "
+        f"{results['pages']['page_image']['render_first_time_ms']} ms, served warm p50 "
+        f"{results['pages']['page_image']['served_warm_p50_ms']} ms.",
         "",
         "## Scale (chunk vectors reused from the real model for copies of real text; see bench/scale.py)",
         "",

@@ -8,6 +8,7 @@ on the rendered page (`span_boxes`).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,31 +46,39 @@ def read_pdf(data: bytes, name: str) -> PdfText:
             raise LoadError(name, "encrypted PDF: a password is required") from None
         raise LoadError(name, f"corrupt or unreadable PDF ({exc})") from None
     try:
-        pages, boxes, sizes = [], [], []
-        ocr_pages = unread_pages = 0
-        for index in range(len(document)):
-            page = document[index]
-            text, page_boxes = _page_text(page)
-            if not text and ocr_available():  # a scanned page: an image of text, no text layer
-                text, page_boxes = _ocr_page(page)
-                ocr_pages += 1
-            elif not text:
-                unread_pages += 1
-            if pages:
-                boxes.append(np.full((len(PAGE_SEPARATOR), 4), np.nan, dtype=np.float32))
-            pages.append(text)
-            boxes.append(page_boxes)
-            sizes.append(tuple(float(v) for v in page.get_size()))
+        read = [_page_text(document[index]) for index in range(len(document))]
+        sizes = [tuple(float(v) for v in document[index].get_size()) for index in range(len(document))]
+        scanned = [index for index, (text, _) in enumerate(read) if not text]  # images of text, no text layer
+        if scanned and ocr_available():
+            for index, result in zip(scanned, _ocr_pages(document, scanned), strict=True):
+                read[index] = result
         metadata = document.get_metadata_dict(skip_empty=True)
     finally:
         document.close()
+    pages = [text for text, _ in read]
+    separator = np.full((len(PAGE_SEPARATOR), 4), np.nan, dtype=np.float32)
+    boxes = [part for i, (_, page_boxes) in enumerate(read) for part in ([separator] if i else []) + [page_boxes]]
+    ocr_pages, unread_pages = (len(scanned), 0) if ocr_available() else (0, len(scanned))
     all_boxes = np.concatenate(boxes) if boxes else np.zeros((0, 4), dtype=np.float32)
     title, author = metadata.get("Title", "").strip(), metadata.get("Author", "").strip() or None
     return PdfText(pages, all_boxes, sizes, title, author, ocr_pages, unread_pages)
 
 
-def _ocr_page(page) -> tuple[str, np.ndarray]:
-    image = page.render(scale=OCR_DPI / 72).to_pil()
+def _ocr_pages(document, indexes: list[int]) -> list[tuple[str, np.ndarray]]:
+    """OCR of the given pages, as many at a time as there are cores: pdfium renders one page at a time (it is
+    not thread-safe), Tesseract reads them in parallel processes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, os.cpu_count() or 1)
+    results: list[tuple[str, np.ndarray]] = []
+    with ThreadPoolExecutor(workers) as pool:
+        for start in range(0, len(indexes), workers):
+            images = [document[i].render(scale=OCR_DPI / 72).to_pil() for i in indexes[start : start + workers]]
+            results += pool.map(_read_page_image, images)
+    return results
+
+
+def _read_page_image(image) -> tuple[str, np.ndarray]:
     text, boxes = read_image(image, 72 / OCR_DPI)
     text, kept = _trim(text)
     return text, boxes[kept]
