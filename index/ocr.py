@@ -18,7 +18,9 @@ OCR_DPI = 300
 """Resolution a page is rendered at for Tesseract, which reads 10-point text best at about 300 dpi."""
 # Tesseract's own OpenMP threads make it slower, not faster, on a page: 12.3 s vs 2.4 s for a 300-dpi A4 page
 # of 40 lines on this 2-core machine. One thread per Tesseract; pages run in parallel instead (index/pdf.py).
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+# Only Tesseract's environment gets the limit: in this process it would also hold torch to one thread (and
+# there it changes bfloat16 results).
+TESSERACT_THREADS = "1"
 MISSING = "Tesseract is not installed: install Debian's tesseract-ocr and tesseract-ocr-eng to read scanned pages"
 
 
@@ -31,7 +33,10 @@ def read_image(image, points_per_pixel: float) -> tuple[str, np.ndarray]:
     character in points (origin top left): a word's box split evenly among its letters, every box as tall as
     its line, line breaks without a box."""
     import pytesseract
+    import pytesseract.pytesseract as binding
 
+    # pytesseract passes its module's `environ` to the Tesseract process and has no argument for it.
+    binding.environ = {**os.environ, "OMP_THREAD_LIMIT": TESSERACT_THREADS}
     data = pytesseract.image_to_data(image.convert("L"), lang="eng", output_type=pytesseract.Output.DICT)
     chars: list[str] = []
     boxes: list[list[float]] = []
