@@ -77,6 +77,15 @@ def ask(page, question: str, count: int = 1) -> float:
     return time.perf_counter() - started
 
 
+def upload(page, path: Path) -> None:
+    """Index a file through the Library tab, then come back to the Ask tab."""
+    page.get_by_role("tab", name="Library").click()
+    page.set_input_files("#cw-upload input[type=file]", str(path))
+    page.click("#cw-index")
+    page.wait_for_selector("#cw-report td:has-text('added')", timeout=60_000)
+    page.get_by_role("tab", name="Ask").click()
+
+
 def expected_answer(store: Path, question: str):
     from rag import Assistant
 
@@ -155,11 +164,7 @@ def test_pdf_citation_shows_the_page_with_the_quote_highlighted(server, browser,
         document, [[(72, 90, "Larkfield lighthouse log")], [(72, 120 + 14 * i, t) for i, t in enumerate(PDF_LINES)]]
     )
     context, page = open_page(browser, server["url"])
-    page.get_by_role("tab", name="Library").click()
-    page.set_input_files("#cw-upload input[type=file]", str(document))
-    page.click("#cw-index")
-    page.wait_for_selector("#cw-report td:has-text('added')", timeout=60_000)
-    page.get_by_role("tab", name="Ask").click()
+    upload(page, document)
     ask(page, "Who kept the lamp of the Larkfield lighthouse burning through the storm of 1890?")
     markers = page.locator("#cw-conversation a.cw-marker")
     for i in range(markers.count()):
@@ -191,11 +196,7 @@ def test_hostile_documents_run_nothing(server, browser, tmp_path):
         'The image <img src=x onerror="window.__xss = 2"> also tries. Quokkas are friendly marsupials.\n'
     )
     context, page = open_page(browser, server["url"])
-    page.get_by_role("tab", name="Library").click()
-    page.set_input_files("#cw-upload input[type=file]", str(hostile))
-    page.click("#cw-index")
-    page.wait_for_selector("#cw-report td:has-text('added')", timeout=60_000)
-    page.get_by_role("tab", name="Ask").click()
+    upload(page, hostile)
     ask(page, "What does the payload script do near the quokkas?")
     page.click("#cw-conversation a.cw-marker >> nth=0")
     page.wait_for_selector(".cw-source:has(mark:target)")
