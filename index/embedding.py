@@ -89,6 +89,10 @@ class LocalEmbeddings(Embeddings):
         except Exception as exc:
             raise CitewiseError(f"cannot load embedding model from {self.model_path}: {exc}") from exc
 
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
     def load_in_background(self) -> threading.Thread:
         """Start loading the model now, in a thread, while the caller opens stores and imports the rest.
 

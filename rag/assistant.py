@@ -47,6 +47,11 @@ class Assistant:
             self.embeddings.load_in_background()
         _ = self.library.vectors, self.chain
 
+    @property
+    def ready(self) -> bool:
+        """False while the encoder is still loading (an API answers 503 then, instead of waiting)."""
+        return bool(getattr(self.embeddings, "loaded", True))
+
     def warm_up(self) -> None:
         """Load the encoder and open the stores, so that the first question is answered at full speed."""
         self.embeddings.embed_query("warm up")

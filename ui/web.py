@@ -128,21 +128,49 @@ def handlers_viewer_empty() -> str:
 
 
 def launch(settings: AppSettings, assistant: Assistant | None = None, block: bool = True):
+    """Serve the web UI at / and the API (ui/api.py) in one process; with `block=False`, in a background thread
+    (returns the uvicorn server, `should_exit = True` stops it)."""
+    import threading
+    import time
+
+    import gradio as gr
+    import uvicorn
+
+    from .api import create_api
+
     assistant = assistant or Assistant(settings)
     assistant.warm_up()  # load the model and open the store now, not on the first question
-    app = build_app(assistant)
-    app.queue(default_concurrency_limit=8)
+    blocks = build_app(assistant)
+    blocks.queue(default_concurrency_limit=8)
     auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
-    print(f"Citewise web UI on http://{settings.host}:{settings.port} (store {settings.store})", flush=True)
-    return app.launch(
-        server_name=settings.host,
-        server_port=settings.port,
+    app = gr.mount_gradio_app(
+        create_api(assistant, settings.api_key_list),
+        blocks,
+        path="/",
         auth=auth,
         css=CSS,
         max_file_size=settings.max_file_bytes,
         show_error=False,
-        quiet=True,
-        prevent_thread_lock=not block,
         footer_links=[],
         allowed_paths=[str(Path(assistant.settings.store).expanduser().resolve() / PAGES_FOLDER)],
     )
+    port = settings.port or _free_port(settings.host)
+    # No access log: request lines would carry query strings into logs; keys travel in headers, never logged.
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level="warning", access_log=False))
+    print(f"Citewise web UI on http://{settings.host}:{port} (store {settings.store}); API under /api/v1", flush=True)
+    if block:
+        server.run()
+        return server
+    threading.Thread(target=server.run, name="citewise-server", daemon=True).start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return server
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]

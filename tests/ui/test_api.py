@@ -1,0 +1,122 @@
+"""The HTTP API beside the web UI: REST under /api/v1 with the DESIGN.md JSON, JSON errors with the right
+status, bearer keys, and an OpenAI-compatible chat endpoint that the real `openai` client can use, streaming
+included, against a running server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from helpers.stores import answering_store
+from ui.api import create_api
+
+KEY = "s3cret-key"
+TEXTS = {
+    "harbour.txt": "Larkfield harbour\n\nThe harbour master counted 37 fishing boats and 12 yachts in 1890.",
+    "ferry.txt": "Osterby ferry\n\nThe Osterby ferry sails at dawn and carries twelve cars to Kelso.",
+}
+BEARER = {"Authorization": f"Bearer {KEY}"}
+
+
+@pytest.fixture
+def assistant(tmp_path, fake_embeddings):
+    return answering_store(tmp_path, fake_embeddings, TEXTS)
+
+
+@pytest.fixture
+def client(assistant):
+    return TestClient(create_api(assistant, [KEY]))
+
+
+def test_health_is_open_and_everything_else_needs_the_key(client):
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+    for method, path in (("get", "/api/v1/documents"), ("post", "/api/v1/ask"), ("get", "/v1/models")):
+        response = getattr(client, method)(path, headers={"Authorization": "Bearer wrong"})
+        assert response.status_code == 401 and "API key" in response.json()["error"]
+    assert client.get("/api/v1/documents", headers=BEARER).status_code == 200
+
+
+def test_ask_returns_the_answer_json_and_its_quotes_check_against_the_text_endpoint(client):
+    answer = client.post("/api/v1/ask", json={"question": "How many fishing boats?"}, headers=BEARER).json()
+    assert {"question", "answer", "abstained", "citations", "conflicts", "passages", "timings_ms"} <= set(answer)
+    assert "37" in answer["answer"] and answer["citations"]
+    for citation in answer["citations"]:
+        span = client.get(
+            f"/api/v1/documents/{citation['doc_id']}/text",
+            params={"start": citation["start"], "end": citation["end"]},
+            headers=BEARER,
+        ).json()
+        assert span["text"] == citation["quote"]
+    whole = client.get(f"/api/v1/documents/{answer['citations'][0]['doc_id']}/text", headers=BEARER).json()
+    assert whole["text"] in TEXTS.values()
+
+
+def test_errors_are_json_with_the_right_status(client):
+    assert client.post("/api/v1/ask", json={"question": "   "}, headers=BEARER).status_code == 400
+    assert client.post("/api/v1/ask", json={"question": "x", "mode": "poem"}, headers=BEARER).status_code == 400
+    missing = client.get("/api/v1/documents/nope/text", headers=BEARER)
+    assert missing.status_code == 404 and "nope" in missing.json()["error"]
+    assert client.delete("/api/v1/documents/nope", headers=BEARER).status_code == 404
+    doc_id = client.get("/api/v1/documents", headers=BEARER).json()["documents"][0]["doc_id"]
+    bad = client.get(f"/api/v1/documents/{doc_id}/text", params={"start": 5, "end": 10**6}, headers=BEARER)
+    assert bad.status_code == 400 and "end" in bad.json()["error"]
+
+
+def test_upload_search_and_delete(client, assistant):
+    files = [
+        ("files", ("../../etc/zebra census.txt", b"Zebra census\n\nThe census counted 4,321 zebras.", "text/plain")),
+        ("files", ("macro.xlsm", b"PK\x03\x04", "application/octet-stream")),
+    ]
+    report = client.post("/api/v1/documents", files=files, headers=BEARER).json()
+    (added,) = report["added"]
+    assert added["path"].endswith("/uploads/zebra census.txt")
+    assert report["failed"][0]["path"] == "macro.xlsm" and "not supported" in report["failed"][0]["reason"]
+    passages = client.get("/api/v1/search", params={"q": "zebras census", "k": 2}, headers=BEARER).json()["passages"]
+    assert passages[0]["doc_id"] == added["doc_id"]
+    limit = assistant.settings.max_file_bytes
+    big = [("files", ("big.txt", b"word " * (limit // 5 + 1), "text/plain"))]
+    assert client.post("/api/v1/documents", files=big, headers=BEARER).status_code == 413
+    assert client.delete(f"/api/v1/documents/{added['doc_id']}", headers=BEARER).json()["removed"] == [added["doc_id"]]
+    assert client.get(f"/api/v1/documents/{added['doc_id']}/text", headers=BEARER).status_code == 404
+
+
+def test_ask_stream_sends_text_then_the_answer(client):
+    with client.stream("POST", "/api/v1/ask/stream", json={"question": "How many yachts?"}, headers=BEARER) as r:
+        events = [block for block in r.read().decode().split("\n\n") if block.strip()]
+    kinds = [block.split("\n")[0] for block in events]
+    assert kinds[-1] == "event: answer" and set(kinds[:-1]) <= {"event: text"} and len(kinds) >= 2
+    final = json.loads(events[-1].split("data: ", 1)[1])
+    assert "12" in final["answer"] and final["citations"]
+
+
+def test_openai_client_against_a_running_server(assistant):
+    """The real `openai` package talks to a real server on 127.0.0.1: a completion whose text carries [n] markers
+    and whose `citewise` field holds the citations, and the same streamed."""
+    openai = pytest.importorskip("openai")
+    from ui.settings import AppSettings
+    from ui.web import launch
+
+    settings = AppSettings(store=assistant.settings.store, port=0, api_keys=KEY)
+    server = launch(settings, assistant=assistant, block=False)
+    try:
+        port = server.servers[0].sockets[0].getsockname()[1]
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=KEY, max_retries=0)
+        assert [m.id for m in client.models.list()] == ["citewise"]
+        completion = client.chat.completions.create(
+            model="citewise", messages=[{"role": "user", "content": "How many fishing boats?"}]
+        )
+        text = completion.choices[0].message.content
+        extra = completion.model_extra["citewise"]
+        assert "37" in text and "[1]" in text and extra["citations"][0]["n"] == 1
+        stream = client.chat.completions.create(
+            model="citewise", messages=[{"role": "user", "content": "How many yachts?"}], stream=True
+        )
+        chunks = list(stream)
+        streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert "12" in streamed and chunks[-1].model_extra["citewise"]["citations"]
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="wrong", max_retries=0).models.list()
+    finally:
+        server.should_exit = True
