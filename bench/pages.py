@@ -71,7 +71,7 @@ def page_serving(store: Path, source: Path, embeddings, requests: int = 30) -> d
     image = pages.image(doc_id, str(source), 2)
     cold_ms = 1000 * (time.perf_counter() - started)
     port = free_port()
-    app = launch(AppSettings(store=store, port=port), assistant=assistant, block=False)
+    server = launch(AppSettings(store=store, port=port), assistant=assistant, block=False)
     url = f"http://127.0.0.1:{port}{file_url(image)}"
     timings = []
     for _ in range(requests):
@@ -81,7 +81,7 @@ def page_serving(store: Path, source: Path, embeddings, requests: int = 30) -> d
         timings.append(1000 * (time.perf_counter() - started))
     assert body[:8] == b"\x89PNG\r\n\x1a\n", body[:40]
     timings.sort()
-    del app
+    server.should_exit = True
     return {
         "render_first_time_ms": round(cold_ms, 1),
         "served_warm_p50_ms": round(statistics.median(timings), 1),

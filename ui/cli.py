@@ -238,10 +238,28 @@ def serve(
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
-    """Start the web UI."""
+    """Start the web UI and the HTTP API (/api/v1, OpenAI-compatible /v1, docs at /api/docs)."""
     from ui.web import launch
 
     launch(settings_for(store, chroma_url, host=host, port=port, auth=auth))
+
+
+@app.command()
+@fail_cleanly
+def mcp(
+    port: Annotated[
+        int | None, typer.Option("--port", help="Serve streamable HTTP on this port (default: stdio).")
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address for --port.")] = "127.0.0.1",
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Serve the tools search, ask and get_passage over MCP (stdio, or streamable HTTP with --port)."""
+    from ui.mcp_server import run
+
+    assistant = open_assistant(store, chroma_url)
+    assistant.warm_up()
+    run(assistant, port=port, host=host)
 
 
 @app.command()

@@ -1,0 +1,50 @@
+"""`citewise mcp` over stdio, driven by the MCP SDK's own client: the tools search, ask and get_passage, and a
+cited quote that get_passage returns verbatim and that stands in the source file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from helpers.cli import CITEWISE, cli_env, run_cli
+from helpers.corpora import DEMO_CORPUS
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+def result_data(result) -> dict:
+    assert not result.is_error, result.content
+    if result.structured_content is not None:
+        return result.structured_content
+    return json.loads(result.content[0].text)
+
+
+def test_mcp_tools_over_stdio(tmp_path):
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    store = tmp_path / "store"
+    run_cli("ingest", DEMO_CORPUS, "--store", store)
+    server = StdioServerParameters(command=CITEWISE, args=["mcp", "--store", str(store)], env=cli_env())
+
+    async def session():
+        async with Client(server, read_timeout_seconds=120) as client:
+            tools = {tool.name for tool in (await client.list_tools()).tools}
+            passages = result_data(await client.call_tool("search", {"query": "reservists", "k": 3}))
+            answer = result_data(await client.call_tool("ask", {"question": "How many reservists were called up?"}))
+            first = answer["citations"][0]
+            span = {"doc_id": first["doc_id"], "start": first["start"], "end": first["end"]}
+            passage = result_data(await client.call_tool("get_passage", span))
+            bad = await client.call_tool("get_passage", {**span, "end": 10**9})
+            return tools, passages, answer, passage, bad
+
+    tools, passages, answer, passage, bad = asyncio.run(session())
+    assert tools == {"search", "ask", "get_passage"}
+    assert len(passages["passages"]) == 3
+    assert "300,000" in answer["answer"] and not answer["abstained"]
+    assert passage["text"] == answer["citations"][0]["quote"]
+    source = next(p for p in DEMO_CORPUS.glob("*.txt") if p.name in passage["source"])
+    assert passage["text"] in source.read_text()
+    assert bad.is_error
