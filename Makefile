@@ -6,7 +6,7 @@ HOTPOT ?= $(SHARED)/eval/hotpotqa100
 NEWS ?= $(SHARED)/eval/realtimeqa2022
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query bench-devsets bench-abstention bench-support bench-verify lint clean
+.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query bench-devsets bench-abstention bench-support bench-verify bench-api lint clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ bench-devsets: setup ## Every quality figure on both dev sets, defaults (profile
 
 bench-abstention: setup ## Refit the abstention model on both dev sets and report it leave-one-set-out
 	$(PY) -m bench.abstention --dataset $(NEWS) --dataset $(HOTPOT) --write
+
+bench-api: setup ## 16 concurrent API clients x 10 questions against one server (errors, mixed answers, p95)
+	$(PY) -m bench.api
 
 bench-verify: setup ## Claim checks on human judgements (attribution-dev, 5-fold), the conflict set, made pairs
 	$(PY) -m bench.verify --attribution $(SHARED)/eval/attribution-dev --conflicts $(NEWS) --pairs $(HOTPOT)
