@@ -91,7 +91,7 @@ def test_ask_stream_sends_text_then_the_answer(client):
     assert "12" in final["answer"] and final["citations"]
 
 
-def test_openai_client_against_a_running_server(assistant):
+def test_openai_client_against_a_running_server(assistant, capfd, caplog):
     """The real `openai` package talks to a real server on 127.0.0.1: a completion whose text carries [n] markers
     and whose `citewise` field holds the citations, and the same streamed."""
     openai = pytest.importorskip("openai")
@@ -120,3 +120,16 @@ def test_openai_client_against_a_running_server(assistant):
             openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="wrong", max_retries=0).models.list()
     finally:
         server.should_exit = True
+    captured = capfd.readouterr()
+    assert KEY not in captured.out + captured.err + caplog.text  # keys never reach the logs
+
+
+def test_while_the_model_loads_questions_get_503_and_health_says_loading(assistant):
+    """A server started before its encoder finished loading answers at once instead of hanging."""
+    assistant.embeddings.loaded = False  # as LocalEmbeddings reports before its background load ends
+    client = TestClient(create_api(assistant))
+    assert client.get("/api/v1/health").json()["status"] == "loading"
+    response = client.post("/api/v1/ask", json={"question": "How many fishing boats?"})
+    assert response.status_code == 503 and "loading" in response.json()["error"]
+    assistant.embeddings.loaded = True
+    assert client.post("/api/v1/ask", json={"question": "How many fishing boats?"}).status_code == 200
