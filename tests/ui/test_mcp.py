@@ -48,3 +48,33 @@ def test_mcp_tools_over_stdio(tmp_path):
     source = next(p for p in DEMO_CORPUS.glob("*.txt") if p.name in passage["source"])
     assert passage["text"] in source.read_text()
     assert bad.is_error
+
+
+def test_mcp_over_streamable_http_on_loopback(tmp_path):
+    import subprocess
+
+    from mcp import Client
+
+    from conftest import free_port, wait_for_port
+
+    store = tmp_path / "store"
+    run_cli("ingest", DEMO_CORPUS, "--store", store)
+    port = free_port()
+    process = subprocess.Popen(
+        [CITEWISE, "mcp", "--store", str(store), "--port", str(port)],
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process, seconds=120)
+
+        async def session():
+            async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=120) as client:
+                return result_data(await client.call_tool("ask", {"question": "Who ordered the mobilization?"}))
+
+        answer = asyncio.run(session())
+        assert "Putin" in answer["answer"] and answer["citations"]
+    finally:
+        process.kill()
+        process.wait(timeout=30)
