@@ -158,6 +158,13 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
         report["failed"] = rejected + report.get("failed", [])
         return report
 
+    @v1.get("/documents/{doc_id}")
+    def document(doc_id: str) -> dict:
+        for record in assistant.documents():
+            if record.doc_id == doc_id:
+                return record.to_dict()
+        raise ApiError(404, f"no indexed document has the id {doc_id!r}")
+
     @v1.delete("/documents/{doc_id}")
     def delete(doc_id: str) -> dict:
         assistant.document(doc_id)  # 404 for an unknown id

@@ -78,7 +78,10 @@ def test_upload_search_and_delete(client, assistant):
     limit = assistant.settings.max_file_bytes
     big = [("files", ("big.txt", b"word " * (limit // 5 + 1), "text/plain"))]
     assert client.post("/api/v1/documents", files=big, headers=BEARER).status_code == 413
+    record = client.get(f"/api/v1/documents/{added['doc_id']}", headers=BEARER).json()
+    assert record["title"] == "Zebra census" and record["chunks"] >= 1
     assert client.delete(f"/api/v1/documents/{added['doc_id']}", headers=BEARER).json()["removed"] == [added["doc_id"]]
+    assert client.get(f"/api/v1/documents/{added['doc_id']}", headers=BEARER).status_code == 404
     assert client.get(f"/api/v1/documents/{added['doc_id']}/text", headers=BEARER).status_code == 404
 
 
