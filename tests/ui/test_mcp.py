@@ -23,22 +23,28 @@ def result_data(result) -> dict:
 
 def test_mcp_tools_over_stdio(tmp_path):
     from mcp import Client
-    from mcp.client.stdio import StdioServerParameters
+    from mcp.client.stdio import StdioServerParameters, stdio_client
 
     store = tmp_path / "store"
     run_cli("ingest", DEMO_CORPUS, "--store", store)
     server = StdioServerParameters(command=CITEWISE, args=["mcp", "--store", str(store)], env=cli_env())
 
     async def session():
-        async with Client(server, read_timeout_seconds=120) as client:
-            tools = {tool.name for tool in (await client.list_tools()).tools}
-            passages = result_data(await client.call_tool("search", {"query": "reservists", "k": 3}))
-            answer = result_data(await client.call_tool("ask", {"question": "How many reservists were called up?"}))
-            first = answer["citations"][0]
-            span = {"doc_id": first["doc_id"], "start": first["start"], "end": first["end"]}
-            passage = result_data(await client.call_tool("get_passage", span))
-            bad = await client.call_tool("get_passage", {**span, "end": 10**9})
-            return tools, passages, answer, passage, bad
+        # The server's stderr goes to a file: stdio_client's default is the sys.stderr of when mcp was first
+        # imported, which under pytest may be an earlier test's closed capture.
+        with (tmp_path / "mcp-server.log").open("w") as errlog:
+            async with Client(stdio_client(server, errlog=errlog), read_timeout_seconds=120) as client:
+                return await calls(client)
+
+    async def calls(client):
+        tools = {tool.name for tool in (await client.list_tools()).tools}
+        passages = result_data(await client.call_tool("search", {"query": "reservists", "k": 3}))
+        answer = result_data(await client.call_tool("ask", {"question": "How many reservists were called up?"}))
+        first = answer["citations"][0]
+        span = {"doc_id": first["doc_id"], "start": first["start"], "end": first["end"]}
+        passage = result_data(await client.call_tool("get_passage", span))
+        bad = await client.call_tool("get_passage", {**span, "end": 10**9})
+        return tools, passages, answer, passage, bad
 
     tools, passages, answer, passage, bad = asyncio.run(session())
     assert tools == {"search", "ask", "get_passage"}
