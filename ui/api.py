@@ -26,6 +26,7 @@ from index.errors import CitewiseError, UnknownDocumentError
 from index.types import page_at
 from rag import Answer, Assistant
 
+from .pages import forget_pages
 from .uploads import UPLOADS_DIR, UploadRejected, accept
 
 MODEL_NAME = "citewise"
@@ -169,7 +170,9 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
     def delete(doc_id: str) -> dict:
         assistant.document(doc_id)  # 404 for an unknown id
         with ingest_lock:
-            return {"removed": assistant.remove([doc_id])}
+            removed = assistant.remove([doc_id])
+        forget_pages(assistant.settings.store, removed)
+        return {"removed": removed}
 
     @v1.get("/documents/{doc_id}/text")
     def text(doc_id: str, start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0)) -> dict:

@@ -136,7 +136,11 @@ def rm(
     chroma_url: ChromaOption = None,
 ) -> None:
     """Remove documents and all their chunks."""
-    removed = open_assistant(store, chroma_url).remove(keys)
+    from ui.pages import forget_pages
+
+    assistant = open_assistant(store, chroma_url)
+    removed = assistant.remove(keys)
+    forget_pages(assistant.settings.store, removed)
     for doc_id in removed:
         typer.echo(f"removed {doc_id}")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from index.errors import CitewiseError
 from rag import Answer, Assistant
 
-from .pages import PAGES_FOLDER, PageImages, page_view_html
+from .pages import PAGES_FOLDER, PageImages, forget_pages, page_view_html
 from .render import conversation_html, conversation_markdown, pending_html, viewer_html
 from .uploads import UPLOADS_DIR, UploadRejected, accept
 
@@ -131,6 +131,7 @@ class Handlers:
             return "<p>Select documents to delete first.</p>"
         with self._ingest_lock:
             removed = self.assistant.remove(doc_ids)
+        forget_pages(self.assistant.settings.store, removed)
         return f"<p>Deleted {len(removed)} document(s).</p>"
 
     def reindex(self, doc_ids: list[str] | None) -> str:

@@ -49,6 +49,14 @@ class PageImages:
         return self._counts.get(doc_id)
 
 
+def forget_pages(store: Path, doc_ids) -> None:
+    """Delete the cached page images of removed documents."""
+    import shutil
+
+    for doc_id in doc_ids:
+        shutil.rmtree(Path(store).expanduser() / PAGES_FOLDER / _safe(doc_id), ignore_errors=True)
+
+
 def _safe(doc_id: str) -> str:
     """A folder name that cannot leave the cache folder, whatever the id holds."""
     return hashlib.sha256(doc_id.encode()).hexdigest()[:32]

@@ -29,3 +29,22 @@ def test_pdf_citations_carry_boxes_that_cover_the_quote(tmp_path, fake_embedding
         assert_highlight_covers(stored, citation.start, citation.end, drawn)
         assert citation.to_dict()["boxes"] == [[2, *(round(v, 2) for v in box[1:])] for box in citation.boxes]
     assert all("boxes" not in c.to_dict() for c in answer.citations if c.source.endswith(".txt"))
+
+
+def test_page_images_are_made_once_and_forgotten_with_their_document(tmp_path, fake_embeddings):
+    """The viewer's page images are rendered on first use, reused after, and deleted when the document is."""
+    from ui.handlers import Handlers
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    draw_pdf(docs / "lighthouse.pdf", [[(72, 120 + 14 * i, line) for i, line in enumerate(LINES)]])
+    assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings, abstain_threshold=0.0)
+    assistant.ingest([docs])
+    handlers = Handlers(assistant)
+    answer = assistant.ask("Who kept the lamp of the Larkfield lighthouse burning?")
+    (citation,) = [c for c in answer.citations if c.source.endswith(".pdf")][:1]
+    image = handlers.pages.image(citation.doc_id, citation.source, 1)
+    made = image.stat().st_mtime_ns
+    assert handlers.pages.image(citation.doc_id, citation.source, 1).stat().st_mtime_ns == made
+    assert "Deleted 1 document" in handlers.delete([citation.doc_id])
+    assert not image.exists() and not image.parent.exists()
