@@ -52,7 +52,6 @@ def percentiles(timings: list[float]) -> dict:
 
 
 def run(clients: int = 16, questions: int = 10) -> dict:
-    from bench.pages import free_port
     from rag import Assistant
     from ui.settings import AppSettings
     from ui.web import launch
@@ -60,8 +59,8 @@ def run(clients: int = 16, questions: int = 10) -> dict:
     store = Path(tempfile.mkdtemp(prefix="citewise-api-")) / "store"
     assistant = Assistant.open(store=store)
     assistant.ingest([REPO / "demo_corpus"])
-    port = free_port()
-    server = launch(AppSettings(store=store, port=port), assistant=assistant, block=False)
+    server = launch(AppSettings(store=store, port=0), assistant=assistant, block=False)
+    port = server.config.port
     url = f"http://127.0.0.1:{port}/api/v1/ask"
     try:
         alone = [ask(url, q)[0] for q in QUESTIONS[:questions]]

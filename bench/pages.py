@@ -70,8 +70,8 @@ def page_serving(store: Path, source: Path, embeddings, requests: int = 30) -> d
     started = time.perf_counter()
     image = pages.image(doc_id, str(source), 2)
     cold_ms = 1000 * (time.perf_counter() - started)
-    port = free_port()
-    server = launch(AppSettings(store=store, port=port), assistant=assistant, block=False)
+    server = launch(AppSettings(store=store, port=0), assistant=assistant, block=False)
+    port = server.config.port
     url = f"http://127.0.0.1:{port}{file_url(image)}"
     timings = []
     for _ in range(requests):
@@ -88,14 +88,6 @@ def page_serving(store: Path, source: Path, embeddings, requests: int = 30) -> d
         "served_warm_p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
         "png_kb": round(len(body) / 1024, 1),
     }
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(pages: int = 20) -> dict:

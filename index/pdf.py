@@ -26,7 +26,6 @@ class PdfText:
     pages: list[str]
     boxes: np.ndarray
     """float32, one row per character of `PAGE_SEPARATOR.join(pages)`."""
-    page_sizes: list[tuple[float, float]]
     title: str
     author: str | None
     ocr_pages: int = 0
@@ -47,9 +46,9 @@ def read_pdf(data: bytes, name: str) -> PdfText:
         raise LoadError(name, f"corrupt or unreadable PDF ({exc})") from None
     try:
         read = [_page_text(document[index]) for index in range(len(document))]
-        sizes = [tuple(float(v) for v in document[index].get_size()) for index in range(len(document))]
         scanned = [index for index, (text, _) in enumerate(read) if not text]  # images of text, no text layer
-        if scanned and ocr_available():
+        can_ocr = ocr_available()
+        if scanned and can_ocr:
             for index, result in zip(scanned, _ocr_pages(document, scanned), strict=True):
                 read[index] = result
         metadata = document.get_metadata_dict(skip_empty=True)
@@ -58,10 +57,10 @@ def read_pdf(data: bytes, name: str) -> PdfText:
     pages = [text for text, _ in read]
     separator = np.full((len(PAGE_SEPARATOR), 4), np.nan, dtype=np.float32)
     boxes = [part for i, (_, page_boxes) in enumerate(read) for part in ([separator] if i else []) + [page_boxes]]
-    ocr_pages, unread_pages = (len(scanned), 0) if ocr_available() else (0, len(scanned))
+    ocr_pages, unread_pages = (len(scanned), 0) if can_ocr else (0, len(scanned))
     all_boxes = np.concatenate(boxes) if boxes else np.zeros((0, 4), dtype=np.float32)
     title, author = metadata.get("Title", "").strip(), metadata.get("Author", "").strip() or None
-    return PdfText(pages, all_boxes, sizes, title, author, ocr_pages, unread_pages)
+    return PdfText(pages, all_boxes, title, author, ocr_pages, unread_pages)
 
 
 def _ocr_pages(document, indexes: list[int]) -> list[tuple[str, np.ndarray]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +27,8 @@ class Assistant:
             settings.embedding_model, settings.embedding_dtype, settings.embedding_batch_size
         )
         self.library = Library(settings, self.embeddings)
+        # One ingestion or removal at a time, whoever asks (web sessions, API clients, threads of one program).
+        self._writing = threading.Lock()
 
     @classmethod
     def open(
@@ -64,7 +67,8 @@ class Assistant:
     ) -> IngestReport:
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        return self.library.ingest(list(paths), sync=sync, progress=progress)
+        with self._writing:
+            return self.library.ingest(list(paths), sync=sync, progress=progress)
 
     def documents(self) -> list[DocumentRecord]:
         return self.library.documents()
@@ -75,7 +79,8 @@ class Assistant:
     def remove(self, keys: Iterable[str]) -> list[str]:
         if isinstance(keys, str):
             keys = [keys]
-        return self.library.remove(keys)
+        with self._writing:
+            return self.library.remove(keys)
 
     @property
     def retriever(self):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 import json
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -68,7 +67,6 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
     """The FastAPI app with the REST and OpenAI-compatible routes; the web UI is mounted on it at `/`."""
     app = FastAPI(title="Citewise API", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
     keys = [k for k in (api_keys or []) if k]
-    ingest_lock = threading.Lock()
 
     def authorised(request: Request) -> None:
         if not keys:
@@ -154,8 +152,7 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
                     accepted.append(accept(staged, original, uploads, limit))
                 except UploadRejected as exc:
                     rejected.append({"path": exc.name, "reason": exc.reason})
-            with ingest_lock:
-                report = assistant.ingest([str(p) for p in accepted]).to_dict() if accepted else {"failed": []}
+            report = assistant.ingest([str(p) for p in accepted]).to_dict() if accepted else {"failed": []}
         report["failed"] = rejected + report.get("failed", [])
         return report
 
@@ -169,8 +166,7 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
     @v1.delete("/documents/{doc_id}")
     def delete(doc_id: str) -> dict:
         assistant.document(doc_id)  # 404 for an unknown id
-        with ingest_lock:
-            removed = assistant.remove([doc_id])
+        removed = assistant.remove([doc_id])
         forget_pages(assistant.settings.store, removed)
         return {"removed": removed}
 

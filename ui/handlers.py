@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import threading
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -29,7 +28,6 @@ class ChatView:
 class Handlers:
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
-        self._ingest_lock = threading.Lock()  # one ingestion at a time, whatever the number of sessions
         self.pages = PageImages(Path(assistant.settings.store).expanduser() / PAGES_FOLDER)
 
     # -- chat
@@ -116,21 +114,19 @@ class Handlers:
                 rejected.append((exc.name, exc.reason))
         report = None
         if accepted:
-            with self._ingest_lock:
-                callback = None
-                if progress is not None:
+            callback = None
+            if progress is not None:
 
-                    def callback(event):
-                        progress((event.files_done, event.files_total), desc=f"{event.chunks_done} chunks")
+                def callback(event):
+                    progress((event.files_done, event.files_total), desc=f"{event.chunks_done} chunks")
 
-                report = self.assistant.ingest([str(p) for p in accepted], progress=callback)
+            report = self.assistant.ingest([str(p) for p in accepted], progress=callback)
         return ingest_report_html(report, rejected)
 
     def delete(self, doc_ids: list[str] | None) -> str:
         if not doc_ids:
             return "<p>Select documents to delete first.</p>"
-        with self._ingest_lock:
-            removed = self.assistant.remove(doc_ids)
+        removed = self.assistant.remove(doc_ids)
         forget_pages(self.assistant.settings.store, removed)
         return f"<p>Deleted {len(removed)} document(s).</p>"
 
@@ -141,8 +137,7 @@ class Handlers:
         paths = [s for r in chosen for s in r.sources if Path(s).exists()]
         if not paths:
             return "<p>No source files to re-index.</p>"
-        with self._ingest_lock:
-            report = self.assistant.ingest(paths)
+        report = self.assistant.ingest(paths)
         return ingest_report_html(report, [])
 
 

@@ -79,9 +79,9 @@ def page_view_html(citation: Citation, pages: PageImages, mark: str) -> str:
     if not citation.boxes:
         return ""
     page = int(citation.boxes[0][0])
-    views = []
+    views, images = [], {}
     for number in sorted({int(box[0]) for box in citation.boxes}):
-        image = pages.image(citation.doc_id, citation.source, number)
+        image = images[number] = pages.image(citation.doc_id, citation.source, number)
         if image is None:
             return ""
         boxes = [box for box in citation.boxes if int(box[0]) == number]
@@ -98,8 +98,7 @@ def page_view_html(citation: Citation, pages: PageImages, mark: str) -> str:
                 f'<img class="cw-page-image" loading="lazy" src="{file_url(image)}" alt="page {number}"></details>'
             )
     of = f" of {count}" if count else ""
-    first = pages.image(citation.doc_id, citation.source, page)
-    full_size = f' — <a href="{file_url(first)}" target="_blank" rel="noopener">full size</a>' if first else ""
+    full_size = f' — <a href="{file_url(images[page])}" target="_blank" rel="noopener">full size</a>'
     return (
         f'<div class="cw-page-view"><div class="cw-page-number">Page {page}{of}{full_size}</div>'
         + "".join(views)

@@ -104,7 +104,7 @@ def test_openai_client_against_a_running_server(assistant, capfd, caplog):
     settings = AppSettings(store=assistant.settings.store, port=0, api_keys=KEY)
     server = launch(settings, assistant=assistant, block=False)
     try:
-        port = server.servers[0].sockets[0].getsockname()[1]
+        port = server.config.port
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=KEY, max_retries=0)
         assert [m.id for m in client.models.list()] == ["citewise"]
         completion = client.chat.completions.create(
