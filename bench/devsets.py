@@ -38,8 +38,20 @@ def parse_variant(text: str) -> dict:
     overrides = {}
     for item in filter(None, text.split(",")):
         key, _, value = item.partition("=")
-        overrides[key.strip()] = json.loads(value) if value.strip()[:1] in "0123456789-[{tf" else value
+        try:  # numbers, true/false, lists; anything else (torch, openvino-int8) is a string
+            overrides[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key.strip()] = value
     return overrides
+
+
+# Settings that change what is stored: a variant setting any of them gets a store (and an encoder) of its own.
+INDEX_SETTINGS = ("embedding_model", "embedding_backend", "embedding_dtype", "chunk_tokens", "chunk_overlap_sentences")
+
+
+def store_name(dataset: Path, overrides: dict) -> str:
+    own = [f"{key}={overrides[key]}" for key in INDEX_SETTINGS if key in overrides]
+    return dataset.name + ("@" + ",".join(own) if own else "")
 
 
 def run(datasets: list[Path], variants: list[str], work: Path) -> dict:
@@ -47,12 +59,15 @@ def run(datasets: list[Path], variants: list[str], work: Path) -> dict:
     from rag.evaluation import evaluate
 
     results: dict = {}
-    embeddings = None
+    encoders: dict = {}  # one loaded encoder per backend and precision, shared by the variants that use it
     for dataset in datasets:
-        store = work / dataset.name
         for variant in variants:
-            assistant = Assistant.open(store=store, embeddings=embeddings, **parse_variant(variant))
-            embeddings = assistant.embeddings
+            overrides = parse_variant(variant)
+            encoder_key = tuple(overrides.get(key) for key in INDEX_SETTINGS[:3])
+            assistant = Assistant.open(
+                store=work / store_name(dataset, overrides), embeddings=encoders.get(encoder_key), **overrides
+            )
+            encoders[encoder_key] = assistant.embeddings
             result = evaluate(assistant, dataset, k=5)
             result["overall"]["linked_share"] = round(titled_links(assistant), 3)
             results.setdefault(variant or "defaults", {})[dataset.name] = result

@@ -1,9 +1,9 @@
 """Ingestion throughput, measured side by side in one run on the same machine and model.
 
-(a) the raw encoder on citewise's own chunks, (b) `citewise ingest` (load, chunk, embed, store, commit),
-(c) the plain LangChain pipeline (RecursiveCharacterTextSplitter + HuggingFaceEmbeddings +
-Chroma.from_documents). Runs are alternated (a b c, b c a, ...) and medians compared; then a second,
-unchanged ingest as a fraction of the first.
+(a) the raw PyTorch encoder (float32, or the dtype asked for) on citewise's own chunks, (b) `citewise ingest`
+(load, chunk, embed with the encoder backend asked for, default auto, store, commit), (c) the plain LangChain
+pipeline (RecursiveCharacterTextSplitter + HuggingFaceEmbeddings + Chroma.from_documents). Runs are alternated
+(a b c, b c a, ...) and medians compared; then a second, unchanged ingest as a fraction of the first.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from pathlib import Path
 from bench.common import Timer, langchain_documents, langchain_embeddings, machine
 
 
-def run(dataset: Path, dtype: str = "float32", limit: int | None = None, repeats: int = 1) -> dict:
+def run(
+    dataset: Path, dtype: str = "float32", limit: int | None = None, repeats: int = 1, backend: str = "auto"
+) -> dict:
     from langchain_chroma import Chroma
 
     from index.embedding import LocalEmbeddings
@@ -32,14 +34,16 @@ def run(dataset: Path, dtype: str = "float32", limit: int | None = None, repeats
     subset.mkdir()
     for path in files:
         shutil.copy(path, subset / path.name)
-    embeddings = LocalEmbeddings(dtype=dtype)
+    embeddings = LocalEmbeddings(dtype=dtype, backend="torch")  # the raw encoder: PyTorch, no conversion
     embeddings.encode(["warm up the encoder"] * 8)
+    encoder = LocalEmbeddings(dtype=dtype, backend=backend, cache=work / "encoders")  # what citewise ingests with
+    encoder.encode(["warm up the encoder"] * 8)  # converted once (cached in the store), before any timing
     probe = Library(IndexSettings(store=work / "probe", embedding_dtype=dtype), embeddings)
     chunks = [c for p in sorted(subset.iterdir()) for c in probe.chunk(load(p), p.name)]
     texts = [c.text for c in chunks]
     tokens = sum(embeddings.count_tokens(texts))
     lc_embeddings = langchain_embeddings(embeddings.model_path)
-    if dtype == "bfloat16":
+    if embeddings.dtype == "bfloat16":
         lc_embeddings._client = embeddings.model  # same weights and precision for the baseline
     lc_embeddings.embed_documents(["warm up the encoder"] * 8)
     lc_docs = langchain_documents(subset)
@@ -53,7 +57,7 @@ def run(dataset: Path, dtype: str = "float32", limit: int | None = None, repeats
 
     def ours() -> None:
         store = Path(tempfile.mkdtemp(dir=work))
-        library = Library(IndexSettings(store=store, embedding_dtype=dtype), embeddings)
+        library = Library(IndexSettings(store=store, embedding_dtype=dtype), encoder)
         _ = library.vectors  # import and open Chroma before timing, as the LangChain run has imported it too
         with Timer() as first:
             report = library.ingest([subset])
@@ -82,9 +86,11 @@ def run(dataset: Path, dtype: str = "float32", limit: int | None = None, repeats
     return {
         "documents": len(files),
         "dtype": embeddings.dtype,
+        "backend": encoder.backend,
         "repeats": repeats,
         "chunks": len(chunks),
         "tokens": tokens,
+        "tokens_per_document": round(tokens / len(files), 1),
         "raw_encoder": {
             "seconds": med["raw_encoder"],
             "chunks_per_s": len(chunks) / med["raw_encoder"],
@@ -99,6 +105,7 @@ def run(dataset: Path, dtype: str = "float32", limit: int | None = None, repeats
         "langchain": {
             "seconds": med["langchain"],
             "chunks": len(lc_docs),
+            "tokens_per_document": round(lc_tokens / len(files), 1),
             "chunks_per_s": len(lc_docs) / med["langchain"],
             "tokens_per_s": lc_tokens / med["langchain"],
             "docs_per_s": len(files) / med["langchain"],
@@ -113,8 +120,10 @@ def run(dataset: Path, dtype: str = "float32", limit: int | None = None, repeats
 
 def report(result: dict) -> str:
     lines = [
-        f"{result['documents']} documents, {result['chunks']} chunks, {result['tokens']} tokens, dtype "
-        f"{result['dtype']}, median of {result['repeats']} alternated runs",
+        f"{result['documents']} documents, {result['chunks']} chunks, {result['tokens']} tokens "
+        f"({result['tokens_per_document']} per document; LangChain's chunks "
+        f"{result['langchain']['tokens_per_document']}), raw encoder torch {result['dtype']}, citewise backend "
+        f"{result['backend']}, median of {result['repeats']} alternated runs",
         f"{'pipeline':<14}{'seconds':>9}{'chunks/s':>10}{'tokens/s':>10}",
     ]
     for name in ("raw_encoder", "citewise", "langchain"):
@@ -133,11 +142,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dataset", type=Path, required=True, help="Folder with docs/ (e.g. hotpotqa100).")
     parser.add_argument("--dtype", default="float32", choices=["auto", "float32", "bfloat16"])
+    parser.add_argument("--backend", default="auto", help="Encoder backend of the citewise ingest.")
     parser.add_argument("--limit", type=int, default=None, help="Use only the first N documents.")
     parser.add_argument("--repeats", type=int, default=3, help="Alternated runs of each pipeline.")
     parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
     args = parser.parse_args()
-    result = run(args.dataset, args.dtype, args.limit, args.repeats)
+    result = run(args.dataset, args.dtype, args.limit, args.repeats, args.backend)
     result["machine"] = machine()
     print(json.dumps(result, indent=2) if args.json else report(result))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from .encoders import BackendError, attach, model_key, resolve_backend
 from .errors import CitewiseError
 
 # Loading by hub name would retry the network for about 70 s before failing; we only ever load folders.
@@ -57,14 +58,29 @@ def resolve_dtype(choice: str) -> str:
 
 
 class LocalEmbeddings(Embeddings):
-    """Normalised sentence embeddings from a local sentence-transformers folder (no network, ever)."""
+    """Normalised sentence embeddings from a local sentence-transformers folder (no network, ever).
 
-    def __init__(self, model_path: Path | None = None, dtype: str = "auto", batch_size: int = 16):
+    `backend` names the runtime of the transformer (`index.encoders`); `auto` takes the fastest one proven to
+    retrieve the same documents. A store pins the backend it was built with (`use_store_backend`).
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        dtype: str = "auto",
+        batch_size: int = 16,
+        backend: str = "auto",
+        cache: Path | None = None,
+    ):
         self.model_path = Path(model_path or bundled_model_path()).expanduser()
         if not self.model_path.is_dir():
             raise CitewiseError(f"embedding model folder {self.model_path} does not exist")
-        self.dtype = resolve_dtype(dtype)
+        self.requested_backend = backend
+        self.requested_dtype = dtype
+        self.chosen_by = "auto" if backend == "auto" else "setting"
+        self._set_backend(resolve_backend(backend))
         self.batch_size = batch_size
+        self.cache = cache  # folder for converted models, normally <store>/encoders
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._model = None
@@ -85,9 +101,56 @@ class LocalEmbeddings(Embeddings):
         hf_logging.set_verbosity_error()
         torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[self.dtype]
         try:
-            return SentenceTransformer(str(self.model_path), device="cpu", model_kwargs={"dtype": torch_dtype})
+            model = SentenceTransformer(str(self.model_path), device="cpu", model_kwargs={"dtype": torch_dtype})
         except Exception as exc:
             raise CitewiseError(f"cannot load embedding model from {self.model_path}: {exc}") from exc
+        cache = self.cache / model_key(self.model_path) / self.backend if self.cache is not None else None
+        try:
+            attach(self.backend, model, cache)
+        except BackendError:
+            raise
+        except Exception as exc:  # a conversion that fails says which backend, and the way out
+            raise BackendError(
+                f"cannot run the embedding model on the {self.backend!r} backend ({type(exc).__name__}: {exc}); "
+                "set CITEWISE_EMBEDDING_BACKEND=torch"
+            ) from exc
+        return model
+
+    def use_store_backend(self, recorded: str | None, cache: Path) -> str:
+        """Encode with the backend a store was built with (its vectors and our queries must agree).
+
+        `recorded` is None for a new store: it then takes ours. Returns the backend in use.
+        """
+        self.cache = self.cache or cache
+        if recorded is None or recorded == self.backend:
+            return self.backend
+        if self.requested_backend != "auto":
+            raise BackendError(
+                f"this store was built with the {recorded!r} encoder backend, and its vectors answer queries "
+                f"encoded the same way; CITEWISE_EMBEDDING_BACKEND asks for {self.requested_backend!r}. "
+                f"Set it to {recorded!r} or auto, or index into a new --store"
+            )
+        if self._model is not None:
+            raise BackendError(
+                f"the encoder already runs on {self.backend!r}; a store built with {recorded!r} needs its own"
+            )
+        self._set_backend(resolve_backend(recorded))
+        self.chosen_by = "store"
+        return self.backend
+
+    def describe(self) -> dict:
+        """The encoder in use, for reports: backend, why it was chosen (auto, setting, store), precision, model."""
+        return {
+            "backend": self.backend,
+            "chosen_by": self.chosen_by,
+            "dtype": self.dtype,
+            "model": str(self.model_path),
+        }
+
+    def _set_backend(self, backend: str) -> None:
+        self.backend = backend
+        # bfloat16 is a PyTorch precision; the other runtimes convert from, and compute in, float32.
+        self.dtype = resolve_dtype(self.requested_dtype) if backend == "torch" else "float32"
 
     @property
     def loaded(self) -> bool:
@@ -104,7 +167,7 @@ class LocalEmbeddings(Embeddings):
 
     @property
     def name(self) -> str:
-        return f"{self.model_path.name}:{self.dtype}"
+        return f"{self.model_path.name}:{self.backend}:{self.dtype}"
 
     @cached_property
     def max_tokens(self) -> int:
@@ -149,7 +212,12 @@ class LocalEmbeddings(Embeddings):
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.asarray(self._forward(texts, convert_to_numpy=True), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))  # a repeated text (boilerplate, a copied paragraph) is encoded once
+        vectors = np.asarray(self._forward(unique, convert_to_numpy=True), dtype=np.float32)
+        if len(unique) == len(texts):
+            return vectors
+        row = {text: number for number, text in enumerate(unique)}
+        return vectors[[row[text] for text in texts]]
 
     def _forward(self, texts: Sequence[str], **options):
         with self._lock:  # one forward pass at a time: torch already uses every core

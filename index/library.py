@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .catalog import CATALOG_FILE, Catalog, StoredDocument
 from .chunking import pack_chunks
-from .errors import LoadError, StoreError, failure_reason
+from .errors import CitewiseError, LoadError, StoreError, failure_reason
 from .files import discover, is_under
 from .keyword import KEYWORD_DIR, KeywordIndex
 from .loaders import load
@@ -39,6 +39,8 @@ ProgressCallback = Callable[[IngestProgress], None]
 log = logging.getLogger(__name__)
 METADATA_VERSION = 2
 """Bumped when loaders read more metadata: unchanged files of an older store are read again for it."""
+ENCODER_SETTING = "encoder_backend"  # catalog setting: the encoder backend that made the store's vectors
+ENCODER_CACHE_DIR = "encoders"  # converted encoders, one folder per model state and backend
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Library:
         if store is not None:
             self.vectors = store
         self.keyword = KeywordIndex(root / KEYWORD_DIR, self.catalog)
+        self.encoder_backend = self._bind_encoder(root)
         self.recover()
 
     @cached_property
@@ -96,6 +99,23 @@ class Library:
             )
         if bound is None:
             self.catalog.set_setting("collection", name)
+
+    def _bind_encoder(self, root: Path) -> str | None:
+        """A store answers queries with the encoder backend that made its vectors; a new store records ours."""
+        use = getattr(self.embeddings, "use_store_backend", None)
+        if use is None:  # an Embeddings of the caller's own (tests, LangChain users): nothing to pin
+            return None
+        recorded = None
+        if self.catalog.has_chunks():  # an empty store takes whichever backend is asked for
+            # Stores made before backends existed were all encoded by PyTorch.
+            recorded = self.catalog.setting(ENCODER_SETTING) or "torch"
+        try:
+            backend = use(recorded, root / ENCODER_CACHE_DIR)
+        except CitewiseError as exc:
+            raise StoreError(f"store {root}: {exc}") from exc
+        if self.catalog.setting(ENCODER_SETTING) != backend:
+            self.catalog.set_setting(ENCODER_SETTING, backend)
+        return backend
 
     # -- reading
     def documents(self) -> list[DocumentRecord]:
@@ -152,7 +172,13 @@ class Library:
             self.catalog.set_setting("metadata_version", str(METADATA_VERSION))
             del self._stale_metadata
         report.seconds = time.perf_counter() - started
+        report.encoder = self.encoder()
         return report
+
+    def encoder(self) -> dict | None:
+        """The encoder this store's vectors are made and queried with (None for a caller's own Embeddings)."""
+        describe = getattr(self.embeddings, "describe", None)
+        return describe() if describe else None
 
     def _groups(self, files: list[str], report: IngestReport, progress: ProgressCallback | None, stored: list[int]):
         """Prepared files in groups of about `ingest_group_chunks` chunks."""

@@ -126,6 +126,7 @@ class IngestReport:
     removed: list[FileOutcome] = field(default_factory=list)
     failed: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    encoder: dict | None = None  # the encoder that made the vectors (LocalEmbeddings.describe)
 
     @property
     def ok(self) -> bool:
@@ -135,4 +136,6 @@ class IngestReport:
         groups = ("added", "updated", "unchanged", "removed", "failed")
         result: dict = {name: [o.to_dict() for o in getattr(self, name)] for name in groups}
         result["seconds"] = round(self.seconds, 3)
+        if self.encoder is not None:
+            result["encoder"] = self.encoder
         return result

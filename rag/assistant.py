@@ -24,7 +24,10 @@ class Assistant:
         self.settings = settings
         self._model = chat_model
         self.embeddings = embeddings or LocalEmbeddings(
-            settings.embedding_model, settings.embedding_dtype, settings.embedding_batch_size
+            settings.embedding_model,
+            settings.embedding_dtype,
+            settings.embedding_batch_size,
+            backend=settings.embedding_backend,
         )
         self.library = Library(settings, self.embeddings)
         # One ingestion or removal at a time, whoever asks (web sessions, API clients, threads of one program).

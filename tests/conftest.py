@@ -28,10 +28,19 @@ def fake_embeddings() -> HashingEmbeddings:
 
 
 @pytest.fixture(scope="session")
-def real_embeddings():
+def real_embeddings(tmp_path_factory):
+    """The encoder users get: the bundled model on the backend `auto` picks here, converted once per session."""
     from index.embedding import LocalEmbeddings
 
-    return LocalEmbeddings(dtype="float32")
+    return LocalEmbeddings(dtype="float32", cache=tmp_path_factory.mktemp("encoders"))
+
+
+@pytest.fixture(scope="session")
+def torch_embeddings():
+    """The reference every faster backend is judged against: PyTorch, float32."""
+    from index.embedding import LocalEmbeddings
+
+    return LocalEmbeddings(dtype="float32", backend="torch")
 
 
 @pytest.fixture

@@ -121,11 +121,13 @@ def docs(as_json: JsonOption = False, store: StoreOption = None, chroma_url: Chr
     """List indexed documents."""
     from ui.reports import print_documents
 
-    documents = open_assistant(store, chroma_url).documents()
+    assistant = open_assistant(store, chroma_url)
+    documents = assistant.documents()
+    encoder = assistant.library.encoder()
     if as_json:
-        print_json({"documents": [d.to_dict() for d in documents]})
+        print_json({"documents": [d.to_dict() for d in documents], "encoder": encoder})
     else:
-        print_documents(documents)
+        print_documents(documents, encoder=encoder)
 
 
 @app.command()

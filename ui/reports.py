@@ -32,9 +32,24 @@ def print_ingest_report(report: IngestReport, console: Console | None = None) ->
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed, {len(report.failed)} failed in {report.seconds:.1f}s"
     )
+    if report.encoder:
+        console.print(encoder_line(report.encoder))
 
 
-def print_documents(documents: list[DocumentRecord], console: Console | None = None) -> None:
+_CHOSEN_BY = {
+    "auto": "chosen by auto for this machine",
+    "setting": "set by CITEWISE_EMBEDDING_BACKEND",
+    "store": "the backend this store was built with",
+}
+
+
+def encoder_line(encoder: dict) -> str:
+    return f"Encoder: {encoder['backend']} ({_CHOSEN_BY.get(encoder['chosen_by'], encoder['chosen_by'])})"
+
+
+def print_documents(
+    documents: list[DocumentRecord], console: Console | None = None, encoder: dict | None = None
+) -> None:
     console = console or Console(soft_wrap=True)
     if not documents:
         console.print("No documents indexed yet: run `citewise ingest PATH`.")
@@ -48,3 +63,5 @@ def print_documents(documents: list[DocumentRecord], console: Console | None = N
             d.doc_id, d.title, d.author or "", d.date or "", source, str(d.chunks), f"{d.size:,}", d.ingested_at
         )
     console.print(table)
+    if encoder:
+        console.print(encoder_line(encoder))

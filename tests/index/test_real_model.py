@@ -39,12 +39,12 @@ def test_every_chunk_fits_the_window_and_is_a_slice(real_embeddings, tmp_path):
     assert checked > 300, checked  # every doc above made, long enough for many full windows
 
 
-def test_bfloat16_vectors_match_float32(real_embeddings):
+def test_bfloat16_vectors_match_float32(torch_embeddings):
     from index.embedding import LocalEmbeddings
 
     texts = [p.read_text() for p in sorted(DEMO_CORPUS.glob("*.txt"))] + ["How many reservists were called up?"]
-    bf16 = LocalEmbeddings(dtype="bfloat16").encode(texts)
-    fp32 = real_embeddings.encode(texts)
+    bf16 = LocalEmbeddings(dtype="bfloat16", backend="torch").encode(texts)
+    fp32 = torch_embeddings.encode(texts)
     cosines = (bf16 * fp32).sum(axis=1)
     assert np.all(cosines >= 0.99), cosines
 
