@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bench import coldstart, ingest, pages, quality, scale
+from bench import coldstart, encoders, ingest, pages, quality, scale
 from bench.common import REPO, machine
 
 RESULTS = REPO / "bench" / "results"
@@ -26,7 +26,17 @@ def versions() -> dict:
 
     return {
         name: version(name)
-        for name in ("torch", "sentence-transformers", "chromadb", "langchain-core", "bm25s", "gradio")
+        for name in (
+            "torch",
+            "sentence-transformers",
+            "openvino",
+            "nncf",
+            "onnxruntime",
+            "chromadb",
+            "langchain-core",
+            "bm25s",
+            "gradio",
+        )
     }
 
 
@@ -36,6 +46,7 @@ def quick(dataset: Path) -> dict:
     from rag.evaluation import load_questions
 
     ingested = ingest.run(dataset, "float32", limit=150, repeats=1)
+    backends = encoders.speeds(dataset, limit=100, repeats=1)["backends"]
     work = Path(tempfile.mkdtemp(prefix="citewise-quick-"))
     assistant = Assistant.open(store=work / "store")
     assistant.ingest([dataset / "docs"])
@@ -43,13 +54,28 @@ def quick(dataset: Path) -> dict:
     assistant.warm_up()
     search = summary(timed(lambda q: assistant.search(q, k=5), questions))
     ask = summary(timed(assistant.ask, questions))
+    query_encode = summary(timed(assistant.embeddings.embed_query, questions))
     recall = quality.run(dataset, store=work / "store", langchain=False)["citewise_hybrid"]["recall_at_5"]
     shutil.rmtree(work, ignore_errors=True)
     return {
+        "encoder_backend": ingested["backend"],
+        "chunks_per_s": {
+            "raw_encoder_torch_fp32": round(ingested["raw_encoder"]["chunks_per_s"], 1),
+            "citewise_ingest": round(ingested["citewise"]["chunks_per_s"], 1),
+            "langchain": round(ingested["langchain"]["chunks_per_s"], 1),
+            "backends": {name: row["chunks_per_s"] for name, row in backends.items()},
+        },
+        "tokens_per_document": {
+            "citewise": ingested["tokens_per_document"],
+            "langchain": ingested["langchain"]["tokens_per_document"],
+        },
         "ingest_vs_encoder": round(ingested["ingest_vs_encoder"], 3),
         "ingest_vs_langchain": round(ingested["ingest_vs_langchain"], 3),
         "reingest_fraction": round(ingested["reingest_fraction"], 5),
+        "query_encode_p50_ms": query_encode["p50_ms"],
+        "query_encode_p95_ms": query_encode["p95_ms"],
         "search_p50_ms": search["p50_ms"],
+        "search_p95_ms": search["p95_ms"],
         "ask_p50_ms": ask["p50_ms"],
         "ask_p95_ms": ask["p95_ms"],
         "recall_at_5": recall,
@@ -62,11 +88,14 @@ def full(dataset: Path) -> dict:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = {
-        "ingest_float32": ingest.run(dataset, "float32", repeats=3),
-        "ingest_bfloat16": ingest.run(dataset, "bfloat16", repeats=3),
+        "ingest": ingest.run(dataset, "float32", repeats=3),
+        "encoders": {
+            **encoders.speeds(dataset, limit=300, repeats=3),
+            "token_costs": encoders.token_costs(dataset),
+        },
         "query": query.run(dataset, None, rounds=2),
-        "quality_float32": quality.run(dataset, dtype="float32"),
-        "quality_bfloat16": quality.run(dataset, dtype="bfloat16", langchain=False),
+        "quality": quality.run(dataset),
+        "quality_torch": quality.run(dataset, backend="torch", langchain=False),
         "coldstart": coldstart.run(runs=3),
         "pages": pages.run(20),
     }
@@ -75,6 +104,8 @@ def full(dataset: Path) -> dict:
     scale.plot(scaled, RESULTS / "latency-vs-store-size.png")
     results["scale"] = scaled
     stamp = {"date": datetime.date.today().isoformat(), "machine": machine(), "versions": versions()}
+    for stale in ("ingest_float32", "ingest_bfloat16", "quality_float32", "quality_bfloat16"):
+        (RESULTS / f"{stale}.json").unlink(missing_ok=True)  # files of the runs before encoder backends
     for name, result in results.items():
         (RESULTS / f"{name}.json").write_text(json.dumps({**stamp, **result}, indent=2))
     (RESULTS / "README.md").write_text(summary_markdown(results, stamp))
@@ -95,17 +126,23 @@ def summary_markdown(results: dict, stamp: dict) -> str:
         "",
         "## Ingestion (hotpotqa100, 994 documents; median of 3 alternated runs)",
         "",
-        "| dtype | raw encoder chunks/s | citewise chunks/s | LangChain chunks/s | citewise/encoder | "
-        "citewise/LangChain | unchanged re-ingest |",
-        "|---|---|---|---|---|---|---|",
+        "| citewise backend | raw encoder (torch fp32) chunks/s | citewise chunks/s | LangChain chunks/s | "
+        "citewise/encoder | citewise/LangChain | tokens/doc citewise / LangChain | unchanged re-ingest |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for key in ("ingest_float32", "ingest_bfloat16"):
-        r = results[key]
-        lines.append(
-            f"| {r['dtype']} | {r['raw_encoder']['chunks_per_s']:.1f} | {r['citewise']['chunks_per_s']:.1f} | "
-            f"{r['langchain']['chunks_per_s']:.1f} | {r['ingest_vs_encoder']:.2f}x | "
-            f"{r['ingest_vs_langchain']:.2f}x | {100 * r['reingest_fraction']:.2f}% |"
-        )
+    r = results["ingest"]
+    lines.append(
+        f"| {r['backend']} | {r['raw_encoder']['chunks_per_s']:.1f} | {r['citewise']['chunks_per_s']:.1f} | "
+        f"{r['langchain']['chunks_per_s']:.1f} | {r['ingest_vs_encoder']:.2f}x | {r['ingest_vs_langchain']:.2f}x | "
+        f"{r['tokens_per_document']} / {r['langchain']['tokens_per_document']} | "
+        f"{100 * r['reingest_fraction']:.2f}% |"
+    )
+    lines += [
+        "",
+        encoders.report(
+            {"speeds": [results["encoders"]], "token_costs": {"hotpotqa100": results["encoders"]["token_costs"]}}
+        ),
+    ]
     q = results["query"]
     lines += ["", "## Query latency, warm (hotpotqa100 store)", "", "| what | p50 ms | p95 ms |", "|---|---|---|"]
     for name in ("citewise_search", "citewise_search_no_hop", "citewise_ask", "langchain_similarity_search"):
@@ -114,13 +151,13 @@ def summary_markdown(results: dict, stamp: dict) -> str:
         "",
         "## Retrieval quality beside speed (hotpotqa100, open retrieval)",
         "",
-        "| ranking | recall@5 (float32) | MRR@10 (float32) | recall@5 (bfloat16) | MRR@10 (bfloat16) |",
+        "| ranking | recall@5 (auto backend) | MRR@10 (auto backend) | recall@5 (torch) | MRR@10 (torch) |",
         "|---|---|---|---|---|",
     ]
-    fp32, bf16 = results["quality_float32"], results["quality_bfloat16"]
-    for name, values in fp32.items():
+    ours, torch = results["quality"], results["quality_torch"]
+    for name, values in ours.items():
         if isinstance(values, dict) and "recall_at_5" in values:
-            other = bf16.get(name, {})
+            other = torch.get(name, {})
             lines.append(
                 f"| {name} | {values['recall_at_5']:.3f} | {values['mrr_at_10']:.3f} | "
                 f"{other.get('recall_at_5', float('nan')):.3f} | {other.get('mrr_at_10', float('nan')):.3f} |"

@@ -21,12 +21,14 @@ def metrics(rankings: list[list[str]], golds: list[list[str]]) -> dict:
     return {"recall_at_5": round(sum(recall) / len(recall), 4), "mrr_at_10": round(sum(mrr) / len(mrr), 4)}
 
 
-def run(dataset: Path, store: Path | None = None, dtype: str = "float32", langchain: bool = True) -> dict:
+def run(
+    dataset: Path, store: Path | None = None, dtype: str = "float32", langchain: bool = True, backend: str = "auto"
+) -> dict:
     from rag import Assistant
     from rag.evaluation import load_questions
 
     work = Path(tempfile.mkdtemp(prefix="citewise-quality-"))
-    assistant = Assistant.open(store=store or work / "store", embedding_dtype=dtype)
+    assistant = Assistant.open(store=store or work / "store", embedding_dtype=dtype, embedding_backend=backend)
     assistant.ingest([dataset / "docs"])
     name_of = {doc_id: Path(path).name for path, doc_id in assistant.library.catalog.sources().items()}
     questions = [q for q in load_questions(dataset) if q.answerable]
@@ -55,6 +57,7 @@ def run(dataset: Path, store: Path | None = None, dtype: str = "float32", langch
     return {
         "questions": len(questions),
         "dtype": library.embeddings.dtype,
+        "backend": library.embeddings.backend,
         **{name: metrics(rankings, golds) for name, rankings in runs.items()},
     }
 
@@ -64,14 +67,15 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, required=True)
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--backend", default="auto", help="Encoder backend (CITEWISE_EMBEDDING_BACKEND).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.dataset, args.store, args.dtype)
+    result = run(args.dataset, args.store, args.dtype, backend=args.backend)
     result["machine"] = machine()
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"{result['questions']} questions, dtype {result['dtype']}")
+    print(f"{result['questions']} questions, backend {result['backend']}, dtype {result['dtype']}")
     for name, values in result.items():
         if isinstance(values, dict) and "recall_at_5" in values:
             print(f"{name:<30} recall@5 {values['recall_at_5']:.3f}   MRR@10 {values['mrr_at_10']:.3f}")

@@ -12,6 +12,7 @@ from rag import Answer, Assistant
 
 from .pages import PAGES_FOLDER, PageImages, forget_pages, page_view_html
 from .render import conversation_html, conversation_markdown, pending_html, viewer_html
+from .reports import encoder_line
 from .uploads import UPLOADS_DIR, UploadRejected, accept
 
 DOCUMENT_COLUMNS = ["title", "author", "date", "source", "chunks", "ingested at", "id"]
@@ -158,4 +159,6 @@ def ingest_report_html(report, rejected: list[tuple[str, str]]) -> str:
                 )
     if not rows:
         return "<p>No files were given.</p>"
-    return "<table class='cw-report'><tr><th>status</th><th>file</th><th>detail</th></tr>" + "".join(rows) + "</table>"
+    table = "<table class='cw-report'><tr><th>status</th><th>file</th><th>detail</th></tr>" + "".join(rows) + "</table>"
+    encoder = getattr(report, "encoder", None)
+    return table + (f"<p class='cw-encoder'>{escape(encoder_line(encoder))}</p>" if encoder else "")
