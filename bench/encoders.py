@@ -156,7 +156,7 @@ def report(result: dict) -> str:
             f"median of {speed['repeats']} alternated runs",
             "",
             "| backend | chunks/s | vs torch | query encode p50 ms | cosine to torch min / mean | "
-            "conversion s | cached load s |",
+            "first load s (converts) | cached load s |",
             "|---|---|---|---|---|---|---|",
         ]
         for backend, row in speed["backends"].items():

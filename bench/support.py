@@ -44,12 +44,12 @@ def collect(rows: list[dict], cache: Path) -> np.ndarray:
 
     pairs = json.dumps([[r["claim"], r["cited"]] for r in rows])
     code = "".join(Path(module.__file__).read_text() for module in (support, text))
-    key = hashlib.sha256((pairs + code).encode()).hexdigest()
+    encoder = LocalEmbeddings(dtype="float32", batch_size=32)  # the backend users get (auto)
+    key = hashlib.sha256((pairs + code + encoder.backend).encode()).hexdigest()
     if cache.is_file():
         stored = np.load(cache, allow_pickle=False)
         if str(stored["key"]) == key:
             return stored["x"]
-    encoder = LocalEmbeddings(dtype="float32", batch_size=32)
     x = np.array([support_features(r["claim"], r["cited"], encoder.encode_tokens).vector() for r in rows])
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez(cache, key=np.array(key), x=x)
