@@ -6,7 +6,7 @@ HOTPOT ?= $(SHARED)/eval/hotpotqa100
 NEWS ?= $(SHARED)/eval/realtimeqa2022
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query bench-devsets bench-abstention bench-support bench-verify bench-api lint clean
+.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query bench-devsets bench-encoders bench-abstention bench-support bench-verify bench-api lint clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ bench-ingest: setup ## Ingestion throughput: raw encoder vs citewise vs plain La
 
 bench-query: setup ## search/ask latency beside plain LangChain similarity_search (hotpotqa100)
 	$(PY) -m bench.query --dataset $(HOTPOT)
+
+bench-encoders: setup ## Encoder backends side by side: chunks/s, query ms, tokens per document by chunking, quality on both dev sets
+	$(PY) -m bench.encoders --dataset $(HOTPOT) --dataset $(NEWS) --quality
 
 bench-devsets: setup ## Every quality figure on both dev sets, defaults (profile auto) and the general profile
 	$(PY) -m bench.devsets --dataset $(NEWS) --dataset $(HOTPOT) --variant "" --variant profile=general
