@@ -71,7 +71,7 @@ class Library:
         if store is not None:
             self.vectors = store
         self.keyword = KeywordIndex(root / KEYWORD_DIR, self.catalog)
-        self.encoder_backend = self._bind_encoder(root)
+        self._bind_encoder(root)
         self.recover()
 
     @cached_property
@@ -100,11 +100,11 @@ class Library:
         if bound is None:
             self.catalog.set_setting("collection", name)
 
-    def _bind_encoder(self, root: Path) -> str | None:
+    def _bind_encoder(self, root: Path) -> None:
         """A store answers queries with the encoder backend that made its vectors; a new store records ours."""
         use = getattr(self.embeddings, "use_store_backend", None)
         if use is None:  # an Embeddings of the caller's own (tests, LangChain users): nothing to pin
-            return None
+            return
         recorded = None
         if self.catalog.has_chunks():  # an empty store takes whichever backend is asked for
             # Stores made before backends existed were all encoded by PyTorch.
@@ -115,7 +115,6 @@ class Library:
             raise StoreError(f"store {root}: {exc}") from exc
         if self.catalog.setting(ENCODER_SETTING) != backend:
             self.catalog.set_setting(ENCODER_SETTING, backend)
-        return backend
 
     # -- reading
     def documents(self) -> list[DocumentRecord]:
