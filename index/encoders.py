@@ -4,7 +4,8 @@ Only the transformer changes hands: the model's own tokenizer, pooling and norma
 sentence-transformers, so every backend encodes the same texts into the same kind of vector. The faster runtimes
 are converted offline from the local model folder at first use and cached beside the store (nothing is
 downloaded). Measured on this project's machine, `python -m bench.encoders` (2 cores, AVX512-VNNI, no AMX):
-openvino-int8 encodes ~2x the chunks per second of torch with the same documents retrieved on both dev sets.
+openvino-int8 encodes 2.56x the chunks per second of torch, with recall@5 and MRR@10 within 0.01 of torch on
+both dev sets; openvino 1.39x and onnx 1.05x give torch's vectors; torch-int8 2.07x loses more (see README).
 """
 
 from __future__ import annotations
