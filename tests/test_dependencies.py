@@ -4,7 +4,9 @@ so `pip install citewise` works on a fresh machine with any pip, not only where 
 from __future__ import annotations
 
 import ast
+import json
 import re
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
@@ -39,13 +41,27 @@ def imported_modules() -> dict[str, set[str]]:
     return found
 
 
+def imported_modules_in_a_fresh_process() -> dict[str, list[str]]:
+    """`imported_modules` in its own interpreter. CPython 3.11 < 3.11.9 shares the AST converter's recursion
+    counter between threads (gh-106905): an encoder conversion still tracing in an earlier test's background
+    thread makes `ast.parse` here fail with "AST constructor recursion depth mismatch"."""
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); from test_dependencies import imported_modules; "
+        "print(json.dumps({k: sorted(v) for k, v in imported_modules().items()}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).parent)], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
 def test_every_import_is_a_declared_dependency():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     declared = _requirement_names(project["dependencies"])
     assert {"lxml-html-clean", "numpy"} <= declared  # imported by trafilatura's stack and by us directly
     distributions = packages_distributions()
     missing = {}
-    for module, files in imported_modules().items():
+    for module, files in imported_modules_in_a_fresh_process().items():
         if module in FIRST_PARTY or module in sys.stdlib_module_names or module == "__future__":
             continue
         owners = {_normalise(d) for d in distributions.get(module, [])}
