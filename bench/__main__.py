@@ -140,7 +140,10 @@ def summary_markdown(results: dict, stamp: dict) -> str:
     lines += [
         "",
         encoders.report(
-            {"speeds": [results["encoders"]], "token_costs": {"hotpotqa100": results["encoders"]["token_costs"]}}
+            {
+                "speeds": [results["encoders"]],
+                "token_costs": {results["encoders"]["dataset"]: results["encoders"]["token_costs"]},
+            }
         ),
     ]
     q = results["query"]
