@@ -161,13 +161,19 @@ def _cached(cache: Path | None, filename: str, make: Callable[[Path], None]) -> 
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    if cache is None:
+    if cache is None:  # converted for this process only: the caller loads it, then `_drop_uncached`
         return scratch / filename
     try:
         scratch.rename(cache)
     except OSError:  # another process finished first: use its copy
         shutil.rmtree(scratch, ignore_errors=True)
     return cache / filename
+
+
+def _drop_uncached(path: Path, cache: Path | None) -> None:
+    """Without a cache the converted model lives in a scratch folder; once loaded into memory it goes."""
+    if cache is None:
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -211,6 +217,7 @@ def _openvino(backend: str, hf_model, names: tuple[str, ...], cache: Path | None
     if backend == "openvino-int8":
         config["DYNAMIC_QUANTIZATION_GROUP_SIZE"] = str(ACTIVATION_GROUP)
     compiled = core.compile_model(str(path), "CPU", config)
+    _drop_uncached(path, cache)
     request = compiled.create_infer_request()
     # Inputs by position: the converted module takes its tensors in the order of `names`.
     return lambda arrays: request.infer([arrays[name] for name in names])[0].copy()
@@ -240,4 +247,5 @@ def _onnx(backend: str, hf_model, names: tuple[str, ...], cache: Path | None) ->
     options.intra_op_num_threads = os.cpu_count() or 1
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    _drop_uncached(path, cache)
     return lambda arrays: session.run(None, {name: value.astype("int64") for name, value in arrays.items()})[0]
