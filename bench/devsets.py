@@ -45,8 +45,10 @@ def parse_variant(text: str) -> dict:
     return overrides
 
 
-# Settings that change what is stored: a variant setting any of them gets a store (and an encoder) of its own.
-INDEX_SETTINGS = ("embedding_model", "embedding_backend", "embedding_dtype", "chunk_tokens", "chunk_overlap_sentences")
+# Settings that change what is stored: a variant setting any of them gets a store of its own, and one setting
+# any of the encoder's an encoder of its own.
+ENCODER_SETTINGS = ("embedding_model", "embedding_backend", "embedding_dtype")
+INDEX_SETTINGS = (*ENCODER_SETTINGS, "chunk_tokens", "chunk_overlap_sentences")
 
 
 def store_name(dataset: Path, overrides: dict) -> str:
@@ -63,7 +65,7 @@ def run(datasets: list[Path], variants: list[str], work: Path) -> dict:
     for dataset in datasets:
         for variant in variants:
             overrides = parse_variant(variant)
-            encoder_key = tuple(overrides.get(key) for key in INDEX_SETTINGS[:3])
+            encoder_key = tuple(overrides.get(key) for key in ENCODER_SETTINGS)
             assistant = Assistant.open(
                 store=work / store_name(dataset, overrides), embeddings=encoders.get(encoder_key), **overrides
             )

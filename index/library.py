@@ -105,15 +105,15 @@ class Library:
         use = getattr(self.embeddings, "use_store_backend", None)
         if use is None:  # an Embeddings of the caller's own (tests, LangChain users): nothing to pin
             return
-        recorded = None
-        if self.catalog.has_chunks():  # an empty store takes whichever backend is asked for
-            # Stores made before backends existed were all encoded by PyTorch.
-            recorded = self.catalog.setting(ENCODER_SETTING) or "torch"
+        stored = self.catalog.setting(ENCODER_SETTING)
+        # An empty store takes whichever backend is asked for; stores made before backends existed were all
+        # encoded by PyTorch.
+        recorded = (stored or "torch") if self.catalog.has_chunks() else None
         try:
             backend = use(recorded, root / ENCODER_CACHE_DIR)
         except CitewiseError as exc:
             raise StoreError(f"store {root}: {exc}") from exc
-        if self.catalog.setting(ENCODER_SETTING) != backend:
+        if stored != backend:
             self.catalog.set_setting(ENCODER_SETTING, backend)
 
     # -- reading

@@ -160,5 +160,5 @@ def ingest_report_html(report, rejected: list[tuple[str, str]]) -> str:
     if not rows:
         return "<p>No files were given.</p>"
     table = "<table class='cw-report'><tr><th>status</th><th>file</th><th>detail</th></tr>" + "".join(rows) + "</table>"
-    encoder = getattr(report, "encoder", None)
+    encoder = report.encoder if report is not None else None
     return table + (f"<p class='cw-encoder'>{escape(encoder_line(encoder))}</p>" if encoder else "")
