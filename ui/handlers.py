@@ -50,6 +50,8 @@ class Handlers:
         def viewer() -> str:
             return viewer_html(turns, self._document_text, self._page_view)
 
+        # Shown at once, so the asker sees their question taken before retrieval starts.
+        yield ChatView(conversation_html(turns, pending_html(question, "")), viewer(), turns, None)
         try:
             stream = self.assistant.stream(
                 question, history=history, doc_ids=doc_ids or None, k=k, mode=mode, filters=filters or None

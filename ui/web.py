@@ -91,8 +91,7 @@ def build_app(assistant: Assistant):
 
         def respond(text, state, k_value, only_ids, mode_value, source, author, after, before):
             filters = {"source": source, "author": author, "after": after, "before": before}
-            for view in handlers.respond(text, state, int(k_value), only_ids, mode_value, filters):
-                yield view.conversation, view.viewer, view.turns, gr.update(value=view.export_path), ""
+            yield from chat_updates(handlers.respond(text, state, int(k_value), only_ids, mode_value, filters))
 
         def refresh_library(message):
             choices = handlers.document_choices()
@@ -103,8 +102,9 @@ def build_app(assistant: Assistant):
 
         chat_outputs = [conversation, viewer, turns, export, question]
         chat_inputs = [question, turns, k, only, mode, source_filter, author_filter, after_filter, before_filter]
-        question.submit(respond, chat_inputs, chat_outputs)
-        ask.click(respond, chat_inputs, chat_outputs)
+        # One event for Enter and the button, and a question asked while an answer is still finishing runs
+        # right after it (Gradio's default drops it).
+        gr.on([question.submit, ask.click], respond, chat_inputs, chat_outputs, trigger_mode="always_last")
         for button in example_buttons:
             button.click(lambda text=button.value: text, None, question).then(respond, chat_inputs, chat_outputs)
         library_outputs = [report, table, selected, only]
@@ -113,6 +113,16 @@ def build_app(assistant: Assistant):
         reindex.click(lambda ids: refresh_library(handlers.reindex(ids)), [selected], library_outputs)
         app.load(lambda: refresh_library("")[1:], None, [table, selected, only])
     return app
+
+
+def chat_updates(views):
+    """Gradio output tuples for a stream of ChatViews. The question box is emptied with the first update only:
+    what someone types while the answer streams (their next question) must survive the later updates."""
+    import gradio as gr
+
+    for number, view in enumerate(views):
+        question_box = "" if number == 0 else gr.skip()
+        yield view.conversation, view.viewer, view.turns, gr.update(value=view.export_path), question_box
 
 
 def document_picker(handlers: Handlers, label: str, elem_id: str):

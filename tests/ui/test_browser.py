@@ -260,11 +260,17 @@ def test_eight_concurrent_sessions_never_mix(server):
             await page.fill("#cw-question textarea", tagged)
             started = time.perf_counter()
             await page.press("#cw-question textarea", "Enter")
-            await page.wait_for_function(
-                f"document.querySelectorAll('#cw-conversation .cw-turn').length >= {turn} && "
-                f"!document.querySelector('#cw-conversation').innerText.includes('▌')",
-                timeout=60_000,
-            )
+            try:
+                await page.wait_for_function(
+                    f"document.querySelectorAll('#cw-conversation .cw-turn').length >= {turn} && "
+                    f"!document.querySelector('#cw-conversation').innerText.includes('▌')",
+                    timeout=60_000,
+                )
+            except Exception as exc:
+                shown = await page.locator("#cw-conversation").inner_text()
+                box = await page.input_value("#cw-question textarea")
+                state = f"session {number}, turn {turn}: box {box!r}, conversation ends {shown[-300:]!r}"
+                raise AssertionError(state) from exc
             latencies.append(time.perf_counter() - started)
         text = await page.locator("#cw-conversation").inner_text()
         await context.close()
