@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -13,6 +14,8 @@ from langchain_core.embeddings import Embeddings
 
 from .encoders import BackendError, attach, model_key, resolve_backend
 from .errors import CitewiseError
+
+log = logging.getLogger(__name__)
 
 # Loading by hub name would retry the network for about 70 s before failing; we only ever load folders.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -78,6 +81,9 @@ class LocalEmbeddings(Embeddings):
         self.requested_backend = backend
         self.requested_dtype = dtype
         self.chosen_by = "auto" if backend == "auto" else "setting"
+        # Why the backend auto chose could not run here, when the encoder fell back to torch (see _load).
+        self.fallback: str | None = None
+        self._may_fall_back = backend == "auto"
         self._set_backend(resolve_backend(backend))
         self.batch_size = batch_size
         self.cache = cache  # folder for converted models, normally <store>/encoders
@@ -107,14 +113,24 @@ class LocalEmbeddings(Embeddings):
         cache = self.cache / model_key(self.model_path) / self.backend if self.cache is not None else None
         try:
             attach(self.backend, model, cache)
-        except BackendError:
-            raise
-        except Exception as exc:  # a conversion that fails says which backend, and the way out
-            raise BackendError(
+        except Exception as exc:
+            if self._may_fall_back and self.backend != "torch":
+                return self._fall_back_to_torch(exc)
+            if isinstance(exc, BackendError):
+                raise
+            raise BackendError(  # a conversion that fails says which backend, and the way out
                 f"cannot run the embedding model on the {self.backend!r} backend ({type(exc).__name__}: {exc}); "
                 "set CITEWISE_EMBEDDING_BACKEND=torch"
             ) from exc
         return model
+
+    def _fall_back_to_torch(self, exc: Exception):
+        """Only for a choice of auto and a store without vectors yet: nothing was encoded the other way, and
+        torch runs wherever the model loads. Loaded again, as torch may take another precision."""
+        self.fallback = f"{self.backend} could not run here: {type(exc).__name__}: {exc}"
+        log.warning("encoder %s; encoding with torch instead", self.fallback)
+        self._set_backend("torch")
+        return self._load()
 
     def use_store_backend(self, recorded: str | None, cache: Path) -> str:
         """Encode with the backend a store was built with (its vectors and our queries must agree).
@@ -122,6 +138,8 @@ class LocalEmbeddings(Embeddings):
         `recorded` is None for a new store: it then takes ours. Returns the backend in use.
         """
         self.cache = self.cache or cache
+        if recorded is not None:
+            self._may_fall_back = False  # the store's vectors were made one way; queries must match them
         if recorded is None or recorded == self.backend:
             return self.backend
         if self.requested_backend != "auto":
@@ -139,12 +157,14 @@ class LocalEmbeddings(Embeddings):
         return self.backend
 
     def describe(self) -> dict:
-        """The encoder in use, for reports: backend, why it was chosen (auto, setting, store), precision, model."""
+        """The encoder in use, for reports: backend, why it was chosen (auto, setting, store), precision, model,
+        and `fallback`: why auto's first choice could not run here (None when it ran)."""
         return {
             "backend": self.backend,
             "chosen_by": self.chosen_by,
             "dtype": self.dtype,
             "model": str(self.model_path),
+            "fallback": self.fallback,
         }
 
     def _set_backend(self, backend: str) -> None:

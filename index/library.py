@@ -101,20 +101,25 @@ class Library:
             self.catalog.set_setting("collection", name)
 
     def _bind_encoder(self, root: Path) -> None:
-        """A store answers queries with the encoder backend that made its vectors; a new store records ours."""
+        """A store answers queries with the encoder backend that made its vectors (`_record_encoder`)."""
         use = getattr(self.embeddings, "use_store_backend", None)
         if use is None:  # an Embeddings of the caller's own (tests, LangChain users): nothing to pin
             return
-        stored = self.catalog.setting(ENCODER_SETTING)
         # An empty store takes whichever backend is asked for; stores made before backends existed were all
         # encoded by PyTorch.
-        recorded = (stored or "torch") if self.catalog.has_chunks() else None
+        recorded = (self.catalog.setting(ENCODER_SETTING) or "torch") if self.catalog.has_chunks() else None
         try:
-            backend = use(recorded, root / ENCODER_CACHE_DIR)
+            use(recorded, root / ENCODER_CACHE_DIR)
         except CitewiseError as exc:
             raise StoreError(f"store {root}: {exc}") from exc
-        if stored != backend:
-            self.catalog.set_setting(ENCODER_SETTING, backend)
+
+    def _record_encoder(self) -> None:
+        """Recorded when vectors are written, not when the store opens: by then the encoder is loaded, and the
+        backend is the one that really encoded (auto falls back to torch where its choice cannot run)."""
+        if getattr(self.embeddings, "use_store_backend", None) is None:
+            return
+        if self.catalog.setting(ENCODER_SETTING) != self.embeddings.backend:
+            self.catalog.set_setting(ENCODER_SETTING, self.embeddings.backend)
 
     # -- reading
     def documents(self) -> list[DocumentRecord]:
@@ -317,6 +322,7 @@ class Library:
     def _store_group(
         self, items: list[_Prepared], aliases: list[_Prepared], chunks: list[Chunk], vectors, report: IngestReport
     ) -> int:
+        self._record_encoder()
         self.catalog.mark_pending(item.doc_id for item in items)
         self.vectors.upsert(chunks, vectors)
         for item in items:

@@ -44,7 +44,10 @@ _CHOSEN_BY = {
 
 
 def encoder_line(encoder: dict) -> str:
-    return f"Encoder: {encoder['backend']} ({_CHOSEN_BY.get(encoder['chosen_by'], encoder['chosen_by'])})"
+    line = f"Encoder: {encoder['backend']} ({_CHOSEN_BY.get(encoder['chosen_by'], encoder['chosen_by'])})"
+    if encoder.get("fallback"):
+        line += f"; {encoder['fallback']}"
+    return line
 
 
 def print_documents(

@@ -151,6 +151,7 @@ def test_a_store_answers_with_the_backend_that_built_it(torch_embeddings, tmp_pa
         "chosen_by": "store",
         "dtype": "float32",
         "model": None,
+        "fallback": None,
     }
     hits = reopened.search(QUESTIONS[0], k=3)
     assert hits and "reservists" in " ".join(p.text for p in hits)
@@ -188,3 +189,42 @@ def test_the_cli_converts_once_into_the_store_sends_nothing_and_reports_the_back
         "docs", env=cli_env(HOME=str(home), CITEWISE_STORE=str(store), CITEWISE_EMBEDDING_BACKEND="torch")
     )
     assert refused.returncode != 0 and "openvino-int8" in refused.stderr and "torch" in refused.stderr
+
+
+@pytest.mark.slow
+def test_auto_falls_back_to_torch_for_a_new_store_when_its_choice_cannot_run(tmp_path):
+    """A new user's first ingest must not fail because a conversion cannot run on their machine; the report
+    says why, and the store records the backend that really encoded its vectors. Here the conversion fails for
+    real: the store's encoders folder is a file, so the converted model has nowhere to go."""
+    from rag import Assistant
+
+    if resolve_backend("auto") == "torch":
+        pytest.skip("auto already takes torch on this machine: there is nothing to fall back from")
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "encoders").write_text("not a folder")
+
+    assistant = Assistant.open(store=store, embedding_backend="auto")
+    report = assistant.ingest([copy_demo(tmp_path / "docs")])
+    assert not report.failed and len(report.added) == 2
+    assert report.encoder["backend"] == "torch" and report.encoder["chosen_by"] == "auto"
+    assert "openvino-int8 could not run here" in report.encoder["fallback"]
+    with sqlite3.connect(store / "catalog.sqlite3") as db:
+        recorded = db.execute("SELECT value FROM meta WHERE key = 'setting:encoder_backend'").fetchone()
+    assert recorded == ("torch",)
+    hits = assistant.search(QUESTIONS[0], k=3)
+    assert hits and "reservists" in " ".join(p.text for p in hits)
+
+    # A store whose vectors were made by openvino-int8 is never queried another way: the failure is the answer.
+    with sqlite3.connect(store / "catalog.sqlite3") as db:
+        db.execute("UPDATE meta SET value = 'openvino-int8' WHERE key = 'setting:encoder_backend'")
+    with pytest.raises(BackendError, match="openvino-int8"):
+        Assistant.open(store=store, embedding_backend="auto").search(QUESTIONS[0], k=3)
+
+    # Nor is a backend asked for by name, even for a new store.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "encoders").write_text("not a folder")
+    refused = Assistant.open(store=other, embedding_backend="openvino-int8").ingest([copy_demo(tmp_path / "more")])
+    assert not refused.added and len(refused.failed) == 2
+    assert all("'openvino-int8' backend" in outcome.reason for outcome in refused.failed)
