@@ -154,8 +154,14 @@ def _retrieve(retriever, ids: list[str], positions: dict[str, int], tokens, k: i
             position = positions.get(item)
             if position is not None:
                 mask[position] = 1.0
-    found, scores = retriever.retrieve(tokens, k=min(k, len(ids)), show_progress=False, weight_mask=mask, n_threads=1)
-    return [KeywordHit(ids[int(d)], float(s)) for d, s in zip(found[0], scores[0], strict=True) if s > 0]
+    scores = retriever.get_scores(tokens[0], weight_mask=mask)
+    # Top k among the chunks that hold a query word only: bm25s's own top k partitions every score, mostly
+    # zeros, and numpy's argpartition slows down on ties (100,615 chunks: 11 ms a query; here 0.8 ms with tokenizing).
+    matching = np.flatnonzero(scores > 0)
+    if len(matching) > k:
+        matching = matching[np.argpartition(scores[matching], -k)[-k:]]
+    best = matching[np.argsort(-scores[matching], kind="stable")]
+    return [KeywordHit(ids[int(position)], float(scores[position])) for position in best]
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from helpers.corpora import bad_corpus, copy_demo, good_corpus
@@ -137,6 +138,41 @@ def test_keyword_index_survives_reopen_and_filters(fake_library, tmp_path):
     assert hits and hits[0].score >= hits[-1].score
     only = {c for c in reopened.catalog.chunk_ids() if c.startswith(hits[-1].chunk_id[:16])}
     assert all(h.chunk_id in only for h in reopened.keyword.search("detained protesters", 5, only))
+
+
+def test_keyword_top_k_is_the_one_bm25s_ranks(fake_library, tmp_path):
+    """Citewise picks the top BM25 chunks itself (bm25s's own selection is slow on large stores): the scores and
+    chunks must be exactly those of bm25s's retrieve, ties and allow-lists included, never a zero-score chunk."""
+    import random
+
+    rng = random.Random(7)
+    words = "river bridge council vote harbour storm ferry mayor budget school".split()
+    docs = tmp_path / "many"
+    docs.mkdir()
+    for number in range(80):  # few distinct words: many ties, and most chunks miss any one word
+        sentences = [" ".join(rng.choices(words, k=6)).capitalize() + "." for _ in range(rng.randint(1, 4))]
+        (docs / f"note-{number:02d}.txt").write_text(" ".join(sentences))
+    fake_library.ingest([docs])
+    keyword = fake_library.keyword
+    keyword.refresh()
+    ids = keyword.chunk_ids()
+    allowed = set(rng.sample(ids, len(ids) // 3))
+    for query in ("river", "storm ferry", "mayor budget school vote", "zebra", "the river"):
+        for k in (1, 5, 40, 500):
+            for only in (None, allowed):
+                hits = keyword.search(query, k, only)
+                mask = None if only is None else np.array([1.0 if i in only else 0.0 for i in ids], dtype=np.float32)
+                found, scores = keyword._retriever.retrieve(
+                    keyword.tokenize([query]), k=min(k, len(ids)), show_progress=False, weight_mask=mask, n_threads=0
+                )
+                expected = [(ids[int(d)], float(x)) for d, x in zip(found[0], scores[0], strict=True) if x > 0]
+                assert [h.score for h in hits] == pytest.approx([x for _, x in expected])
+                assert all(h.score > 0 for h in hits) and (only is None or {h.chunk_id for h in hits} <= only)
+                if expected:
+                    cut = expected[-1][1]  # chunks tied at the cut may differ; every chunk above it may not
+                    above = {i for i, x in expected if x > cut + 1e-6}
+                    assert above <= {h.chunk_id for h in hits}
+    assert keyword.search("zebra", 5) == []
 
 
 def test_a_store_opened_with_another_collection_is_a_clear_error(tmp_path, fake_embeddings):
