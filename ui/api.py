@@ -26,7 +26,7 @@ from index.types import page_at
 from rag import Answer, Assistant
 
 from .pages import forget_pages
-from .uploads import UPLOADS_DIR, UploadRejected, accept
+from .uploads import accept_all, uploads_folder
 
 MODEL_NAME = "citewise"
 
@@ -132,10 +132,9 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
     @v1.post("/documents")
     def upload(files: list[UploadFile] = File(description="Documents to index.")) -> dict:
         ready()
-        uploads = Path(assistant.settings.store).expanduser() / UPLOADS_DIR
         limit = assistant.settings.max_file_bytes
-        accepted, rejected = [], []
         with tempfile.TemporaryDirectory(prefix="citewise-upload-") as folder:
+            named = []
             for index, upload in enumerate(files):
                 original = upload.filename or "upload"
                 staged = Path(folder) / str(index)
@@ -143,17 +142,13 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
                     size = 0
                     while chunk := upload.file.read(1 << 20):
                         size += len(chunk)
-                        if size > assistant.settings.max_file_bytes:
-                            raise ApiError(
-                                413, f"{original}: over the limit of {assistant.settings.max_file_bytes} bytes"
-                            )
+                        if size > limit:
+                            raise ApiError(413, f"{original}: over the limit of {limit} bytes")
                         handle.write(chunk)
-                try:
-                    accepted.append(accept(staged, original, uploads, limit))
-                except UploadRejected as exc:
-                    rejected.append({"path": exc.name, "reason": exc.reason})
+                named.append((staged, original))
+            accepted, refused = accept_all(named, uploads_folder(assistant.settings.store), limit)
             report = assistant.ingest([str(p) for p in accepted]).to_dict() if accepted else {"failed": []}
-        report["failed"] = rejected + report.get("failed", [])
+        report["failed"] = [{"path": exc.name, "reason": exc.reason} for exc in refused] + report.get("failed", [])
         return report
 
     @v1.get("/documents/{doc_id}")

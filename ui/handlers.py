@@ -13,7 +13,7 @@ from rag import Answer, Assistant
 from .pages import PAGES_FOLDER, PageImages, forget_pages, page_view_html
 from .render import conversation_html, conversation_markdown, pending_html, viewer_html
 from .reports import encoder_line
-from .uploads import UPLOADS_DIR, UploadRejected, accept
+from .uploads import accept_all, uploads_folder
 
 DOCUMENT_COLUMNS = ["title", "author", "date", "source", "chunks", "ingested at", "id"]
 
@@ -106,15 +106,10 @@ class Handlers:
 
     def upload(self, files: list[str] | None, progress=None) -> str:
         """Ingest uploaded files; an HTML report with one line per file, failures with their reason."""
-        files = files or []
-        uploads = Path(self.assistant.settings.store) / UPLOADS_DIR
-        accepted, rejected = [], []
-        for path in files:
-            original = Path(path).name
-            try:
-                accepted.append(accept(Path(path), original, uploads, self.assistant.settings.max_file_bytes))
-            except UploadRejected as exc:
-                rejected.append((exc.name, exc.reason))
+        settings = self.assistant.settings
+        named = [(Path(path), Path(path).name) for path in files or []]
+        accepted, refused = accept_all(named, uploads_folder(settings.store), settings.max_file_bytes)
+        rejected = [(exc.name, exc.reason) for exc in refused]
         report = None
         if accepted:
             callback = None

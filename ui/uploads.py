@@ -6,6 +6,7 @@ import hashlib
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from index.loaders import SUPPORTED_EXTENSIONS
@@ -31,6 +32,23 @@ def safe_name(original: str) -> str:
         stem, suffix = name, ""
     stem = stem[: MAX_NAME - len(suffix) - 1].strip(" .") or "upload"
     return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def uploads_folder(store: str | Path) -> Path:
+    """Where uploaded files are kept: inside the store, so they are indexed, listed and removed with it."""
+    return Path(store).expanduser() / UPLOADS_DIR
+
+
+def accept_all(files: Iterable[tuple[Path, str]], uploads: Path, max_bytes: int) -> tuple[list[Path], list]:
+    """`accept` each (file, name it was uploaded under) on its own: a rejected file never stops the others.
+    Returns the accepted paths and the `UploadRejected` of the rest."""
+    accepted, rejected = [], []
+    for source, original_name in files:
+        try:
+            accepted.append(accept(source, original_name, uploads, max_bytes))
+        except UploadRejected as exc:
+            rejected.append(exc)
+    return accepted, rejected
 
 
 def accept(source: Path, original_name: str, uploads: Path, max_bytes: int) -> Path:
