@@ -172,7 +172,7 @@ def summary_markdown(results: dict, stamp: dict) -> str:
         "",
         f"`citewise docs` {c['docs_seconds']} s; `citewise ask` {c['ask_seconds']} s; a bare script importing "
         f"sentence-transformers, loading the model and encoding one query {c['bare_model_seconds']} s; ask "
-        f"beyond bare {c['ask_beyond_bare_seconds']} s.",
+        f"beyond bare {c['ask_beyond_bare_seconds']} s ({c.get('ask_vs_bare', '-')}x the bare script).",
         "",
         "## Scanned PDFs and page images (bench/pages.py: a 20-page PDF drawn and scanned at run time)",
         "",

@@ -1,4 +1,5 @@
-"""The sentence-transformers encoder, loaded offline from a local folder, as a LangChain `Embeddings`."""
+"""The sentence-transformers encoder, loaded offline from a local folder, as a LangChain `Embeddings` (served by
+`light_encoder` without sentence-transformers once a store holds its converted OpenVINO model)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from langchain_core.embeddings import Embeddings
 
 from .encoders import BackendError, attach, model_key, resolve_backend
 from .errors import CitewiseError
+from .light_encoder import open_light
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,14 @@ class LocalEmbeddings(Embeddings):
             return self._model
 
     def _load(self):
+        cache = self.cache / model_key(self.model_path) / self.backend if self.cache is not None else None
+        try:
+            light = open_light(self.model_path, self.backend, cache)
+        except Exception as exc:  # a damaged cache: sentence-transformers loads, and converts again if it must
+            log.debug("the light encoder did not open; loading sentence-transformers", exc_info=exc)
+            light = None
+        if light is not None:
+            return light
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -110,7 +120,6 @@ class LocalEmbeddings(Embeddings):
             model = SentenceTransformer(str(self.model_path), device="cpu", model_kwargs={"dtype": torch_dtype})
         except Exception as exc:
             raise CitewiseError(f"cannot load embedding model from {self.model_path}: {exc}") from exc
-        cache = self.cache / model_key(self.model_path) / self.backend if self.cache is not None else None
         try:
             attach(self.backend, model, cache)
         except Exception as exc:
@@ -179,7 +188,8 @@ class LocalEmbeddings(Embeddings):
     def load_in_background(self) -> threading.Thread:
         """Start loading the model now, in a thread, while the caller opens stores and imports the rest.
 
-        Cold `citewise ask` overlaps the model load (~6 s) with opening Chroma and importing LangChain.
+        Cold `citewise ask` overlaps the model load (~0.5 s light, ~6 s through sentence-transformers) with opening
+        Chroma and importing LangChain.
         """
         thread = threading.Thread(target=lambda: self.model, name="citewise-model-load", daemon=True)
         thread.start()
@@ -257,8 +267,17 @@ class LocalEmbeddings(Embeddings):
         for output in outputs:
             pieces = tokenizer.convert_ids_to_tokens(output["input_ids"].tolist())
             keep = [i for i, piece in enumerate(pieces) if piece not in tokenizer.all_special_tokens]
-            tokens = output["token_embeddings"][keep].float().numpy()
+            tokens = _float32(output["token_embeddings"][keep])
             tokens /= np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
-            vector = output["sentence_embedding"].float().numpy()
+            vector = _float32(output["sentence_embedding"])
             encoded.append(TokenVectors(vector, tuple(pieces[i] for i in keep), tokens))
         return encoded
+
+
+def _float32(values):
+    """A numpy float32 copy of a torch tensor (bfloat16 has no numpy view) or of a numpy array."""
+    import numpy as np
+
+    if hasattr(values, "detach"):
+        values = values.detach().float().numpy()
+    return np.array(values, dtype=np.float32)

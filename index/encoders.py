@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import logging
 import os
 import platform
@@ -46,6 +47,8 @@ FAST_BACKEND = "openvino-int8"
 ACTIVATION_GROUP = 128
 # OpenVINO's CPU plugin ships for these machines; elsewhere `auto` keeps PyTorch.
 _OPENVINO_MACHINES = ("x86_64", "amd64", "aarch64", "arm64")
+
+INPUTS_FILE = "inputs.json"  # beside a converted model: its input tensors, in the order it takes them
 
 # A forward pass of the transformer: tokenizer outputs in, last hidden state [batch, tokens, dim] out.
 Infer = Callable[[dict], object]
@@ -188,7 +191,7 @@ def _quietly() -> Iterator[None]:
         yield
 
 
-def _without_telemetry() -> None:
+def without_telemetry() -> None:
     """NNCF and OpenVINO's converter report usage to Intel when `openvino_telemetry` imports and no consent file
     says no; Citewise sends nothing anywhere, so that module is made unimportable before either loads."""
     if "openvino_telemetry" not in sys.modules:
@@ -196,7 +199,7 @@ def _without_telemetry() -> None:
 
 
 def _openvino(backend: str, hf_model, names: tuple[str, ...], cache: Path | None) -> Infer:
-    _without_telemetry()
+    without_telemetry()
     import openvino as ov
 
     def convert(target: Path) -> None:
@@ -210,17 +213,25 @@ def _openvino(backend: str, hf_model, names: tuple[str, ...], cache: Path | None
         ov.save_model(model, target, compress_to_fp16=False)
 
     path = _cached(cache, "model.xml", convert)
-    core = ov.Core()
+    if cache is not None and not (cache / INPUTS_FILE).is_file():
+        # The input order lets the next process run this model without sentence-transformers (light_encoder).
+        scratch = cache / f".{INPUTS_FILE}.{os.getpid()}"
+        scratch.write_text(json.dumps(list(names)))
+        scratch.replace(cache / INPUTS_FILE)
+    compiled = ov.Core().compile_model(str(path), "CPU", openvino_config(backend))
+    _drop_uncached(path, cache)
+    request = compiled.create_infer_request()
+    # Inputs by position: the converted module takes its tensors in the order of `names`.
+    return lambda arrays: request.infer([arrays[name] for name in names])[0].copy()
+
+
+def openvino_config(backend: str) -> dict[str, str]:
     # Float32 activations: OpenVINO would otherwise pick bfloat16 on CPUs that have it. With int8 weights the
     # CPU plugin quantises activations on the fly in groups (its default 32 values).
     config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}
     if backend == "openvino-int8":
         config["DYNAMIC_QUANTIZATION_GROUP_SIZE"] = str(ACTIVATION_GROUP)
-    compiled = core.compile_model(str(path), "CPU", config)
-    _drop_uncached(path, cache)
-    request = compiled.create_infer_request()
-    # Inputs by position: the converted module takes its tensors in the order of `names`.
-    return lambda arrays: request.infer([arrays[name] for name in names])[0].copy()
+    return config
 
 
 def _onnx(backend: str, hf_model, names: tuple[str, ...], cache: Path | None) -> Infer:
