@@ -148,4 +148,4 @@ class LightModel:
                     }
                 else:
                     rows[index] = pooled[row].astype(np.float32)
-        return rows if output_value is None else np.stack(rows) if rows else np.zeros((0, self._dimension), np.float32)
+        return rows if output_value is None else np.stack(rows)  # LocalEmbeddings never asks for no texts
