@@ -104,7 +104,7 @@ class LocalEmbeddings(Embeddings):
         cache = self.cache / model_key(self.model_path) / self.backend if self.cache is not None else None
         try:
             light = open_light(self.model_path, self.backend, cache)
-        except Exception as exc:  # a damaged cache: sentence-transformers loads, and converts again if it must
+        except Exception as exc:  # e.g. an unreadable inputs.json: the full path below loads, or says what is wrong
             log.debug("the light encoder did not open; loading sentence-transformers", exc_info=exc)
             light = None
         if light is not None:

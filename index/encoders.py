@@ -1,7 +1,8 @@
 """Encoder backends: the model's transformer run by PyTorch, OpenVINO or ONNX Runtime.
 
 Only the transformer changes hands: the model's own tokenizer, pooling and normalisation stay in
-sentence-transformers, so every backend encodes the same texts into the same kind of vector. The faster runtimes
+sentence-transformers (or their exact copy in `light_encoder`, for a cached OpenVINO model), so every backend
+encodes the same texts into the same kind of vector. The faster runtimes
 are converted offline from the local model folder at first use and cached beside the store (nothing is
 downloaded). Measured on this project's machine, `python -m bench.encoders` (2 cores, AVX512-VNNI, no AMX):
 openvino-int8 encodes 2.56x the chunks per second of torch, with recall@5 and MRR@10 within 0.01 of torch on
