@@ -103,9 +103,20 @@ class StoredDocument:
 
 
 class Catalog:
+    """Writes go through one connection under a lock; reads through a connection of the reading thread, which
+    in WAL mode sees the last committed state without waiting for a write in progress (an ingestion never
+    stalls a question)."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            # SQLite would take a 0-byte file for a new, empty database: the store would look empty and later
+            # ingestions would leave the old vectors orphaned. A truncated catalog is damage, said as such.
+            raise StoreError(
+                f"catalog {self.path} is empty (0 bytes): it was truncated or damaged. Restore it from a backup, "
+                "or move the store aside and index the files again"
+            )
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -116,6 +127,18 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open catalog {self.path}: {exc}") from exc
         self._lock = threading.RLock()
+        self._readers = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+
+    def _reader(self) -> sqlite3.Connection:
+        connection = getattr(self._readers, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            connection.execute("PRAGMA query_only=ON")
+            self._readers.connection = connection
+            with self._lock:
+                self._reader_connections.append(connection)
+        return connection
 
     def _add_missing_columns(self) -> None:
         for table, columns in _ADDED_COLUMNS.items():
@@ -125,7 +148,11 @@ class Catalog:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            for connection in self._reader_connections:
+                connection.close()
+            self._reader_connections.clear()
+            self._db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -139,8 +166,10 @@ class Catalog:
             self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, tuple(params)).fetchall()
+        try:
+            return self._reader().execute(sql, tuple(params)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot read catalog {self.path}: {exc}") from exc
 
     # -- generation: bumped by every change, so derived indexes know when they are stale
     def generation(self) -> int:
@@ -349,38 +378,57 @@ class Catalog:
             doc_id, title, source or "", text, tuple(json.loads(page_starts)), date, author, publisher, boxes
         )
 
+    def chunk_count(self) -> int:
+        return self._query("SELECT count(*) FROM chunks")[0][0]
+
+    def sample_chunk_ids(self, n: int) -> list[str]:
+        """Up to `n` chunk ids spread evenly over the catalog (first, ..., last), the same each time."""
+        count = self.chunk_count()
+        offsets = sorted({round(i * (count - 1) / max(1, n - 1)) for i in range(n)}) if count else []
+        return [
+            self._query("SELECT chunk_id FROM chunks ORDER BY chunk_id LIMIT 1 OFFSET ?", (o,))[0][0] for o in offsets
+        ]
+
     def chunk_ids(self) -> list[str]:
         return [row[0] for row in self._query("SELECT chunk_id FROM chunks ORDER BY chunk_id")]
 
     def chunk_texts(self) -> Iterator[tuple[str, str]]:
-        """Every chunk's id and text, in a stable order (for the keyword index)."""
-        with self._lock:
-            rows = self._db.execute(
-                'SELECT c.chunk_id, substr(d.text, c.start + 1, c."end" - c.start) FROM chunks c '
-                "JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.chunk_id"
-            ).fetchall()
+        """Every chunk's id and text, in chunk id order (for the keyword index). Each document's text is read
+        once and sliced here: linear in the text (SQL's substr per chunk copied the whole text each time)."""
+        reader = self._reader()
+        rows: list[tuple[str, str]] = []
+        for doc_id, text in reader.execute("SELECT doc_id, text FROM documents"):
+            spans = reader.execute('SELECT chunk_id, start, "end" FROM chunks WHERE doc_id = ?', (doc_id,))
+            rows.extend((chunk_id, text[start:end]) for chunk_id, start, end in spans)
+        rows.sort()
         yield from rows
 
     def document_texts(self) -> Iterator[tuple[str, str]]:
         """Every document's id and title + text, in a stable order (for the document-level keyword index)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT doc_id, coalesce(title, '') || char(10) || text FROM documents ORDER BY doc_id"
-            ).fetchall()
-        yield from rows
+        for doc_id, title, text in self._reader().execute("SELECT doc_id, title, text FROM documents ORDER BY doc_id"):
+            yield doc_id, f"{title or ''}\n{text}"
 
-    def chunk(self, chunk_id: str) -> Chunk:
+    def chunk(self, chunk_id: str, text: str | None = None) -> Chunk:
+        """One chunk; `text` is its document's stored text when the caller has it (slicing it here saves reading
+        the whole text from the database for every chunk of a long document)."""
         rows = self._query(
-            'SELECT c.doc_id, c.idx, c.start, c."end", c.page, c.sentences, '
-            'substr(d.text, c.start + 1, c."end" - c.start) FROM chunks c JOIN documents d '
-            "ON d.doc_id = c.doc_id WHERE c.chunk_id = ?",
-            (chunk_id,),
+            'SELECT doc_id, idx, start, "end", page, sentences FROM chunks WHERE chunk_id = ?', (chunk_id,)
         )
         if not rows:
             raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
-        doc_id, idx, start, end, page, sentences, text = rows[0]
+        doc_id, idx, start, end, page, sentences = rows[0]
+        if text is None:
+            found = self._query(
+                "SELECT substr(text, ?, ?) FROM documents WHERE doc_id = ?", (start + 1, end - start, doc_id)
+            )
+            if not found:
+                raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
+            text = found[0][0]
+        else:
+            text = text[start:end]
         return Chunk(chunk_id, doc_id, idx, start, end, text, page, tuple(tuple(s) for s in json.loads(sentences)))
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
+        text = self.document(doc_id).text
         ids = [row[0] for row in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))]
-        return [self.chunk(i) for i in ids]
+        return [self.chunk(i, text) for i in ids]

@@ -6,6 +6,9 @@ from __future__ import annotations
 class CitewiseError(Exception):
     """Base of every error Citewise raises on purpose; its message is meant for the user."""
 
+    http_status = 400
+    """The HTTP status the error answers with: the fault of the request unless a subclass says otherwise."""
+
 
 class LoadError(CitewiseError):
     """A file could not be turned into text."""
@@ -19,9 +22,13 @@ class LoadError(CitewiseError):
 class StoreError(CitewiseError):
     """The store (catalog, Chroma, keyword index) could not be opened or written."""
 
+    http_status = 503
+
 
 class UnknownDocumentError(CitewiseError):
     """A document id or path names nothing in the catalog."""
+
+    http_status = 404
 
 
 # Import names whose distribution on PyPI is called something else: the fix a user types is `pip install DIST`.

@@ -9,9 +9,11 @@ changed (or an ingestion that was killed) is never searched with a stale index.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from .catalog import Catalog
 KEYWORD_DIR = "bm25"
 _STATE_FILE = "citewise.json"
 _DOCUMENTS_DIR = "documents"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,18 +31,42 @@ class KeywordHit:
     score: float
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """One built index, never changed once made: a reader keeps the one it took while a newer one builds."""
+
+    generation: int
+    retriever: object = None
+    chunk_ids: tuple[str, ...] = ()
+    positions: dict = field(default_factory=dict)
+    doc_retriever: object = None
+    doc_ids: tuple[str, ...] = ()
+    doc_positions: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, generation: int, retriever, chunk_ids, doc_retriever, doc_ids) -> _Snapshot:
+        return cls(
+            generation,
+            retriever,
+            tuple(chunk_ids),
+            {chunk_id: i for i, chunk_id in enumerate(chunk_ids)},
+            doc_retriever,
+            tuple(doc_ids),
+            {doc_id: i for i, doc_id in enumerate(doc_ids)},
+        )
+
+
 class KeywordIndex:
-    def __init__(self, directory: Path, catalog: Catalog):
+    """Readers never wait for a build: they search the newest finished snapshot. Writers (`refresh(wait=True)`,
+    after an ingestion) build the next one; with `background=True` (a server) a reader that finds the catalog
+    changed by another process starts a build in a thread and goes on with what it has."""
+
+    def __init__(self, directory: Path, catalog: Catalog, background: bool = False):
         self.directory = Path(directory)
         self.catalog = catalog
-        self._lock = threading.Lock()
-        self._generation = -1
-        self._retriever = None
-        self._chunk_ids: list[str] = []
-        self._positions: dict[str, int] = {}
-        self._doc_retriever = None
-        self._doc_ids: list[str] = []
-        self._doc_positions: dict[str, int] = {}
+        self.background = background
+        self._build_lock = threading.Lock()
+        self._snapshot = _Snapshot(generation=-1)
 
     @staticmethod
     def tokenize(texts: list[str]) -> list[list[str]]:
@@ -47,31 +74,59 @@ class KeywordIndex:
 
         return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
-    def refresh(self) -> None:
-        """Bring the index in step with the catalog: load the saved one, or rebuild it."""
-        with self._lock:
-            generation = self.catalog.generation()
-            if generation == self._generation:
-                return
-            if not self._load(generation):
-                self._build(generation)
+    @property
+    def building(self) -> bool:
+        return self._build_lock.locked()
 
-    def _load(self, generation: int) -> bool:
+    @property
+    def stale(self) -> bool:
+        """True while the searched index is older than the catalog (a build is due or under way)."""
+        return self._snapshot.generation != self.catalog.generation()
+
+    def refresh(self, wait: bool = True) -> None:
+        """Bring the index in step with the catalog: load the saved one, or build it. With `wait=False`, a build
+        runs in a background thread and this returns at once."""
+        if not self.stale:
+            return
+        if wait:
+            with self._build_lock:
+                self._update()
+        elif self._build_lock.acquire(blocking=False):
+            threading.Thread(target=self._update_and_release, name="citewise-keyword-build", daemon=True).start()
+
+    def _update_and_release(self) -> None:
+        try:
+            self._update()
+        except Exception:  # the next reader starts another try; searches keep the previous index meanwhile
+            log.exception("building the keyword index failed")
+        finally:
+            self._build_lock.release()
+
+    def _update(self) -> None:
+        generation = self.catalog.generation()
+        if generation == self._snapshot.generation:
+            return
+        self._snapshot = self._load(generation) or self._build(generation)
+
+    def _current(self) -> _Snapshot:
+        self.refresh(wait=not self.background)
+        return self._snapshot
+
+    def _load(self, generation: int) -> _Snapshot | None:
         import bm25s
 
         state_file = self.directory / _STATE_FILE
         try:
             state = json.loads(state_file.read_text())
             if state["generation"] != generation or "doc_ids" not in state:
-                return False
+                return None
             retriever = bm25s.BM25.load(str(self.directory), show_progress=False) if state["chunk_ids"] else None
             documents = (
                 bm25s.BM25.load(str(self.directory / _DOCUMENTS_DIR), show_progress=False) if state["doc_ids"] else None
             )
         except (OSError, ValueError, KeyError):
-            return False
-        self._install(generation, retriever, state["chunk_ids"], documents, state["doc_ids"])
-        return True
+            return None
+        return _Snapshot.of(generation, retriever, state["chunk_ids"], documents, state["doc_ids"])
 
     def _index(self, texts: list[str], folder: Path):
         import bm25s
@@ -83,16 +138,20 @@ class KeywordIndex:
         retriever.save(str(folder), show_progress=False)
         return retriever
 
-    def _build(self, generation: int) -> None:
+    def _build(self, generation: int) -> _Snapshot:
         rows = list(self.catalog.chunk_texts())
         chunk_ids = [chunk_id for chunk_id, _ in rows]
-        doc_rows = list(self.catalog.document_texts())
-        doc_ids = [doc_id for doc_id, _ in doc_rows]
+        texts = [text for _, text in rows]
+        del rows
         tmp = self.directory.with_name(self.directory.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         (tmp / _DOCUMENTS_DIR).mkdir(parents=True)
-        retriever = self._index([text for _, text in rows], tmp)
+        retriever = self._index(texts, tmp)
+        del texts
+        doc_rows = list(self.catalog.document_texts())
+        doc_ids = [doc_id for doc_id, _ in doc_rows]
         documents = self._index([text for _, text in doc_rows], tmp / _DOCUMENTS_DIR)
+        del doc_rows
         state = {"generation": generation, "chunk_ids": chunk_ids, "doc_ids": doc_ids}
         (tmp / _STATE_FILE).write_text(json.dumps(state))
         # Swap the finished directory in, so a crash mid-save never leaves a half-written index.
@@ -102,47 +161,39 @@ class KeywordIndex:
             self.directory.rename(old)
         tmp.rename(self.directory)
         shutil.rmtree(old, ignore_errors=True)
-        self._install(generation, retriever, chunk_ids, documents, doc_ids)
-
-    def _install(self, generation: int, retriever, chunk_ids: list[str], documents, doc_ids: list[str]) -> None:
-        self._retriever = retriever
-        self._chunk_ids = chunk_ids
-        self._positions = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
-        self._doc_retriever = documents
-        self._doc_ids = doc_ids
-        self._doc_positions = {doc_id: i for i, doc_id in enumerate(doc_ids)}
-        self._generation = generation
+        return _Snapshot.of(generation, retriever, chunk_ids, documents, doc_ids)
 
     def __len__(self) -> int:
-        self.refresh()
-        return len(self._chunk_ids)
+        return len(self._current().chunk_ids)
 
     def chunk_ids(self) -> list[str]:
-        self.refresh()
-        return list(self._chunk_ids)
+        return list(self._current().chunk_ids)
 
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """How many chunks hold each stemmed term, and how many chunks there are."""
-        self.refresh()
-        retriever = self._retriever
+        snapshot = self._current()
+        retriever = snapshot.retriever
         if retriever is None:
             return {}, 0
         indptr = retriever.scores["indptr"]
         vocab = retriever.vocab_dict
-        return {t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) for t in terms if t in vocab}, len(self._chunk_ids)
+        return {t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) for t in terms if t in vocab}, len(snapshot.chunk_ids)
 
     def search(self, query: str, k: int, chunk_ids: set[str] | None = None) -> list[KeywordHit]:
         """Best `k` chunks for the query words, optionally only among `chunk_ids`."""
-        self.refresh()
-        return _retrieve(self._retriever, self._chunk_ids, self._positions, self.tokenize([query]), k, chunk_ids)
+        snapshot = self._current()
+        return _retrieve(
+            snapshot.retriever, snapshot.chunk_ids, snapshot.positions, self.tokenize([query]), k, chunk_ids
+        )
 
     def search_documents(self, query: str, k: int, doc_ids: set[str] | None = None) -> list[KeywordHit]:
         """Best `k` whole documents for the query words (`chunk_id` holds the doc id), optionally among `doc_ids`."""
-        self.refresh()
-        return _retrieve(self._doc_retriever, self._doc_ids, self._doc_positions, self.tokenize([query]), k, doc_ids)
+        snapshot = self._current()
+        tokens = self.tokenize([query])
+        return _retrieve(snapshot.doc_retriever, snapshot.doc_ids, snapshot.doc_positions, tokens, k, doc_ids)
 
 
-def _retrieve(retriever, ids: list[str], positions: dict[str, int], tokens, k: int, allowed) -> list[KeywordHit]:
+def _retrieve(retriever, ids: Sequence[str], positions: dict[str, int], tokens, k: int, allowed) -> list[KeywordHit]:
     import numpy as np
 
     if retriever is None or k <= 0 or not tokens[0]:

@@ -58,6 +58,12 @@ class Assistant:
         """False while the encoder is still loading (an API answers 503 then, instead of waiting)."""
         return bool(getattr(self.embeddings, "loaded", True))
 
+    def serve_while_indexing(self) -> None:
+        """For a long-running server: when another process changed the store, the keyword index is rebuilt in
+        the background and questions are answered meanwhile with the previous one (or by dense search alone
+        while a store's first index builds), instead of waiting."""
+        self.library.keyword.background = True
+
     def warm_up(self) -> None:
         """Load the encoder and open the stores, so that the first question is answered at full speed."""
         self.embeddings.embed_query("warm up")
@@ -84,6 +90,15 @@ class Assistant:
             keys = [keys]
         with self._writing:
             return self.library.remove(keys)
+
+    def health(self, full: bool = False):
+        """`index.health.StoreHealth`: whether the catalog and the vector store agree, and dense search works."""
+        return self.library.health(full)
+
+    def repair(self):
+        """Make the vector store match the catalog again (`index.health.Repair` says what was done)."""
+        with self._writing:
+            return self.library.repair()
 
     @property
     def retriever(self):
@@ -139,7 +154,7 @@ class Assistant:
     def _turn(self, question, history, doc_ids, k, retrieve_k, mode):
         from .chain import Turn
         from .errors import QuestionError
-        from .questions import check_question
+        from .questions import check_history, check_question
 
         question = check_question(question, self.settings.max_question_chars)
         mode = mode or self.default_mode
@@ -148,7 +163,7 @@ class Assistant:
         answer_k = k or self.settings.top_k
         return Turn(
             question=question,
-            history=list(history or []),
+            history=check_history(history),
             k=max(answer_k, retrieve_k or 0),
             answer_k=answer_k,
             doc_ids=doc_ids,

@@ -11,3 +11,5 @@ class QuestionError(CitewiseError):
 
 class ModelError(CitewiseError):
     """The configured chat model could not answer (unreachable, timed out, malformed reply)."""
+
+    http_status = 502

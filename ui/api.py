@@ -1,34 +1,43 @@
 """Citewise for other programs: a REST API under /api/v1 and an OpenAI-compatible /v1/chat/completions, served
 in the same process as the web UI (FastAPI). JSON bodies are the contracts of DESIGN.md; errors are JSON
 `{"error": message}` with the status that fits (400 bad input, 401 no or wrong key, 404 unknown document, 413
-too large, 503 while the model loads).
+too large, 503 while the model loads or the store fails).
 
-With API keys (`CITEWISE_API_KEYS`, comma-separated, or the login of `--auth` as `USER:PASSWORD`), every call
-but /api/v1/health needs `Authorization: Bearer KEY`; keys are compared in constant time and never logged.
+Access is decided before any route runs, by the gate (ui/gate.py): with API keys (`CITEWISE_API_KEYS`,
+comma-separated, or the login of `--auth` as `USER:PASSWORD`), every call but a bare /api/v1/health needs
+`Authorization: Bearer KEY` (or a signed-in browser session); keys are compared in constant time and never logged.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
+import logging
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
-from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index.errors import CitewiseError, UnknownDocumentError
+from index.errors import CitewiseError
 from index.types import page_at
 from rag import Answer, Assistant
 
-from .pages import forget_pages
-from .uploads import accept_all, uploads_folder
+from .gate import Access, Gate
+from .ingest_queue import IngestQueue
+from .signin import Credentials
 
 MODEL_NAME = "citewise"
+
+
+log = logging.getLogger(__name__)
 
 
 class AskRequest(BaseModel):
@@ -37,18 +46,39 @@ class AskRequest(BaseModel):
     k: int | None = Field(default=None, ge=1, le=100, description="Passages to read.")
     documents: list[str] | None = Field(default=None, description="Only these document ids.")
     filters: dict[str, str] | None = Field(default=None, description='{"title","source","author","after","before"}')
-    mode: str | None = Field(default=None, description='"extractive" or "llm".')
+    mode: Literal["extractive", "llm"] | None = Field(default=None, description='"extractive" or "llm".')
+
+
+class ContentPart(BaseModel):
+    type: str = Field(description='"text" parts are read; other kinds (images) are ignored.')
+    text: str | None = None
 
 
 class ChatMessage(BaseModel):
     role: str
-    content: str | list | None = None
+    content: str | list[ContentPart] | None = None
 
 
 class ChatRequest(BaseModel):
     model: str = MODEL_NAME
     messages: list[ChatMessage]
     stream: bool = False
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="What went wrong, for a person to read.")
+
+
+ERRORS = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "The request is not valid (the message says which part)."),
+        (401, "A valid API key or sign-in is required."),
+        (413, "The body is over the size limit."),
+        (503, "The model is still loading, the store failed, or too many uploads are waiting."),
+    )
+}
+NOT_FOUND = {404: {"model": ErrorBody, "description": "No such document (or not yours to read)."}}
 
 
 class ApiError(Exception):
@@ -58,23 +88,23 @@ class ApiError(Exception):
         self.message = message
 
 
-def status_of(exc: CitewiseError) -> int:
-    """404 for a document that is not indexed; every other Citewise error is about the request's input."""
-    return 404 if isinstance(exc, UnknownDocumentError) else 400
-
-
-def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastAPI:
-    """The FastAPI app with the REST and OpenAI-compatible routes; the web UI is mounted on it at `/`."""
-    app = FastAPI(title="Citewise API", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
-    keys = [k for k in (api_keys or []) if k]
-
-    def authorised(request: Request) -> None:
-        if not keys:
-            return
-        header = request.headers.get("authorization", "")
-        given = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        if not any(hmac.compare_digest(given.encode(), key.encode()) for key in keys):
-            raise ApiError(401, "a valid API key is required: send 'Authorization: Bearer KEY'")
+def create_api(
+    assistant: Assistant, access: Access | list[str] | None = None, queue: IngestQueue | None = None
+) -> FastAPI:
+    """The FastAPI app with the REST and OpenAI-compatible routes behind the gate; the web UI is mounted on it
+    at `/`. `access` may be a list of API keys (the other limits then keep their defaults)."""
+    if not isinstance(access, Access):
+        access = Access(credentials=Credentials.of(list(access or [])))
+    app = FastAPI(
+        title="Citewise API",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        responses=ERRORS,
+    )
+    app.add_middleware(Gate, access=access)
+    queue = queue or IngestQueue(assistant)
+    app.state.ingest_queue = queue
 
     def ready() -> None:
         if not assistant.ready:
@@ -86,14 +116,30 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
 
     @app.exception_handler(CitewiseError)
     async def citewise_error(_request, exc: CitewiseError):
-        return JSONResponse({"error": str(exc)}, status_code=status_of(exc))
+        return JSONResponse({"error": str(exc)}, status_code=exc.http_status)
 
-    v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(authorised)])
-    public = APIRouter(prefix="/api/v1")
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request, exc: RequestValidationError):
+        return JSONResponse({"error": describe_invalid(exc)}, status_code=400)
 
-    @public.get("/health")
-    def health() -> dict:
-        return {"status": "ok" if assistant.ready else "loading", "documents": len(assistant.documents())}
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request, exc: StarletteHTTPException):
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request, exc: Exception):
+        log.exception("unexpected error in the API", exc_info=exc)
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server's log"}, status_code=500)
+
+    v1 = APIRouter(prefix="/api/v1")
+
+    @v1.get("/health")
+    def health(request: Request) -> dict:
+        """`status` for anyone (ok, loading); signed in, also the documents and the store's consistency."""
+        status = {"status": "ok" if assistant.ready else "loading"}
+        if getattr(request.state, "principal", None) is None and access.credentials.required:
+            return status
+        return status | assistant.health().to_dict()
 
     @v1.post("/ask")
     def ask(body: AskRequest) -> dict:
@@ -121,7 +167,10 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
         return StreamingResponse(sse(), media_type="text/event-stream")
 
     @v1.get("/search")
-    def search(q: str = Query(description="The query."), k: int = Query(5, ge=1, le=100)) -> dict:
+    def search(
+        q: str = Query(description="The query.", max_length=assistant.settings.max_question_chars),
+        k: int = Query(5, ge=1, le=100),
+    ) -> dict:
         ready()
         return {"query": q, "passages": [p.to_dict() for p in assistant.search(q, k=k)]}
 
@@ -130,42 +179,43 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
         return {"documents": [d.to_dict() for d in assistant.documents()]}
 
     @v1.post("/documents")
-    def upload(files: list[UploadFile] = File(description="Documents to index.")) -> dict:
+    async def upload(request: Request, files: list[UploadFile] = File(description="Documents to index.")):
+        """Index uploaded files; the report lists each one. 400 when every file was refused. Uploads wait in one
+        queue; one whose client leaves before its turn is dropped."""
         ready()
-        limit = assistant.settings.max_file_bytes
-        with tempfile.TemporaryDirectory(prefix="citewise-upload-") as folder:
-            named = []
-            for index, upload in enumerate(files):
-                original = upload.filename or "upload"
-                staged = Path(folder) / str(index)
-                with staged.open("wb") as handle:
-                    size = 0
-                    while chunk := upload.file.read(1 << 20):
-                        size += len(chunk)
-                        if size > limit:
-                            raise ApiError(413, f"{original}: over the limit of {limit} bytes")
-                        handle.write(chunk)
-                named.append((staged, original))
-            accepted, refused = accept_all(named, uploads_folder(assistant.settings.store), limit)
-            report = assistant.ingest([str(p) for p in accepted]).to_dict() if accepted else {"failed": []}
-        report["failed"] = [{"path": exc.name, "reason": exc.reason} for exc in refused] + report.get("failed", [])
-        return report
+        folder = tempfile.TemporaryDirectory(prefix="citewise-upload-")
+        try:
+            named = await run_in_threadpool(_stage, files, Path(folder.name), assistant.settings.max_file_bytes)
+            result = await queue.wait(queue.submit(queue.add_files(named)), request.is_disconnected)
+        finally:
+            folder.cleanup()
+        if result is None:  # the client left before its turn
+            return JSONResponse({"error": "the client left before the upload was indexed"}, status_code=499)
+        report, refused = result
+        body = report.to_dict() if report is not None else {"added": [], "updated": [], "unchanged": [], "failed": []}
+        body["failed"] = [{"path": exc.name, "reason": exc.reason} for exc in refused] + body.get("failed", [])
+        if not (body["added"] or body["updated"] or body["unchanged"]):
+            reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in body["failed"]) or "no files were sent"
+            return JSONResponse({"error": f"no file was indexed: {reasons}", **body}, status_code=400)
+        return body
 
-    @v1.get("/documents/{doc_id}")
+    @v1.get("/documents/{doc_id}", responses=NOT_FOUND)
     def document(doc_id: str) -> dict:
         for record in assistant.documents():
             if record.doc_id == doc_id:
                 return record.to_dict()
         raise ApiError(404, f"no indexed document has the id {doc_id!r}")
 
-    @v1.delete("/documents/{doc_id}")
-    def delete(doc_id: str) -> dict:
-        assistant.document(doc_id)  # 404 for an unknown id
-        removed = assistant.remove([doc_id])
-        forget_pages(assistant.settings.store, removed)
+    @v1.delete("/documents/{doc_id}", responses=NOT_FOUND)
+    async def delete(request: Request, doc_id: str):
+        if doc_id not in {record.doc_id for record in await run_in_threadpool(assistant.documents)}:
+            raise ApiError(404, f"no indexed document has the id {doc_id!r}")
+        removed = await queue.wait(queue.submit(queue.remove([doc_id])), request.is_disconnected)
+        if removed is None:
+            return JSONResponse({"error": "the client left before the document was removed"}, status_code=499)
         return {"removed": removed}
 
-    @v1.get("/documents/{doc_id}/text")
+    @v1.get("/documents/{doc_id}/text", responses=NOT_FOUND)
     def text(doc_id: str, start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0)) -> dict:
         stored = assistant.document(doc_id)
         start = 0 if start is None else start
@@ -181,7 +231,7 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
             "boxes": stored.boxes(start, end),
         }
 
-    openai = APIRouter(prefix="/v1", dependencies=[Depends(authorised)])
+    openai = APIRouter(prefix="/v1")
 
     @openai.get("/models")
     def models() -> dict:
@@ -221,7 +271,7 @@ def create_api(assistant: Assistant, api_keys: list[str] | None = None) -> FastA
 
         return StreamingResponse(chunks(), media_type="text/event-stream")
 
-    for router in (public, v1, openai):
+    for router in (v1, openai):
         app.include_router(router)
     return app
 
@@ -241,7 +291,34 @@ def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]
     return texts[-1][1], history
 
 
-def _text(content) -> str:
+def _text(content: str | list[ContentPart] | None) -> str:
     if isinstance(content, list):  # [{"type": "text", "text": "..."}, ...]
-        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+        return " ".join(part.text or "" for part in content if part.type == "text")
     return content or ""
+
+
+def describe_invalid(exc: RequestValidationError) -> str:
+    """One line naming each invalid field (never echoing the value: it may be huge, binary, or not JSON)."""
+    problems = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "invalid request: " + "; ".join(problems)
+
+
+def _stage(files: list[UploadFile], folder: Path, limit: int) -> list[tuple[Path, str]]:
+    """Copy the uploaded files into `folder` (numbered, so names cannot collide); a file over `limit` ends the
+    request with 413."""
+    named = []
+    for index, upload in enumerate(files):
+        original = upload.filename or "upload"
+        staged = folder / str(index)
+        with staged.open("wb") as handle:
+            size = 0
+            while chunk := upload.file.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(413, f"{original}: over the limit of {limit} bytes")
+                handle.write(chunk)
+        named.append((staged, original))
+    return named

@@ -10,10 +10,10 @@ from pathlib import Path
 from index.errors import CitewiseError
 from rag import Answer, Assistant
 
-from .pages import PAGES_FOLDER, PageImages, forget_pages, page_view_html
+from .ingest_queue import IngestQueue
+from .pages import PAGES_FOLDER, PageImages, page_view_html
 from .render import conversation_html, conversation_markdown, pending_html, viewer_html
 from .reports import encoder_line
-from .uploads import accept_all, uploads_folder
 
 DOCUMENT_COLUMNS = ["title", "author", "date", "source", "chunks", "ingested at", "id"]
 
@@ -27,8 +27,10 @@ class ChatView:
 
 
 class Handlers:
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant, queue: IngestQueue | None = None):
         self.assistant = assistant
+        self.queue = queue or IngestQueue(assistant)
+        """Library changes wait here with the API's, one at a time."""
         self.pages = PageImages(Path(assistant.settings.store).expanduser() / PAGES_FOLDER)
 
     # -- chat
@@ -106,26 +108,28 @@ class Handlers:
 
     def upload(self, files: list[str] | None, progress=None) -> str:
         """Ingest uploaded files; an HTML report with one line per file, failures with their reason."""
-        settings = self.assistant.settings
         named = [(Path(path), Path(path).name) for path in files or []]
-        accepted, refused = accept_all(named, uploads_folder(settings.store), settings.max_file_bytes)
-        rejected = [(exc.name, exc.reason) for exc in refused]
-        report = None
-        if accepted:
-            callback = None
-            if progress is not None:
+        if not named:
+            return ingest_report_html(None, [])
+        callback = None
+        if progress is not None:
 
-                def callback(event):
-                    progress((event.files_done, event.files_total), desc=f"{event.chunks_done} chunks")
+            def callback(event):
+                progress((event.files_done, event.files_total), desc=f"{event.chunks_done} chunks")
 
-            report = self.assistant.ingest([str(p) for p in accepted], progress=callback)
-        return ingest_report_html(report, rejected)
+        try:
+            report, refused = self.queue.submit(self.queue.add_files(named, callback)).result()
+        except CitewiseError as exc:
+            return f"<p>{escape(str(exc))}</p>"
+        return ingest_report_html(report, [(exc.name, exc.reason) for exc in refused])
 
     def delete(self, doc_ids: list[str] | None) -> str:
         if not doc_ids:
             return "<p>Select documents to delete first.</p>"
-        removed = self.assistant.remove(doc_ids)
-        forget_pages(self.assistant.settings.store, removed)
+        try:
+            removed = self.queue.submit(self.queue.remove(doc_ids)).result()
+        except CitewiseError as exc:
+            return f"<p>{escape(str(exc))}</p>"
         return f"<p>Deleted {len(removed)} document(s).</p>"
 
     def reindex(self, doc_ids: list[str] | None) -> str:
@@ -135,7 +139,10 @@ class Handlers:
         paths = [s for r in chosen for s in r.sources if Path(s).exists()]
         if not paths:
             return "<p>No source files to re-index.</p>"
-        report = self.assistant.ingest(paths)
+        try:
+            report = self.queue.submit(lambda: self.assistant.ingest(paths)).result()
+        except CitewiseError as exc:
+            return f"<p>{escape(str(exc))}</p>"
         return ingest_report_html(report, [])
 
 

@@ -6,6 +6,9 @@ from pydantic import Field, field_validator
 
 from rag.settings import Settings
 
+from .gate import Access
+from .signin import Credentials
+
 
 class AppSettings(Settings):
     host: str = Field(default="127.0.0.1", description="Address the web UI binds to; 0.0.0.0 exposes it.")
@@ -17,10 +20,37 @@ class AppSettings(Settings):
         default=None, description="Comma-separated bearer keys the API requires (CITEWISE_API_KEYS); none: open."
     )
 
+    allowed_hosts: str | None = Field(
+        default=None,
+        description="Comma-separated host names the server answers to besides localhost, 127.0.0.1 and ::1 (and "
+        "--host when it names one address); requests naming another host are refused, which stops DNS-rebinding "
+        "attacks. '*' accepts any name: only behind a proxy that checks it.",
+    )
+    max_request_kb: int = Field(
+        default=1024, ge=1, le=1_000_000, description="Largest request body accepted, uploads aside, in KiB (413)."
+    )
+    max_upload_mb: float = Field(
+        default=200.0,
+        gt=0,
+        description="Largest upload request (all its files together), in MB; each file must also be within "
+        "max_file_mb. A larger body is refused with 413 as soon as it passes the limit.",
+    )
+
     @property
     def api_key_list(self) -> list[str]:
-        keys = [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
-        return keys + ([self.auth] if self.auth else [])
+        return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
+
+    def access(self) -> Access:
+        """Who the server lets in, the host names it answers to, and the body limits (ui/gate.py)."""
+        hosts = [h.strip().lower().strip("[]") for h in (self.allowed_hosts or "").split(",") if h.strip()]
+        if self.host not in ("0.0.0.0", "::", ""):
+            hosts.append(self.host.lower().strip("[]"))
+        return Access(
+            credentials=Credentials.of(self.api_key_list, self.auth),
+            allowed_hosts=tuple(hosts),
+            max_request_bytes=self.max_request_kb * 1024,
+            max_upload_bytes=int(self.max_upload_mb * 1_000_000),
+        )
 
     @field_validator("auth")
     @classmethod

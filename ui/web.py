@@ -25,15 +25,18 @@ Upload files in the **Library** tab (txt, md, html, pdf, docx), or ask about the
 *{0}* or *{1}*. Click a marker like **[1]** to see the exact passage highlighted in its document."""
 
 
-def build_app(assistant: Assistant):
+def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
+    """The Blocks app; `queue` (ui/ingest_queue.py) is shared with the API, `signed_in` adds a sign-out link."""
     import gradio as gr
 
-    handlers = Handlers(assistant)
+    handlers = Handlers(assistant, queue)
     llm_ready = bool(assistant.settings.llm)
 
     with gr.Blocks(title="Citewise", analytics_enabled=False) as app:
         turns = gr.State([])
         with gr.Tab("Ask"):
+            if signed_in:
+                gr.HTML('<a href="/logout" id="cw-sign-out" class="cw-sign-out">Sign out</a>')
             gr.Markdown(INTRO.format(*EXAMPLES), elem_id="cw-intro")
             with gr.Row():
                 with gr.Column(scale=3):
@@ -108,9 +111,12 @@ def build_app(assistant: Assistant):
         for button in example_buttons:
             button.click(lambda text=button.value: text, None, question).then(respond, chat_inputs, chat_outputs)
         library_outputs = [report, table, selected, only]
-        upload.click(do_upload, [files], [*library_outputs, files])
-        delete.click(lambda ids: refresh_library(handlers.delete(ids)), [selected], library_outputs)
-        reindex.click(lambda ids: refresh_library(handlers.reindex(ids)), [selected], library_outputs)
+        # Library changes queue apart from questions (one at a time, like the API's), so a line of uploads
+        # never takes the workers that answer.
+        library_queue = {"concurrency_limit": 1, "concurrency_id": "library"}
+        upload.click(do_upload, [files], [*library_outputs, files], **library_queue)
+        delete.click(lambda ids: refresh_library(handlers.delete(ids)), [selected], library_outputs, **library_queue)
+        reindex.click(lambda ids: refresh_library(handlers.reindex(ids)), [selected], library_outputs, **library_queue)
         app.load(lambda: refresh_library("")[1:], None, [table, selected, only])
     return app
 
@@ -147,17 +153,20 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     import uvicorn
 
     from .api import create_api
+    from .ingest_queue import IngestQueue
 
     assistant = assistant or Assistant(settings)
+    assistant.serve_while_indexing()
     assistant.warm_up()  # load the model and open the store now, not on the first question
-    blocks = build_app(assistant)
+    access = settings.access()
+    queue = IngestQueue(assistant)
+    blocks = build_app(assistant, queue, signed_in=access.credentials.required)
     blocks.queue(default_concurrency_limit=8)
-    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    # No Gradio auth: the gate in front of the whole app (ui/gate.py) signs people in for the UI and the API.
     app = gr.mount_gradio_app(
-        create_api(assistant, settings.api_key_list),
+        create_api(assistant, access, queue),
         blocks,
         path="/",
-        auth=auth,
         css=CSS,
         max_file_size=settings.max_file_bytes,
         show_error=False,
@@ -168,6 +177,12 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     # No access log: request lines would carry query strings into logs; keys travel in headers, never logged.
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level="warning", access_log=False))
     print(f"Citewise web UI on http://{settings.host}:{port} (store {settings.store}); API under /api/v1", flush=True)
+    if settings.host in ("0.0.0.0", "::") and not settings.allowed_hosts:
+        print(
+            "Note: only requests addressed to localhost, 127.0.0.1 or ::1 are answered; name this machine's host "
+            "names in CITEWISE_ALLOWED_HOSTS to be reached by them.",
+            flush=True,
+        )
     if block:
         server.run()
         return server

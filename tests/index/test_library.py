@@ -162,7 +162,7 @@ def test_keyword_top_k_is_the_one_bm25s_ranks(fake_library, tmp_path):
             for only in (None, allowed):
                 hits = keyword.search(query, k, only)
                 mask = None if only is None else np.array([1.0 if i in only else 0.0 for i in ids], dtype=np.float32)
-                found, scores = keyword._retriever.retrieve(
+                found, scores = keyword._snapshot.retriever.retrieve(
                     keyword.tokenize([query]), k=min(k, len(ids)), show_progress=False, weight_mask=mask, n_threads=0
                 )
                 expected = [(ids[int(d)], float(x)) for d, x in zip(found[0], scores[0], strict=True) if x > 0]

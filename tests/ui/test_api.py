@@ -27,7 +27,7 @@ def assistant(tmp_path, fake_embeddings):
 
 @pytest.fixture
 def client(assistant):
-    return TestClient(create_api(assistant, [KEY]))
+    return TestClient(create_api(assistant, [KEY]), base_url="http://127.0.0.1")
 
 
 def test_health_is_open_and_everything_else_needs_the_key(client):
@@ -130,7 +130,7 @@ def test_openai_client_against_a_running_server(assistant, capfd, caplog):
 def test_while_the_model_loads_questions_get_503_and_health_says_loading(assistant):
     """A server started before its encoder finished loading answers at once instead of hanging."""
     assistant.embeddings.loaded = False  # as LocalEmbeddings reports before its background load ends
-    client = TestClient(create_api(assistant))
+    client = TestClient(create_api(assistant), base_url="http://127.0.0.1")
     assert client.get("/api/v1/health").json()["status"] == "loading"
     response = client.post("/api/v1/ask", json={"question": "How many fishing boats?"})
     assert response.status_code == 503 and "loading" in response.json()["error"]

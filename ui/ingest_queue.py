@@ -1,0 +1,118 @@
+"""Changes to the library made by the server (uploads, deletions, re-indexing) run one at a time in one thread
+of their own. A request waiting for its turn holds no worker thread (questions are never starved by a queue of
+uploads), a request whose client has gone is dropped before it starts, and the queue has a bound."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from index.errors import CitewiseError
+from rag import Assistant
+
+from .pages import forget_pages
+from .uploads import UploadRejected, accept_all, uploads_folder
+
+T = TypeVar("T")
+MAX_WAITING = 16
+
+
+class QueueFull(CitewiseError):
+    """Too many library changes are waiting; the client should try again later."""
+
+    http_status = 503
+
+
+class IngestQueue:
+    def __init__(self, assistant: Assistant, max_waiting: int = MAX_WAITING):
+        self.assistant = assistant
+        self.max_waiting = max_waiting
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citewise-ingest")
+        self._waiting = 0
+        self._lock = threading.Lock()
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    def submit(self, job: Callable[[], T]) -> Future[T]:
+        with self._lock:
+            if self._waiting >= self.max_waiting:
+                raise QueueFull(f"{self._waiting} changes to the library are waiting; try again in a minute")
+            self._waiting += 1
+
+        def run() -> T:
+            with self._lock:
+                self._waiting -= 1
+            return job()
+
+        future = self._executor.submit(run)
+        future.add_done_callback(self._uncount_if_cancelled)
+        return future
+
+    def _uncount_if_cancelled(self, future: Future) -> None:
+        if future.cancelled():
+            with self._lock:
+                self._waiting -= 1
+
+    async def wait(self, future: Future[T], client_gone: Callable[[], object]) -> T | None:
+        """The job's result; None when the client left while the job was still waiting (it is then dropped).
+        A job already running is finished: stopping an ingestion halfway would only waste its work."""
+        wrapped = asyncio.wrap_future(future)
+        while True:
+            done, _ = await asyncio.wait({wrapped}, timeout=0.25)
+            if done:
+                return wrapped.result()
+            if await client_gone() and future.cancel():
+                return None
+
+    # -- the jobs
+    def add_files(self, named: list[tuple[Path, str]], progress=None) -> Callable[[], tuple[object, list]]:
+        """A job that accepts uploaded files (staged at `path`, uploaded under `name`) into the uploads folder
+        and indexes them: (IngestReport or None, [UploadRejected]). Files that fail to index are not kept."""
+        settings = self.assistant.settings
+
+        def job():
+            uploads = uploads_folder(settings.store)
+            accepted, refused = accept_all(named, uploads, settings.max_file_bytes)
+            if not accepted:
+                return None, refused
+            report = self.assistant.ingest([str(p) for p in accepted], progress=progress)
+            for failure in report.failed:
+                discard_upload(Path(failure.path), uploads)
+            return report, refused
+
+        return job
+
+    def remove(self, doc_ids: list[str]) -> Callable[[], list[str]]:
+        """A job that removes documents with their vectors, cached page images and uploaded files."""
+
+        def job():
+            records = {r.doc_id: r for r in self.assistant.documents()}
+            removed = self.assistant.remove(doc_ids)
+            forget_pages(self.assistant.settings.store, removed)
+            uploads = uploads_folder(self.assistant.settings.store)
+            still_used = {s for r in self.assistant.documents() for s in r.sources}
+            for doc_id in removed:
+                for source in records[doc_id].sources if doc_id in records else ():
+                    if source not in still_used:
+                        discard_upload(Path(source), uploads)
+            return removed
+
+        return job
+
+
+def discard_upload(path: Path, uploads: Path) -> None:
+    """Delete a file only if it is one of ours: inside the uploads folder (never a user's own file)."""
+    try:
+        if path.resolve().parent == uploads.resolve():
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+__all__ = ["IngestQueue", "QueueFull", "UploadRejected", "discard_upload"]
