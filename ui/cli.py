@@ -124,10 +124,48 @@ def docs(as_json: JsonOption = False, store: StoreOption = None, chroma_url: Chr
     assistant = open_assistant(store, chroma_url)
     documents = assistant.documents()
     encoder = assistant.library.encoder()
+    health = assistant.health()
     if as_json:
-        print_json({"documents": [d.to_dict() for d in documents], "encoder": encoder})
+        print_json({"documents": [d.to_dict() for d in documents], "encoder": encoder, "health": health.to_dict()})
     else:
         print_documents(documents, encoder=encoder)
+        for problem in health.problems:
+            typer.echo(f"warning: {problem}; `citewise doctor` tells more", err=True)
+
+
+@app.command()
+@fail_cleanly
+def doctor(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Delete orphan vectors, embed missing ones again, rebuild a broken index.")
+    ] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Compare the catalog with the vector store (every id) and probe dense search; exit 1 if they disagree."""
+    assistant = open_assistant(store, chroma_url)
+    health = assistant.health(full=True)
+    repaired = None
+    if repair and not health.ok:
+        repaired = assistant.repair()
+        health = assistant.health(full=True)
+    if as_json:
+        print_json({"health": health.to_dict(), "repaired": repaired.to_dict() if repaired else None})
+    else:
+        typer.echo(
+            f"{health.documents} documents, {health.chunks} chunks, {health.vectors} vectors; "
+            f"keyword index {health.keyword_index}"
+        )
+        if repaired:
+            typer.echo(
+                f"repaired: {repaired.removed_orphans} orphan vectors removed, {repaired.embedded_again} chunks "
+                f"embedded again{', vector index rebuilt' if repaired.rebuilt_index else ''}"
+            )
+        for problem in health.problems:
+            typer.echo(f"problem: {problem}")
+        typer.echo("ok: the catalog and the vector store agree" if health.ok else "run `citewise doctor --repair`")
+    raise typer.Exit(0 if health.ok else 1)
 
 
 @app.command()
@@ -260,12 +298,16 @@ def mcp(
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
 ) -> None:
-    """Serve the tools search, ask and get_passage over MCP (stdio, or streamable HTTP with --port)."""
+    """Serve the tools search, ask and get_passage over MCP (stdio, or streamable HTTP with --port; then the keys
+    of CITEWISE_API_KEYS, or --auth's login, are required as `Authorization: Bearer KEY`)."""
     from ui.mcp_server import run
 
-    assistant = open_assistant(store, chroma_url)
+    settings = settings_for(store, chroma_url, host=host)
+    from rag import Assistant
+
+    assistant = Assistant(settings)
     assistant.warm_up()
-    run(assistant, port=port, host=host)
+    run(assistant, port=port, host=host, access=settings.access())
 
 
 @app.command()

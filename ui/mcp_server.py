@@ -52,9 +52,16 @@ def build_server(assistant: Assistant):
     return server
 
 
-def run(assistant: Assistant, port: int | None = None, host: str = "127.0.0.1") -> None:
+def run(assistant: Assistant, port: int | None = None, host: str = "127.0.0.1", access=None) -> None:
+    """stdio without a port; else streamable HTTP at /mcp behind the same gate as the web server (ui/gate.py):
+    host check, cross-site refusal, keys once any is configured, body limits, security headers."""
     server = build_server(assistant)
     if port is None:
         server.run("stdio")
-    else:
-        server.run("streamable-http", host=host, port=port)
+        return
+    import uvicorn
+
+    from .gate import Access, Gate
+
+    app = Gate(server.streamable_http_app(host=host), access or Access())
+    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)).run()
