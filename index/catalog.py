@@ -129,6 +129,7 @@ class Catalog:
         self._lock = threading.RLock()
         self._readers = threading.local()
         self._reader_connections: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()  # not the write lock: a reader must never wait for a write
 
     def _reader(self) -> sqlite3.Connection:
         connection = getattr(self._readers, "connection", None)
@@ -136,7 +137,7 @@ class Catalog:
             connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             connection.execute("PRAGMA query_only=ON")
             self._readers.connection = connection
-            with self._lock:
+            with self._readers_lock:
                 self._reader_connections.append(connection)
         return connection
 
@@ -148,7 +149,7 @@ class Catalog:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._readers_lock:
             for connection in self._reader_connections:
                 connection.close()
             self._reader_connections.clear()

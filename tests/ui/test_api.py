@@ -136,3 +136,63 @@ def test_while_the_model_loads_questions_get_503_and_health_says_loading(assista
     assert response.status_code == 503 and "loading" in response.json()["error"]
     assistant.embeddings.loaded = True
     assert client.post("/api/v1/ask", json={"question": "How many fishing boats?"}).status_code == 200
+
+
+def test_bad_input_is_a_400_with_an_error_never_a_500_or_a_422(client):
+    """Each of these answered 500 or 422 {"detail"} before (issue 21): an unpaired surrogate reached the
+    tokenizer, an infinite k could not be written back as JSON, a number as a content part's text was joined."""
+    for body in (
+        {"question": "\ud800"},
+        {"question": "How many boats?", "k": 1e400},
+        {"question": "How many boats?", "history": [["\udfff", "x"]]},
+        {"question": 5},
+        {},
+    ):
+        response = client.post(
+            "/api/v1/ask", content=json.dumps(body), headers=BEARER | {"content-type": "application/json"}
+        )
+        assert response.status_code == 400, (body, response.text)
+        assert set(response.json()) == {"error"} and response.json()["error"]
+    chat = client.post(
+        "/v1/chat/completions",
+        json={"model": "citewise", "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]},
+        headers=BEARER,
+    )
+    assert chat.status_code == 400 and "error" in chat.json()
+    parts = client.post(
+        "/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": [{"type": "text", "text": "How many yachts?"}]}]},
+        headers=BEARER,
+    )
+    assert parts.status_code == 200 and "12" in parts.json()["choices"][0]["message"]["content"]
+    assert client.post("/api/v1/ask", content=b"{not json", headers=BEARER).status_code == 400
+
+
+def test_an_upload_whose_every_file_is_refused_is_a_400_and_leaves_no_file_behind(client, assistant):
+    from ui.uploads import uploads_folder
+
+    uploads = uploads_folder(assistant.settings.store)
+    before = set(uploads.iterdir()) if uploads.exists() else set()
+    files = [
+        ("files", ("macro.xlsm", b"PK\x03\x04", "application/octet-stream")),
+        ("files", ("broken.pdf", b"%PDF-1.4 this is no PDF", "application/pdf")),
+    ]
+    response = client.post("/api/v1/documents", files=files, headers=BEARER)
+    assert response.status_code == 400
+    body = response.json()
+    assert "no file was indexed" in body["error"] and {f["path"].rsplit("/", 1)[-1] for f in body["failed"]} == {
+        "macro.xlsm",
+        "broken.pdf",
+    }
+    assert (set(uploads.iterdir()) if uploads.exists() else set()) == before  # the broken PDF was not kept
+
+
+def test_deleting_an_uploaded_document_deletes_its_uploaded_file(client, assistant):
+    files = [("files", ("owl survey.txt", b"Owl survey\n\nWe counted 14 barn owls in the old mill.", "text/plain"))]
+    (added,) = client.post("/api/v1/documents", files=files, headers=BEARER).json()["added"]
+    from pathlib import Path
+
+    assert Path(added["path"]).is_file()
+    assert client.delete(f"/api/v1/documents/{added['doc_id']}", headers=BEARER).status_code == 200
+    assert not Path(added["path"]).exists()
+    assert all(Path(p).is_file() for r in assistant.documents() for p in r.sources)  # the user's own files stay
