@@ -37,7 +37,7 @@ class IngestProgress:
 
 ProgressCallback = Callable[[IngestProgress], None]
 log = logging.getLogger(__name__)
-METADATA_VERSION = 2
+METADATA_VERSION = 3
 """Bumped when loaders read more metadata: unchanged files of an older store are read again for it."""
 ENCODER_SETTING = "encoder_backend"  # catalog setting: the encoder backend that made the store's vectors
 ENCODER_CACHE_DIR = "encoders"  # converted encoders, one folder per model state and backend
@@ -128,7 +128,19 @@ class Library:
     def document(self, doc_id: str) -> StoredDocument:
         return self.catalog.document(doc_id)
 
+    def health(self, full: bool = False):
+        """`StoreHealth`: catalog and vector store compared (counts; with `full`, every id) and probed."""
+        from .health import check
+
+        return check(self, full)
+
     # -- writing
+    def repair(self):
+        """Delete orphan vectors, embed chunks without a vector again, rebuild a vector index that fails probes."""
+        from .health import repair
+
+        return repair(self)
+
     def recover(self) -> list[str]:
         """Delete vectors of documents an interrupted run stored but never committed."""
         pending = self.catalog.pending()
@@ -234,7 +246,7 @@ class Library:
             return None
         try:
             if stat.st_size > self.settings.max_file_bytes:
-                load(Path(path), self.settings.max_file_bytes)  # raises the size error with its numbers
+                load(Path(path), budget=self.settings.load_budget)  # raises the size error with its numbers
             with open(path, "rb") as handle:
                 data = handle.read()
             doc_id, digest = content_id(data)
@@ -249,7 +261,7 @@ class Library:
                 else:
                     report.updated.append(outcome)
                 return None
-            loaded = load(Path(path), self.settings.max_file_bytes)
+            loaded = load(Path(path), budget=self.settings.load_budget)
             chunks = self.chunk(loaded, doc_id)
         except LoadError as exc:
             report.failed.append(FileOutcome(path=path, reason=exc.reason))
@@ -272,7 +284,7 @@ class Library:
     def _refresh_metadata(self, path: str, doc_id: str) -> None:
         """A store made by an older loader: read what the unchanged file says about itself again (no re-embedding)."""
         try:
-            self.catalog.update_metadata(doc_id, load(Path(path), self.settings.max_file_bytes))
+            self.catalog.update_metadata(doc_id, load(Path(path), budget=self.settings.load_budget))
         except Exception as exc:  # the file is indexed already; its old metadata stay
             log.debug("could not refresh the metadata of %s", path, exc_info=exc)
 

@@ -21,6 +21,7 @@ _FIELDS = {
     "url": "url",
     "link": "url",
 }
+TITLE_KEYS = frozenset(key for key, field in _FIELDS.items() if field == "title")
 HEADER_LINE = re.compile(r"^[ \t]*(" + "|".join(_FIELDS) + r")[ \t]*:[ \t]*(.*?)[ \t]*$", re.I | re.M)
 _HEADER_SCAN_LINES = 12
 
@@ -34,7 +35,7 @@ class Header:
 
 
 def read_header(text: str) -> Header:
-    """The block of "Key: value" lines at the very top of a text (at least two of them to count)."""
+    """The block of "Key: value" lines at the very top of a text: at least two of them, or a title line alone."""
     fields: dict[str, str] = {}
     end = 0
     offset = 0
@@ -53,7 +54,9 @@ def read_header(text: str) -> Header:
         offset += len(line)
         if lines >= _HEADER_SCAN_LINES:
             break
-    if len(fields) < 2:  # one "Key: value" line is prose ("Note: the harbour is closed."), not a header
+    # One "Key: value" line can be prose ("By: the harbour master, in person."), but "Title: X" states a title
+    # even alone; read as prose, the whole line became the title ("Title: X", issue 21).
+    if len(fields) < 2 and set(fields) != {"title"}:
         return Header({}, 0)
     return Header(fields, end)
 

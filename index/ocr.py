@@ -13,6 +13,7 @@ import shutil
 import numpy as np
 
 from .boxes import NO_BOX, extend_to_lines
+from .budget import Reading
 
 OCR_DPI = 300
 """Resolution a page is rendered at for Tesseract, which reads 10-point text best at about 300 dpi."""
@@ -28,16 +29,30 @@ def ocr_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def read_image(image, points_per_pixel: float) -> tuple[str, np.ndarray]:
+def read_image(image, points_per_pixel: float, file: Reading | None = None) -> tuple[str, np.ndarray]:
     """Text of a PIL image, words joined by spaces, lines by "\\n", blocks by a blank line; with a box per
     character in points (origin top left): a word's box split evenly among its letters, every box as tall as
-    its line, line breaks without a box."""
+    its line, line breaks without a box.
+
+    `file` is the file being read (`index.budget`): Tesseract is killed when its time is up, and the file fails
+    with the time budget's reason. Passed, not looked up, as pages are read in worker threads."""
     import pytesseract
     import pytesseract.pytesseract as binding
 
     # pytesseract passes its module's `environ` to the Tesseract process and has no argument for it.
     binding.environ = {**os.environ, "OMP_THREAD_LIMIT": TESSERACT_THREADS}
-    data = pytesseract.image_to_data(image.convert("L"), lang="eng", output_type=pytesseract.Output.DICT)
+    if file is not None:
+        file.check()
+    timeout = file.remaining() if file is not None else None
+    try:
+        # pytesseract's timeout 0 means none; `remaining()` is never below a millisecond.
+        data = pytesseract.image_to_data(
+            image.convert("L"), lang="eng", output_type=pytesseract.Output.DICT, timeout=timeout or 0
+        )
+    except RuntimeError as exc:  # pytesseract kills Tesseract and says "Tesseract process timeout"
+        if file is not None and "timeout" in str(exc).lower():
+            raise file.timeout_error() from None
+        raise
     chars: list[str] = []
     boxes: list[list[float]] = []
     lines: list[float] = []

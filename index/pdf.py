@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .boxes import NO_BOX, extend_to_lines
+from .budget import Reading, current
 from .errors import LoadError
 from .ocr import OCR_DPI, ocr_available, read_image
 
 PAGE_SEPARATOR = "\n\n"
 _SOFT_HYPHEN = "\x02"  # pdfium's mark for a word hyphenated at a line end (the line break is dropped)
+_CHARS_PER_CHECK = 4096  # characters of a page read between two checks of the file's deadline
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,13 @@ class PdfText:
 
 
 def read_pdf(data: bytes, name: str) -> PdfText:
-    """Every page's text with its characters' boxes; `LoadError` naming the file when it cannot be read."""
+    """Every page's text with its characters' boxes; `LoadError` naming the file when it cannot be read.
+
+    The file's time budget (`index.budget`) is checked per page and every few thousand characters; pdfium's
+    own work on one page (its text layer, a rendering for OCR) is one C call that cannot be interrupted."""
     import pypdfium2 as pdfium
 
+    file = current()
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -45,11 +51,14 @@ def read_pdf(data: bytes, name: str) -> PdfText:
             raise LoadError(name, "encrypted PDF: a password is required") from None
         raise LoadError(name, f"corrupt or unreadable PDF ({exc})") from None
     try:
-        read = [_page_text(document[index]) for index in range(len(document))]
+        read = []
+        for index in range(len(document)):
+            file.check()
+            read.append(_page_text(document[index], file))
         scanned = [index for index, (text, _) in enumerate(read) if not text]  # images of text, no text layer
         can_ocr = ocr_available()
         if scanned and can_ocr:
-            for index, result in zip(scanned, _ocr_pages(document, scanned), strict=True):
+            for index, result in zip(scanned, _ocr_pages(document, scanned, file), strict=True):
                 read[index] = result
         metadata = document.get_metadata_dict(skip_empty=True)
     finally:
@@ -63,27 +72,30 @@ def read_pdf(data: bytes, name: str) -> PdfText:
     return PdfText(pages, all_boxes, title, author, ocr_pages, unread_pages)
 
 
-def _ocr_pages(document, indexes: list[int]) -> list[tuple[str, np.ndarray]]:
+def _ocr_pages(document, indexes: list[int], file: Reading) -> list[tuple[str, np.ndarray]]:
     """OCR of the given pages, as many at a time as there are cores: pdfium renders one page at a time (it is
-    not thread-safe), Tesseract reads them in parallel processes."""
+    not thread-safe), Tesseract reads them in parallel processes, each killed when the file's time is up."""
     from concurrent.futures import ThreadPoolExecutor
 
     workers = max(1, os.cpu_count() or 1)
     results: list[tuple[str, np.ndarray]] = []
     with ThreadPoolExecutor(workers) as pool:
         for start in range(0, len(indexes), workers):
-            images = [document[i].render(scale=OCR_DPI / 72).to_pil() for i in indexes[start : start + workers]]
-            results += pool.map(_read_page_image, images)
+            images = []
+            for i in indexes[start : start + workers]:
+                file.check()
+                images.append(document[i].render(scale=OCR_DPI / 72).to_pil())
+            results += pool.map(lambda image: _read_page_image(image, file), images)
     return results
 
 
-def _read_page_image(image) -> tuple[str, np.ndarray]:
-    text, boxes = read_image(image, 72 / OCR_DPI)
+def _read_page_image(image, file: Reading) -> tuple[str, np.ndarray]:
+    text, boxes = read_image(image, 72 / OCR_DPI, file)
     text, kept = _trim(text)
     return text, boxes[kept]
 
 
-def _page_text(page) -> tuple[str, np.ndarray]:
+def _page_text(page, file: Reading) -> tuple[str, np.ndarray]:
     """The page's characters in pdfium's reading order, line ends as "\\n", with top-left-origin boxes.
 
     Across, a character's box is its advance width (pdfium's loose box, so neighbours meet); up and down, the
@@ -101,6 +113,8 @@ def _page_text(page) -> tuple[str, np.ndarray]:
     x, y = ctypes.c_double(), ctypes.c_double()
     try:
         for i in range(textpage.count_chars()):
+            if i % _CHARS_PER_CHECK == 0:
+                file.check()
             char = chr(pdfium_c.FPDFText_GetUnicode(textpage, i))
             if char == "\r":
                 continue

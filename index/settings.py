@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .budget import LoadBudget
+
 EMBEDDING_DTYPES = ("auto", "float32", "bfloat16")
 
 
@@ -54,6 +56,21 @@ class IndexSettings(BaseSettings):
         default=512, ge=1, description="Chunks encoded and committed together; large groups pad less."
     )
     max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are refused, in MB.")
+    max_unpacked_mb: float = Field(
+        default=200.0,
+        gt=0,
+        description="A DOCX (a zip archive) whose parts declare more than this unpacked, in MB (> 0), is refused "
+        "before it is parsed, so a small file cannot expand into gigabytes of XML (parsing takes ~8 bytes of memory "
+        "per byte of XML, ~4 s per 200 MB). A blank Word document unpacks to 0.8 MB and pictures barely unpack; "
+        "200 MB of XML is some 40,000 pages of text.",
+    )
+    load_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Wall-clock time to read one file's text, in seconds (> 0); a file still being read then fails "
+        "with that reason and the others go on. Checked between DOCX paragraphs, PDF pages and OCR pages; one "
+        "parser call (a DOCX's XML, a PDF page, an HTML page's extraction) runs to its end first.",
+    )
 
     @field_validator("store")
     @classmethod
@@ -78,3 +95,8 @@ class IndexSettings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1_000_000)
+
+    @property
+    def load_budget(self) -> LoadBudget:
+        """What reading one file may cost (`index.loaders.load`)."""
+        return LoadBudget(self.max_file_bytes, int(self.max_unpacked_mb * 1_000_000), self.load_seconds)

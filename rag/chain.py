@@ -209,7 +209,7 @@ class AnswerChain:
             self.settings.answer_policy(),
         )
         answerability = self.answerability(turn, scored)
-        if answerability < self.settings.abstain_threshold:
+        if answerability < self.settings.abstain_threshold or not scored:  # nothing retrieved: nothing to quote
             answer = self.abstention(turn, passages)
         else:
             answer = self.decide_yes_no(turn.question, self.compose(turn, scored, passages))
@@ -233,7 +233,7 @@ class AnswerChain:
             scored = score_sentences(part.question, passages, self.document_text, "", self.settings.answer_policy())
             probability = self._probability(part.question, "", scored, passages, run)
             best = max(best, probability)
-            if probability < self.settings.abstain_threshold:
+            if probability < self.settings.abstain_threshold or not scored:
                 texts.append(f"On {part.subject}, the documents do not say.")
                 parts.append(AnswerPart(part.question))
                 checks.append(PartCheck(None))

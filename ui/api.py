@@ -273,7 +273,22 @@ def create_api(
 
     for router in (v1, openai):
         app.include_router(router)
+    _document_400_not_422(app)
     return app
+
+
+def _document_400_not_422(app: FastAPI) -> None:
+    """FastAPI lists 422 for every route with parameters; invalid requests answer 400 {"error"} here."""
+    make_schema = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            for operations in make_schema()["paths"].values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]]]:

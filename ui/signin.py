@@ -170,9 +170,8 @@ class SignIn:
 
 
 def sign_in_html(target: str, message: str, with_name: bool) -> str:
-    name_field = (
-        '<label>User name <input name="username" autocomplete="username" autofocus></label>' if with_name else ""
-    )
+    name_input = '<input name="username" type="text" autocomplete="username" autofocus>'
+    name_field = f"<label>User name {name_input}</label>" if with_name else ""
     secret_label = "Password or API key" if with_name else "API key"
     error = f'<p class="error" role="alert">{escape(message)}</p>' if message else ""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · Citewise</title>

@@ -58,7 +58,9 @@ def browser():
 
 
 def open_page(browser, url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    # Playwright's wait_for_function evaluates strings, which the server's CSP forbids the page to do; the CSP
+    # itself is tested by test_an_api_key_alone_locks_the_ui_behind_a_sign_in_that_works_under_the_csp.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("#cw-question textarea", timeout=60_000)
@@ -251,7 +253,7 @@ def test_eight_concurrent_sessions_never_mix(server):
     latencies: list[float] = []
 
     async def session(browser, number: int) -> str:
-        context = await browser.new_context()
+        context = await browser.new_context(bypass_csp=True)  # wait_for_function evaluates a string
         page = await context.new_page()
         await page.goto(server["url"])
         await page.wait_for_selector("#cw-question textarea", timeout=60_000)
@@ -316,6 +318,47 @@ def test_login_is_required_with_auth(tmp_path, browser):
         page.fill("input[type=password]", "s3cret")
         page.keyboard.press("Enter")
         page.wait_for_selector("#cw-question textarea", timeout=30_000)
+        context.close()
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def test_an_api_key_alone_locks_the_ui_behind_a_sign_in_that_works_under_the_csp(tmp_path, browser):
+    """CITEWISE_API_KEYS without --auth left the web UI open (issue 21). Now the page asks for the key; signed
+    in, asking works with the strict Content-Security-Policy (no blocked script), and signing out locks it."""
+    port = free_port()
+    store = tmp_path / "store"
+    process = subprocess.Popen(
+        [CITEWISE, "demo", "--store", str(store), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=cli_env(CITEWISE_API_KEYS="browser-key-81"),
+    )
+    try:
+        wait_for_port(port, process, seconds=120)
+        context = browser.new_context()
+        page = context.new_page()
+        blocked = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("input[type=password]", timeout=30_000)
+        assert "/login" in page.url and page.locator("#cw-question").count() == 0
+        page.fill("input[type=password]", "wrong-key")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Wrong user name, password or key", timeout=30_000)
+        page.fill("input[type=password]", "browser-key-81")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#cw-question textarea", timeout=60_000)
+        page.fill("#cw-question textarea", "How many reservists were called up?")
+        page.press("#cw-question textarea", "Enter")  # waited for by selector: the CSP forbids string evaluation
+        page.wait_for_selector("#cw-conversation .cw-turn .cw-sources", timeout=60_000)
+        assert "300,000" in page.inner_text("#cw-conversation")
+        assert blocked == []
+        page.click("#cw-sign-out")
+        page.wait_for_selector("input[type=password]", timeout=30_000)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("input[type=password]", timeout=30_000)
         context.close()
     finally:
         process.kill()
