@@ -87,3 +87,34 @@ def langchain_store(doc_dir: Path, model_path: Path, directory: Path):
         persist_directory=str(directory),
         collection_name="plain",
     )
+
+
+CITEWISE = str(Path(sys.executable).with_name("citewise"))
+
+
+def cli_env() -> dict[str, str]:
+    """The environment of a citewise process a benchmark starts: offline, no analytics, no stray settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
+    return env | {"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process, seconds: float) -> None:
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {seconds}s")
