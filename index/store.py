@@ -1,8 +1,21 @@
-"""Chunk vectors in Chroma: embedded (`PersistentClient`) or a `chroma run` server (`HttpClient`)."""
+"""Chunk vectors in Chroma: embedded (`PersistentClient`) or a `chroma run` server (`HttpClient`).
+
+Chroma's HNSW index (hnswlib) breaks on many bit-identical vectors, which identical chunk texts produce (a file
+of one repeated line, boilerplate repeated across documents): zero distances never lose to anything in the
+neighbour-selection heuristic, so the copies fill each other's neighbour lists and become a region of the
+graph that search can enter but not leave. Chunks stored before them stop being found at all (a copy wins every
+query), and once the copies are deleted - deletion only marks nodes in hnswlib - queries that start there return
+nothing. So every stored vector is first nudged by a tiny amount in a direction of its own (`distinct_vectors`),
+and a query that returns fewer chunks than match it is treated as a damaged index: the collection is rebuilt
+(`ChunkStore.rebuild`), and if that does not help, the query is answered by exact search.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,8 +26,17 @@ from langchain_core.embeddings import Embeddings
 from .errors import StoreError
 from .types import Chunk
 
+log = logging.getLogger(__name__)
+
 CHROMA_DIR = "chroma"
 _DELETE_BATCH = 500
+_HNSW = {"hnsw": {"space": "cosine"}}
+REBUILD_SUFFIX = ".rebuild"
+"""A rebuild fills `<collection>.rebuild`, then deletes the collection and gives the copy its name."""
+NUDGE = 1e-3
+"""How far `distinct_vectors` moves a vector, relative to its length: enough that float32 cosine distances between
+copies of one vector differ by several ulps, so hnswlib no longer sees ties; no similarity moves by more than this
+(typically ~5e-5 for 384-d vectors)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,26 @@ def open_client(store_dir: Path, chroma_url: str | None):
         raise StoreError(f"cannot open Chroma at {where}: {exc}") from exc
 
 
+def distinct_vectors(ids: Sequence[str], vectors):
+    """The vectors to store for chunks `ids`: each moved by `NUDGE` of its length in a direction derived from its
+    chunk id, length kept, so that no two chunks store the same vector (see the module docstring).
+
+    Deterministic: a chunk gets the same stored vector in every store and on every ingest.
+    """
+    import numpy as np
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or not len(vectors):
+        return vectors
+    dim = vectors.shape[1]
+    raw = b"".join(hashlib.shake_256(chunk_id.encode()).digest(2 * dim) for chunk_id in ids)
+    direction = np.frombuffer(raw, dtype=np.int16).reshape(len(vectors), dim).astype(np.float32)
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True).clip(min=1e-12)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    nudged = vectors + NUDGE * norms * direction
+    return nudged * (norms / np.linalg.norm(nudged, axis=1, keepdims=True).clip(min=1e-12))
+
+
 class ChunkStore:
     """The Chroma collection of chunk vectors; chunk metadata points back into the catalog's text.
 
@@ -96,26 +138,100 @@ class ChunkStore:
     def __init__(self, client, collection_name: str, embeddings: Embeddings):
         self.client = client
         self.embeddings = embeddings
-        self.collection = client.get_or_create_collection(
-            name=collection_name,
-            embedding_function=chroma_embedding_function(embeddings),
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+        self.name = collection_name
+        self._embedding_function = chroma_embedding_function(embeddings)
+        self._lock = threading.Lock()
+        self._rebuilds = 0
+        self._fewer: dict[frozenset[str] | None, int] = {}
+        """Filters (None: none) matching fewer chunks than a query asked for, with how many: a query that returns
+        exactly that many is whole without asking Chroma to count. Forgotten on every change made here."""
+        self.collection = self._open()
         self.max_batch = int(client.get_max_batch_size())
 
+    def _open(self, create: bool = True):
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self.client.get_collection(self.name, embedding_function=self._embedding_function)
+        except NotFoundError:
+            pass
+        try:
+            spare = self.client.get_collection(self.name + REBUILD_SUFFIX, embedding_function=self._embedding_function)
+        except NotFoundError:
+            if not create:
+                raise
+            return self.client.get_or_create_collection(
+                name=self.name, embedding_function=self._embedding_function, configuration=_HNSW
+            )
+        # A rebuild stopped between deleting the collection and renaming its (complete, counted) copy.
+        spare.modify(name=self.name)
+        return spare
+
     def upsert(self, chunks: Sequence[Chunk], vectors) -> None:
+        self._fewer.clear()
         for lo in range(0, len(chunks), self.max_batch):
             part = chunks[lo : lo + self.max_batch]
+            ids = [c.chunk_id for c in part]
             self.collection.upsert(
-                ids=[c.chunk_id for c in part],
-                embeddings=vectors[lo : lo + self.max_batch],
+                ids=ids,
+                embeddings=distinct_vectors(ids, vectors[lo : lo + self.max_batch]),
                 metadatas=[_metadata(c) for c in part],
             )
 
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         doc_ids = list(doc_ids)
+        self._fewer.clear()
         for lo in range(0, len(doc_ids), _DELETE_BATCH):
             self.collection.delete(where={"doc_id": {"$in": doc_ids[lo : lo + _DELETE_BATCH]}})
+
+    def delete_ids(self, chunk_ids: Iterable[str]) -> None:
+        chunk_ids = list(chunk_ids)
+        self._fewer.clear()
+        for lo in range(0, len(chunk_ids), self.max_batch):
+            self.collection.delete(ids=chunk_ids[lo : lo + self.max_batch])
+
+    def rebuild(self) -> None:
+        """Build the vector index anew: copy every record into a fresh collection, which then takes the name.
+
+        Chroma's local HNSW index only marks deleted vectors and never compacts; a copy holds only live ones.
+        Vectors stored before `distinct_vectors` existed may repeat exactly: repeats are nudged on the way.
+        """
+        with self._lock:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        import numpy as np
+        from chromadb.errors import NotFoundError
+
+        spare_name = self.name + REBUILD_SUFFIX
+        try:
+            self.client.delete_collection(spare_name)  # left by an interrupted rebuild; the collection is whole
+        except NotFoundError:
+            pass
+        spare = self.client.create_collection(
+            name=spare_name, embedding_function=self._embedding_function, configuration=_HNSW
+        )
+        seen: set[bytes] = set()
+        for page in self._pages(self.collection, ["embeddings", "metadatas"]):
+            vectors = np.asarray(page["embeddings"], dtype=np.float32)
+            repeats = []
+            for row, vector in enumerate(vectors):
+                digest = hashlib.blake2b(vector.tobytes(), digest_size=16).digest()
+                if digest in seen:
+                    repeats.append(row)
+                seen.add(digest)
+            if repeats:
+                vectors[repeats] = distinct_vectors([page["ids"][r] for r in repeats], vectors[repeats])
+            spare.add(ids=page["ids"], embeddings=vectors, metadatas=page["metadatas"])
+        copied, original = spare.count(), self.collection.count()
+        if copied != original:
+            self.client.delete_collection(spare_name)
+            raise StoreError(f"rebuilding collection {self.name!r}: copied {copied} of {original} vectors")
+        self.client.delete_collection(self.name)
+        spare.modify(name=self.name)
+        self.collection = spare
+        self._rebuilds += 1
+        self._fewer.clear()
 
     def query(
         self, vector, k: int, doc_ids: Sequence[str] | None = None, with_vectors: bool = False
@@ -132,9 +248,12 @@ class ChunkStore:
             return [[] for _ in vectors]
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
         include = ["metadatas", "distances", *(["embeddings"] if with_vectors else [])]
-        result = self.collection.query(
-            query_embeddings=[list(map(float, v)) for v in vectors], n_results=k, where=where, include=include
-        )
+        queries = [list(map(float, v)) for v in vectors]
+        rebuilds = self._rebuilds
+        result = self._query(queries, k, where, include)
+        found, key = {len(ids) for ids in result["ids"]}, frozenset(doc_ids) if doc_ids else None
+        if min(found) < k and found != {self._fewer.get(key)}:  # short, and not by the known count
+            result = self._complete(result, rebuilds, queries, k, where, include, key)
         hits = []
         for row, (ids, metas, distances) in enumerate(
             zip(result["ids"], result["metadatas"], result["distances"], strict=True)
@@ -155,26 +274,109 @@ class ChunkStore:
             )
         return hits
 
+    def _query(self, queries, k: int, where, include) -> dict:
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self.collection.query(query_embeddings=queries, n_results=k, where=where, include=include)
+        except NotFoundError:  # rebuilt (by another thread or process) since `self.collection` was read
+            with self._lock:
+                self.collection = self._open(create=False)
+            return self.collection.query(query_embeddings=queries, n_results=k, where=where, include=include)
+
+    def _complete(self, result: dict, rebuilds: int, queries, k: int, where, include, key) -> dict:
+        """A query came back short. Fine if fewer chunks match; otherwise the index cannot reach chunks it holds:
+        rebuild it (once per store) and ask again; if still short, search exactly."""
+        expected = self._matching(where, k)
+        if all(len(ids) >= expected for ids in result["ids"]):
+            if expected < k:
+                if len(self._fewer) >= 1024:
+                    self._fewer.clear()
+                self._fewer[key] = expected
+            return result
+        log.warning(
+            "Chroma found %d of %d matching vectors: the vector index of collection %r is damaged",
+            min(len(ids) for ids in result["ids"]),
+            expected,
+            self.name,
+        )
+        with self._lock:
+            rebuilt = self._rebuilds != rebuilds  # by another thread meanwhile
+            if not rebuilt and not self._rebuilds:
+                try:
+                    self._rebuild()
+                    rebuilt = True
+                except StoreError as exc:  # the collection changed during the copy: try again next time
+                    log.warning("%s", exc)
+        if rebuilt:
+            result = self._query(queries, k, where, include)
+            if all(len(ids) >= expected for ids in result["ids"]):
+                return result
+        log.warning("the vector index of collection %r still misses vectors: searching exactly", self.name)
+        return self._exact(queries, k, where, include)
+
+    def _matching(self, where, k: int) -> int:
+        """How many of the chunks matching `where` a query for `k` should return."""
+        if where is None:
+            return min(k, self.count())
+        return len(self.collection.get(where=where, limit=k, include=[])["ids"])
+
+    def _exact(self, queries, k: int, where, include) -> dict:
+        """`collection.query`'s answer computed over every matching vector (cosine distance)."""
+        import numpy as np
+
+        ids: list[str] = []
+        metadatas: list[dict] = []
+        stored = []
+        for page in self._pages(self.collection, ["embeddings", "metadatas"], where):
+            ids.extend(page["ids"])
+            metadatas.extend(page["metadatas"])
+            stored.append(np.asarray(page["embeddings"], dtype=np.float32))
+        result: dict[str, list] = {"ids": [], "metadatas": [], "distances": [], "embeddings": []}
+        if not ids:
+            return {key: [[] for _ in queries] for key in result}
+        matrix = np.concatenate(stored)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True).clip(min=1e-12)
+        asked = np.asarray(queries, dtype=np.float32)
+        asked /= np.linalg.norm(asked, axis=1, keepdims=True).clip(min=1e-12)
+        for similarities in asked @ matrix.T:
+            top = np.argsort(-similarities, kind="stable")[:k]
+            result["ids"].append([ids[i] for i in top])
+            result["metadatas"].append([metadatas[i] for i in top])
+            result["distances"].append([float(1.0 - similarities[i]) for i in top])
+            if "embeddings" in include:
+                result["embeddings"].append([matrix[i] for i in top])
+        return result
+
     def vectors(self, chunk_ids: Sequence[str]):
         """The stored vectors of chunks, in the order asked (float32 array)."""
         import numpy as np
 
-        got = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
-        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        by_id = self.stored_vectors(chunk_ids)
         return np.asarray([by_id[c] for c in chunk_ids], dtype=np.float32)
+
+    def stored_vectors(self, chunk_ids: Sequence[str]) -> dict:
+        """The stored vector (numpy array) of each of the chunks that has one."""
+        import numpy as np
+
+        got = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     def count(self) -> int:
         return int(self.collection.count())
 
     def all_ids(self) -> list[str]:
-        ids: list[str] = []
+        return [i for page in self._pages(self.collection, []) for i in page["ids"]]
+
+    def _pages(self, collection, include: list[str], where=None) -> Iterator[dict]:
         offset = 0
         while True:
-            page = self.collection.get(include=[], limit=self.max_batch, offset=offset)["ids"]
-            ids.extend(page)
-            if len(page) < self.max_batch:
-                return ids
-            offset += len(page)
+            page = collection.get(where=where, include=include, limit=self.max_batch, offset=offset)
+            if page["ids"]:
+                yield page
+            if len(page["ids"]) < self.max_batch:
+                return
+            offset += len(page["ids"])
 
 
 def _metadata(chunk: Chunk) -> dict[str, Any]:
