@@ -96,3 +96,45 @@ def test_questions_and_health_answer_at_once_during_a_long_ingestion_and_left_up
         assert not any(t.startswith("Note") for t in titles)  # the uploads whose clients left were dropped
     finally:
         server.should_exit = True
+
+
+def test_a_server_answers_while_its_keyword_index_builds(tmp_path, fake_embeddings, monkeypatch):
+    """After a kill -9 mid-ingest the keyword index is stale; the restarted server once rebuilt it before opening
+    its port (minutes for a large store). Now it answers at once, by dense search, while the index builds."""
+    import shutil
+
+    from index.keyword import KEYWORD_DIR, KeywordIndex
+    from ui.settings import AppSettings
+    from ui.web import launch
+
+    assistant = answering_store(tmp_path, fake_embeddings, TEXTS)
+    store = assistant.settings.store
+    shutil.rmtree(store / KEYWORD_DIR)
+    from rag import Assistant
+
+    reopened = Assistant.open(store=store, embeddings=fake_embeddings, abstain_threshold=0.0)
+    release = threading.Event()
+    build = KeywordIndex._build
+
+    def slow_build(self, generation):
+        release.wait(30)
+        return build(self, generation)
+
+    monkeypatch.setattr(KeywordIndex, "_build", slow_build)
+    started = time.monotonic()
+    server = launch(AppSettings(store=store, port=0), assistant=reopened, block=False)
+    try:
+        assert server.started and time.monotonic() - started < 10
+        base = f"http://127.0.0.1:{server.config.port}"
+        health = httpx.get(f"{base}/api/v1/health", timeout=5).json()
+        assert health["keyword_index"] == "building"
+        answer = httpx.post(f"{base}/api/v1/ask", json={"question": "How many fishing boats?"}, timeout=5).json()
+        assert "37" in answer["answer"]
+        release.set()
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{base}/api/v1/health", timeout=5).json()["keyword_index"] != "ready":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        release.set()
+        server.should_exit = True
