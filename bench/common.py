@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from ui.ports import free_port, wait_for_port  # noqa: F401 - benchmarks import them from here
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -96,25 +98,3 @@ def cli_env() -> dict[str, str]:
     """The environment of a citewise process a benchmark starts: offline, no analytics, no stray settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
     return env | {"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process, seconds: float) -> None:
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with code {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {seconds}s")

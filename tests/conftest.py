@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers.fakes import HashingEmbeddings  # noqa: E402
+from ui.ports import free_port, wait_for_port  # noqa: E402, F401 - the tests import them from here
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -55,24 +54,6 @@ def fake_library(index_settings, fake_embeddings):
     from index.library import Library
 
     return Library(index_settings, fake_embeddings)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with code {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {seconds}s")
 
 
 @pytest.fixture(scope="session")

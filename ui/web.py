@@ -154,6 +154,7 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
 
     from .api import create_api
     from .ingest_queue import IngestQueue
+    from .ports import free_port
 
     assistant = assistant or Assistant(settings)
     assistant.serve_while_indexing()
@@ -173,7 +174,7 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
         footer_links=[],
         allowed_paths=[str(Path(assistant.settings.store).expanduser().resolve() / PAGES_FOLDER)],
     )
-    port = settings.port or _free_port(settings.host)
+    port = settings.port or free_port(settings.host)
     # No access log: request lines would carry query strings into logs; keys travel in headers, never logged.
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level="warning", access_log=False))
     print(f"Citewise web UI on http://{settings.host}:{port} (store {settings.store}); API under /api/v1", flush=True)
@@ -191,11 +192,3 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     return server
-
-
-def _free_port(host: str) -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
