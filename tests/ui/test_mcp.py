@@ -56,10 +56,15 @@ def test_mcp_tools_over_stdio(tmp_path):
     assert bad.is_error
 
 
-def test_mcp_over_streamable_http_on_loopback(tmp_path):
+def test_mcp_over_streamable_http_on_loopback_behind_the_key(tmp_path):
+    """With CITEWISE_API_KEYS, MCP over HTTP needs the key like every other route (issue 21); the SDK's own
+    client sends it as a bearer header."""
     import subprocess
 
+    import httpx
     from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
 
     from conftest import free_port, wait_for_port
 
@@ -68,15 +73,21 @@ def test_mcp_over_streamable_http_on_loopback(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [CITEWISE, "mcp", "--store", str(store), "--port", str(port)],
-        env=cli_env(),
+        env=cli_env(CITEWISE_API_KEYS="mcp-key-3"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port, process, seconds=120)
+        url = f"http://127.0.0.1:{port}/mcp"
+        refused = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=30)
+        assert refused.status_code == 401 and "API key" in refused.json()["error"]
+        rebound = httpx.post(url, json={}, headers={"Host": "evil.example"}, timeout=30)
+        assert rebound.status_code == 400
 
         async def session():
-            async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=120) as client:
+            http = create_mcp_http_client(headers={"Authorization": "Bearer mcp-key-3"})
+            async with Client(streamable_http_client(url, http_client=http), read_timeout_seconds=120) as client:
                 return result_data(await client.call_tool("ask", {"question": "Who ordered the mobilization?"}))
 
         answer = asyncio.run(session())
