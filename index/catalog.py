@@ -379,6 +379,9 @@ class Catalog:
             doc_id, title, source or "", text, tuple(json.loads(page_starts)), date, author, publisher, boxes
         )
 
+    def document_count(self) -> int:
+        return self._query("SELECT count(*) FROM documents")[0][0]
+
     def chunk_count(self) -> int:
         return self._query("SELECT count(*) FROM chunks")[0][0]
 

@@ -39,7 +39,7 @@ class StoreHealth:
 
 def check(library: Library, full: bool = False) -> StoreHealth:
     catalog = library.catalog
-    documents = len(catalog.documents())
+    documents = catalog.document_count()
     chunks = catalog.chunk_count()
     problems: list[str] = []
     vectors = library.vectors.count()

@@ -77,7 +77,11 @@ class Gate:
             await _refuse(scope, send, 400, f"host {host!r} is not served here; allow it with CITEWISE_ALLOWED_HOSTS")
             return
         origin = headers.get("origin")
-        if origin is not None and origin != "null" and urlsplit(origin).netloc != headers.get("host", ""):
+        if (
+            origin is not None
+            and origin != "null"
+            and urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
+        ):
             await _refuse(scope, send, 403, "cross-site requests are refused")
             return
         path = scope.get("path", "")
