@@ -332,7 +332,7 @@ def test_budget_settings_reach_load_and_are_validated(monkeypatch, tmp_path):
     assert settings.load_budget == LoadBudget(50_000_000, 1_500_000, 30.0)
     monkeypatch.delenv("CITEWISE_MAX_UNPACKED_MB")
     monkeypatch.delenv("CITEWISE_LOAD_SECONDS")
-    assert IndexSettings(store=tmp_path).load_budget == LoadBudget(50_000_000, 200_000_000, 120.0)
+    assert IndexSettings(store=tmp_path).load_budget == LoadBudget(50_000_000, 200_000_000, 600.0)
     for field in ("max_unpacked_mb", "load_seconds"):
         with pytest.raises(ValueError, match="greater than 0"):
             IndexSettings(store=tmp_path, **{field: 0})
