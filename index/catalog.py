@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from .errors import StoreError, UnknownDocumentError
 from .types import Chunk, DocumentRecord, LoadedDocument, document_metadata
 
 CATALOG_FILE = "catalog.sqlite3"
+LONG_DOCUMENT_BYTES = 1_000_000
+"""Documents larger than this (file size) have their chunks sliced from the text read once, not by SQL."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -130,6 +133,7 @@ class Catalog:
         self._readers = threading.local()
         self._reader_connections: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()  # not the write lock: a reader must never wait for a write
+        self._long_texts: OrderedDict[str, str] = OrderedDict()
 
     def _reader(self) -> sqlite3.Connection:
         connection = getattr(self._readers, "connection", None)
@@ -413,24 +417,36 @@ class Catalog:
             yield doc_id, f"{title or ''}\n{text}"
 
     def chunk(self, chunk_id: str, text: str | None = None) -> Chunk:
-        """One chunk; `text` is its document's stored text when the caller has it (slicing it here saves reading
-        the whole text from the database for every chunk of a long document)."""
+        """One chunk; `text` is its document's stored text when the caller has it. A chunk of a short document is
+        sliced by SQL in the same query; SQLite reads a whole TEXT value to slice it, so the text of a long one is
+        read once and kept (a document's id is its content hash: its text never changes)."""
         rows = self._query(
-            'SELECT doc_id, idx, start, "end", page, sentences FROM chunks WHERE chunk_id = ?', (chunk_id,)
+            'SELECT c.doc_id, c.idx, c.start, c."end", c.page, c.sentences, '
+            f'CASE WHEN d.size <= {LONG_DOCUMENT_BYTES} THEN substr(d.text, c.start + 1, c."end" - c.start) END '
+            "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id = ?",
+            (chunk_id,),
         )
         if not rows:
             raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
-        doc_id, idx, start, end, page, sentences = rows[0]
+        doc_id, idx, start, end, page, sentences, piece = rows[0]
+        if text is None and piece is None:
+            text = self._long_text(doc_id)
+        piece = text[start:end] if text is not None else piece
+        return Chunk(chunk_id, doc_id, idx, start, end, piece, page, tuple(tuple(s) for s in json.loads(sentences)))
+
+    def _long_text(self, doc_id: str) -> str:
+        with self._readers_lock:
+            text = self._long_texts.get(doc_id)
         if text is None:
-            found = self._query(
-                "SELECT substr(text, ?, ?) FROM documents WHERE doc_id = ?", (start + 1, end - start, doc_id)
-            )
+            found = self._query("SELECT text FROM documents WHERE doc_id = ?", (doc_id,))
             if not found:
-                raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
+                raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
             text = found[0][0]
-        else:
-            text = text[start:end]
-        return Chunk(chunk_id, doc_id, idx, start, end, text, page, tuple(tuple(s) for s in json.loads(sentences)))
+            with self._readers_lock:
+                self._long_texts[doc_id] = text
+                while len(self._long_texts) > 4:
+                    self._long_texts.popitem(last=False)
+        return text
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         text = self.document(doc_id).text

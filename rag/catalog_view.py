@@ -8,7 +8,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 
 from index.catalog import StoredDocument
-from index.chunking import chunk_id, doc_of
+from index.chunking import chunk_id
 from index.library import Library
 from index.types import Chunk
 
@@ -74,8 +74,7 @@ class CatalogView:
     def chunk(self, chunk_id: str) -> Chunk:
         chunk = self._chunks.get(chunk_id)
         if chunk is None:
-            # Sliced from the cached document text: one read of a long document serves all its chunks.
-            chunk = self.library.catalog.chunk(chunk_id, self.document(doc_of(chunk_id)).text)
+            chunk = self.library.catalog.chunk(chunk_id)
             with self._lock:
                 self._chunks[chunk_id] = chunk
                 while len(self._chunks) > 20_000:

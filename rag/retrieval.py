@@ -69,9 +69,10 @@ class Retrieval(CatalogView):
         )
         # Only chunks the catalog lists: a keyword index still being rebuilt, or vectors an interrupted removal
         # left behind, may name chunks that are gone.
-        dense = [h for h in dense if self._listed(h.chunk_id)]
+        listed = self._listed()
+        dense = [h for h in dense if listed(h.chunk_id)]
         dense_vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
-        keyword = [h for h in self.library.keyword.search(query, candidates, allowed) if self._listed(h.chunk_id)]
+        keyword = [h for h in self.library.keyword.search(query, candidates, allowed) if listed(h.chunk_id)]
         share = self.settings.document_share
         ranked_lists = [
             ([h.chunk_id for h in dense], self.settings.dense_weight),
@@ -84,11 +85,11 @@ class Retrieval(CatalogView):
             ranked_lists += self._document_list(query, candidates, doc_ids, ranked_lists, share)
         if self.settings.named_source_weight > 0:
             ranked_lists += self._named_list(query, ranked_lists)
-        fused = self._only_listed(rrf(ranked_lists, self.settings.rrf_k))
+        fused = {chunk: score for chunk, score in rrf(ranked_lists, self.settings.rrf_k).items() if listed(chunk)}
         if second_hop and fused:
             first_round = best_per_document(fused, self.settings.hop_keep_first)
             hop_lists = self._second_hop(vector, fused, doc_ids, candidates, dense_vectors)
-            fused = self._only_listed(rrf(ranked_lists + hop_lists, self.settings.rrf_k))
+            fused = {c: score for c, score in rrf(ranked_lists + hop_lists, self.settings.rrf_k).items() if listed(c)}
             # The question's own best match stays first: the hop adds documents, it does not reorder the top.
             top = max(fused.values())
             for position, chunk_id_ in enumerate(first_round):
@@ -112,12 +113,15 @@ class Retrieval(CatalogView):
             },
         )
 
-    def _listed(self, chunk_id_: str) -> bool:
-        doc_id, _, index = chunk_id_.rpartition("-")
-        return index.isdigit() and int(index) < self._chunk_counts().get(doc_id, 0)
+    def _listed(self):
+        """Whether a chunk id is one the catalog lists now (its document's chunk count read once)."""
+        counts = self._chunk_counts()
 
-    def _only_listed(self, fused: dict[str, float]) -> dict[str, float]:
-        return {chunk: score for chunk, score in fused.items() if self._listed(chunk)}
+        def listed(chunk_id_: str) -> bool:
+            doc_id, _, index = chunk_id_.rpartition("-")
+            return index.isdigit() and int(index) < counts.get(doc_id, 0)
+
+        return listed
 
     def _mmr(self, vector, order: list[str], k: int) -> list[str]:
         if len(order) <= 1:

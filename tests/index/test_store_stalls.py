@@ -49,6 +49,11 @@ def test_chunk_texts_is_linear_in_the_text_and_exact(tmp_path):
     rows = list(small.chunk_texts())
     assert "".join(piece for _, piece in rows) == text  # every chunk is the exact slice, in order
     assert [chunk for chunk, _ in rows] == sorted(chunk for chunk, _ in rows)
+    tiny = _commit_long_document(small, "tiny", 0.01)  # sliced by SQL; the 2 MB one from its text read once
+    for doc_id, source in (("tiny", tiny), ("small", text)):
+        for index in (0, 3, 7):
+            chunk = small.chunk(chunk_id(doc_id, index))
+            assert chunk.text == source[chunk.start : chunk.end] and chunk.start == index * 1000
     two = min(_seconds(lambda: list(small.chunk_texts())) for _ in range(3))
     eight = min(_seconds(lambda: list(large.chunk_texts())) for _ in range(3))
     assert eight < 1.5, f"8 MB of text took {eight:.2f} s to read for the keyword index"
