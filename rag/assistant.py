@@ -95,6 +95,10 @@ class Assistant:
         """`index.health.StoreHealth`: whether the catalog and the vector store agree, and dense search works."""
         return self.library.health(full)
 
+    def keyword_index_state(self) -> str:
+        """'ready', or 'building' while searches use the previous keyword index (or dense search alone)."""
+        return "building" if self.library.keyword.stale else "ready"
+
     def repair(self):
         """Make the vector store match the catalog again (`index.health.Repair` says what was done)."""
         with self._writing:

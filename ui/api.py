@@ -31,6 +31,7 @@ from index.types import page_at
 from rag import Answer, Assistant
 
 from .gate import Access, Gate
+from .health_check import BackgroundHealth
 from .ingest_queue import IngestQueue
 from .signin import Credentials
 
@@ -132,14 +133,16 @@ def create_api(
         return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server's log"}, status_code=500)
 
     v1 = APIRouter(prefix="/api/v1")
+    store_health = BackgroundHealth(assistant)
 
     @v1.get("/health")
     def health(request: Request) -> dict:
-        """`status` for anyone (ok, loading); signed in, also the documents and the store's consistency."""
+        """`status` for anyone (ok, loading); signed in, also the documents and the store's consistency (checked
+        in the background at most every 10 s: `checked_seconds_ago`)."""
         status = {"status": "ok" if assistant.ready else "loading"}
         if getattr(request.state, "principal", None) is None and access.credentials.required:
             return status
-        return status | assistant.health().to_dict()
+        return status | store_health.latest() | {"keyword_index": assistant.keyword_index_state()}
 
     @v1.post("/ask")
     def ask(body: AskRequest) -> dict:
