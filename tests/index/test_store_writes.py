@@ -1,0 +1,44 @@
+"""Writing vectors never freezes the server (issue 21): embedded Chroma holds Python's GIL for a whole call, so
+one upsert of 5,461 vectors into a 15k-vector collection stopped every other thread (questions, health checks)
+for 2.7 s. Writes now go in calls of WRITE_BATCH vectors."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from index.store import ChunkStore, open_client
+from index.types import Chunk
+
+pytestmark = pytest.mark.slow
+
+
+def _chunks(doc_id: str, count: int) -> list[Chunk]:
+    return [Chunk(f"{doc_id}-{i:05d}", doc_id, i, 0, 1, "x", None, ()) for i in range(count)]
+
+
+def test_a_large_write_leaves_other_threads_running(tmp_path, fake_embeddings):
+    store = ChunkStore(open_client(tmp_path, None), "writes", fake_embeddings)
+    rng = np.random.default_rng(3)
+    for number in range(3):
+        store.upsert(_chunks(f"old{number}", 5000), rng.normal(size=(5000, 384)).astype(np.float32))
+    done = threading.Event()
+
+    def write() -> None:
+        store.upsert(_chunks("new", 5461), rng.normal(size=(5461, 384)).astype(np.float32))
+        store.delete_documents(["old0"])
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    worst = 0.0
+    while not done.is_set():
+        started = time.perf_counter()
+        time.sleep(0.005)
+        worst = max(worst, time.perf_counter() - started)
+    writer.join()
+    assert store.count() == 3 * 5000 + 5461 - 5000
+    assert worst < 0.8, f"another thread was frozen for {worst:.2f} s"
