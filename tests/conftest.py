@@ -15,6 +15,13 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+# Gradio parses its own components' source with `ast` when first imported. CPython 3.11.7 keeps the AST
+# converter's recursion counter per interpreter, shared by threads (gh-106905): once a module compiled in a
+# background thread of an earlier test (a server's, an ingestion queue's) has upset it, the first `import gradio`
+# failed half-way (SystemError, then "gradio.components has no attribute LoginButton" in every later test).
+# Imported here, at collection, before any test starts a thread.
+import gradio  # noqa: E402, F401
+
 from helpers.fakes import HashingEmbeddings  # noqa: E402
 from ui.ports import free_port, wait_for_port  # noqa: E402, F401 - the tests import them from here
 
