@@ -152,3 +152,14 @@ def test_a_truncated_catalog_is_refused_by_name(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(StoreError, match="catalog .* is empty .*truncated"):
         Catalog(path)
+
+
+def test_long_texts_are_tokenized_in_pieces_with_the_same_tokens():
+    """bm25s tokenizes a text in one call holding the GIL (a 40 MB document froze the server's other threads for
+    1.5 s at the end of an ingestion); in pieces cut at whitespace the tokens are exactly the same."""
+    from index.keyword import PIECE_CHARS, KeywordIndex
+
+    long = "".join(SENTENCE.format(n=n) + ("\n\n" if n % 7 == 0 else "") for n in range(12_000))
+    assert len(long) > 3 * PIECE_CHARS
+    texts = ["", "short text about tides", long, "x" * (PIECE_CHARS + 5)]
+    assert KeywordIndex.tokenize_in_pieces(texts) == KeywordIndex.tokenize(texts)
