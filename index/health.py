@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+from .chunking import doc_of
+
 if TYPE_CHECKING:
     from .library import Library
 
@@ -55,8 +57,7 @@ def check(library: Library, full: bool = False) -> StoreHealth:
     elif vectors != chunks and not catalog.pending():  # while documents are being written the counts differ
         problems.append(f"the catalog lists {chunks} chunks but the vector store holds {vectors} vectors")
     problems += probe(library)
-    keyword = "building" if library.keyword.stale else "ready"
-    return StoreHealth(documents, chunks, vectors, keyword, missing, orphans, tuple(problems))
+    return StoreHealth(documents, chunks, vectors, library.keyword.state, missing, orphans, tuple(problems))
 
 
 def probe(library: Library) -> list[str]:
@@ -109,7 +110,7 @@ def repair(library: Library) -> Repair:
     if missing:
         by_document: dict[str, list[str]] = {}
         for chunk_id in missing:
-            by_document.setdefault(chunk_id.rsplit("-", 1)[0], []).append(chunk_id)
+            by_document.setdefault(doc_of(chunk_id), []).append(chunk_id)
         for doc_id, ids in by_document.items():
             text = catalog.document(doc_id).text
             chunks = [catalog.chunk(chunk_id, text) for chunk_id in ids]

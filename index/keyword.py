@@ -108,6 +108,11 @@ class KeywordIndex:
         return self._build_lock.locked()
 
     @property
+    def state(self) -> str:
+        """'ready', or 'building' while searches use the previous index (or none, on a store's first build)."""
+        return "building" if self.stale else "ready"
+
+    @property
     def stale(self) -> bool:
         """True while the searched index is older than the catalog (a build is due or under way)."""
         return self._snapshot.generation != self.catalog.generation()

@@ -20,6 +20,8 @@ from .catalog import CATALOG_FILE, Catalog, StoredDocument
 from .chunking import pack_chunks
 from .errors import CitewiseError, LoadError, StoreError, failure_reason
 from .files import discover, is_under
+from .health import check as check_health
+from .health import repair as repair_vectors
 from .keyword import KEYWORD_DIR, KeywordIndex
 from .loaders import load
 from .settings import IndexSettings
@@ -130,16 +132,12 @@ class Library:
 
     def health(self, full: bool = False):
         """`StoreHealth`: catalog and vector store compared (counts; with `full`, every id) and probed."""
-        from .health import check
-
-        return check(self, full)
+        return check_health(self, full)
 
     # -- writing
     def repair(self):
         """Delete orphan vectors, embed chunks without a vector again, rebuild a vector index that fails probes."""
-        from .health import repair
-
-        return repair(self)
+        return repair_vectors(self)
 
     def recover(self) -> list[str]:
         """Delete vectors of documents an interrupted run stored but never committed."""

@@ -97,7 +97,7 @@ class Assistant:
 
     def keyword_index_state(self) -> str:
         """'ready', or 'building' while searches use the previous keyword index (or dense search alone)."""
-        return "building" if self.library.keyword.stale else "ready"
+        return self.library.keyword.state
 
     def repair(self):
         """Make the vector store match the catalog again (`index.health.Repair` says what was done)."""

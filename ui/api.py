@@ -105,7 +105,6 @@ def create_api(
     )
     app.add_middleware(Gate, access=access)
     queue = queue or IngestQueue(assistant)
-    app.state.ingest_queue = queue
 
     def ready() -> None:
         if not assistant.ready:

@@ -15,7 +15,7 @@ from index.errors import CitewiseError
 from rag import Assistant
 
 from .pages import forget_pages
-from .uploads import UploadRejected, accept_all, uploads_folder
+from .uploads import accept_all, discard_upload, uploads_folder
 
 T = TypeVar("T")
 MAX_WAITING = 16
@@ -104,15 +104,3 @@ class IngestQueue:
             return removed
 
         return job
-
-
-def discard_upload(path: Path, uploads: Path) -> None:
-    """Delete a file only if it is one of ours: inside the uploads folder (never a user's own file)."""
-    try:
-        if path.resolve().parent == uploads.resolve():
-            path.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-__all__ = ["IngestQueue", "QueueFull", "UploadRejected", "discard_upload"]

@@ -74,5 +74,14 @@ def accept(source: Path, original_name: str, uploads: Path, max_bytes: int) -> P
     return target
 
 
+def discard_upload(path: Path, uploads: Path) -> None:
+    """Delete a file only if it is one of ours: inside the uploads folder (never a user's own file)."""
+    try:
+        if path.resolve().parent == uploads.resolve():
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
