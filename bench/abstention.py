@@ -35,8 +35,8 @@ def read(path: Path) -> list[dict]:
 
 
 def question_features(assistant, question: str) -> list[float]:
-    from rag.chain import Turn
-    from rag.extractive import score_sentences
+    from rag.answering.chain import Turn
+    from rag.answering.reading import score_sentences
 
     chain = assistant.chain
     turn = chain.prepare.invoke(Turn(question=question, k=assistant.settings.top_k))
@@ -93,7 +93,7 @@ def rates(model, mean, scale, x: np.ndarray, y: np.ndarray, threshold: float | N
 
 
 def main() -> None:
-    from rag.answerability import FEATURE_NAMES, MODEL_FILE
+    from rag.answering.answerability import FEATURE_NAMES, MODEL_FILE
     from rag.logistic import LogisticModel
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -24,7 +24,7 @@ ALTERED_PREFIX = "altered_"
 
 def altered_copies(dataset: Path, folder: Path, seed: int = 0) -> list[dict]:
     """Write the altered articles into `folder`; the questions they test, with both file names."""
-    from rag.questions import question_kind
+    from rag.questions.kinds import question_kind
 
     rng = random.Random(seed)
     questions = [json.loads(line) for line in (dataset / "questions.jsonl").read_text().splitlines() if line.strip()]

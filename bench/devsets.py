@@ -78,7 +78,7 @@ def run(datasets: list[Path], variants: list[str], work: Path) -> dict:
 
 def titled_links(assistant) -> float:
     """The share of documents naming another by title, on which the 'auto' profile decides."""
-    from rag.collection import linked_share
+    from rag.retrieval.profile import linked_share
 
     retrieval = assistant.retrieval
     doc_ids = [r.doc_id for r in retrieval.records()]

@@ -40,7 +40,7 @@ def collect(rows: list[dict], cache: Path) -> np.ndarray:
 
     from index.embedding import LocalEmbeddings
     from rag import support, text
-    from rag.support import support_features
+    from rag.checking.support import support_features
 
     pairs = json.dumps([[r["claim"], r["cited"]] for r in rows])
     code = "".join(Path(module.__file__).read_text() for module in (support, text))
@@ -90,8 +90,8 @@ def written_pairs(news: Path | None, seed: int = 0) -> list[dict]:
 def judge_written(rows: list[dict]) -> dict:
     """Share right per kind of pair, for the shipped checker (real encoder) and the old rules."""
     from index.embedding import LocalEmbeddings
-    from rag.support import SupportChecker
-    from rag.verify import verify
+    from rag.checking.support import SupportChecker
+    from rag.checking.verify import verify
 
     checker = SupportChecker(LocalEmbeddings(dtype="float32").encode_tokens)
     right: dict[str, list[tuple[bool, bool]]] = {}
@@ -136,8 +136,8 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
     shipped checker on the written and made pairs; with the model fitted on every pair (for --write)."""
     from sklearn.model_selection import StratifiedKFold
 
-    from rag.support import FEATURE_NAMES, SupportFeatures, hard_check
-    from rag.verify import verify
+    from rag.checking.support import FEATURE_NAMES, SupportFeatures, hard_check
+    from rag.checking.verify import verify
 
     rows = read_pairs(dataset)
     y = np.array([int(r["label"]) for r in rows])
@@ -176,8 +176,8 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
 
 
 def main() -> None:
+    from rag.checking.support import FEATURE_NAMES, MODEL_FILE
     from rag.logistic import LogisticModel
-    from rag.support import FEATURE_NAMES, MODEL_FILE
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", type=Path, required=True)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bench.common import REPO
 from index.chunking import split_sentences
+from rag.checking.verify import verify
 from rag.text import STOPWORDS, numbers, proper_names
-from rag.verify import verify
 
 
 def sentences_of(path: Path) -> list[str]:
@@ -103,8 +103,8 @@ def made_pairs(dataset: Path, documents: int, rng: random.Random) -> list[tuple[
 def regression(pairs: list[tuple[str, str, bool, str]]) -> dict:
     """Share judged right per kind of made pair, by the checker (real encoder) and by the rules."""
     from index.embedding import LocalEmbeddings
+    from rag.checking.support import SupportChecker
     from rag.settings import Settings
-    from rag.support import SupportChecker
 
     threshold = Settings().support_threshold
     checker = SupportChecker(LocalEmbeddings(dtype="float32").encode_tokens, threshold)

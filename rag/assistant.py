@@ -12,9 +12,8 @@ from index.catalog import StoredDocument
 from index.embedding import LocalEmbeddings
 from index.library import Library, ProgressCallback
 from index.types import DocumentRecord, IngestReport
-
-from .settings import Settings
-from .types import Answer
+from rag.settings import Settings
+from rag.types import Answer
 
 
 class Assistant:
@@ -107,7 +106,7 @@ class Assistant:
     @property
     def retriever(self):
         """A LangChain `BaseRetriever` over this store, usable in any LangChain chain."""
-        from .retrieval import HybridRetriever
+        from rag.retrieval.search import HybridRetriever
 
         return HybridRetriever(retrieval=self.retrieval, k=self.settings.top_k)
 
@@ -119,14 +118,14 @@ class Assistant:
 
     @cached_property
     def retrieval(self):
-        from .retrieval import Retrieval
+        from rag.retrieval.search import Retrieval
 
         return Retrieval(self.library, self.settings)
 
     def scope(self, doc_ids: list[str] | None, filters) -> list[str] | None:
         """The documents a question may be answered from: `doc_ids` and the documents `filters` match."""
-        from .errors import QuestionError
-        from .filters import Filters, matching_documents
+        from rag.errors import QuestionError
+        from rag.retrieval.filters import Filters, matching_documents
 
         parsed = Filters.parse(filters)
         if parsed is None:
@@ -140,14 +139,14 @@ class Assistant:
 
     def search(self, query: str, k: int | None = None, doc_ids: list[str] | None = None, filters=None):
         """Ranked passages for a query (no answer). `filters`: {"title", "source", "author", "after", "before"}."""
-        from .questions import check_question
+        from rag.questions.checks import check_question
 
         query = check_question(query, self.settings.max_question_chars)
         return self.retrieval.search(query, k=k, doc_ids=self.scope(doc_ids, filters)).passages
 
     @cached_property
     def chain(self):
-        from .chain import AnswerChain
+        from rag.answering.chain import AnswerChain
 
         return AnswerChain(self.retrieval, model=self._model)
 
@@ -156,9 +155,9 @@ class Assistant:
         return "llm" if self.settings.llm or self._model is not None else "extractive"
 
     def _turn(self, question, history, doc_ids, k, retrieve_k, mode):
-        from .chain import Turn
-        from .errors import QuestionError
-        from .questions import check_history, check_question
+        from rag.answering.chain import Turn
+        from rag.errors import QuestionError
+        from rag.questions.checks import check_history, check_question
 
         question = check_question(question, self.settings.max_question_chars)
         mode = mode or self.default_mode

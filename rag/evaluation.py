@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import CitewiseError
-
-from .text import normalize_answer
+from rag.text import normalize_answer
 
 UNANSWERABLE = "insufficient information."
 MRR_DEPTH = 10

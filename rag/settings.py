@@ -7,8 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from index.settings import IndexSettings
-
-from .extractive import AnswerPolicy
+from rag.answering.reading import AnswerPolicy
 
 # Habits of encyclopedia-like collections (documents named after what they describe, a lead sentence that
 # defines it). Measured (python -m bench.devsets) they help hotpotqa100 and do nothing for realtimeqa2022 news,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .short_answer import ShortAnswer
+from rag.answering.short_answer import ShortAnswer
 
 
 def _pick(item: object, names: tuple[str, ...]) -> dict[str, Any]:

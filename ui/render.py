@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from rag.citations import MARKER
+from rag.checking.citations import MARKER
 from rag.types import Answer, Citation, Passage
 
 CONTEXT_CHARS = 600

@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 from types import SimpleNamespace
 
-from rag.answerability import FEATURE_NAMES, MODEL_FILE, Features, load_model, unmentioned_names
+from rag.answering.answerability import FEATURE_NAMES, MODEL_FILE, Features, load_model, unmentioned_names
 
 
 def features(**values) -> Features:
@@ -38,8 +38,8 @@ def test_names_missing_from_every_passage_are_reported():
 
 
 def test_answer_coverage_counts_only_sentences_holding_a_phrase_of_the_asked_kind():
-    from rag.answerability import features as evidence_features
-    from rag.extractive import ScoredSentence
+    from rag.answering.answerability import features as evidence_features
+    from rag.answering.reading import ScoredSentence
 
     def sentence(text: str, matched: set[str], coverage: float) -> ScoredSentence:
         return ScoredSentence(0, "d", 0, len(text), text, coverage, coverage, frozenset(matched), terms=frozenset())

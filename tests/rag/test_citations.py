@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.citations import marker_numbers, parse_answer, split_answer_sentences, strip_markers
+from rag.checking.citations import marker_numbers, parse_answer, split_answer_sentences, strip_markers
 
 
 def test_single_marker():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag import Assistant
-from rag.collection import MIN_DOCUMENTS, collection_profile, linked_share
+from rag.retrieval.profile import MIN_DOCUMENTS, collection_profile, linked_share
 from rag.settings import Settings
 
 PEOPLE = [f"Alder Quillon {chr(65 + i)}" for i in range(MIN_DOCUMENTS + 4)]

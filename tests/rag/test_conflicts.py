@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.conflicts import find_conflicts, slot_values, stated_value
-from rag.extractive import ScoredSentence
+from rag.answering.conflicts import find_conflicts, slot_values, stated_value
+from rag.answering.reading import ScoredSentence
+from rag.answering.values import different_values
 from rag.text import content_terms, numbers, proper_names, stem
-from rag.values import different_values
 
 
 def statement(doc_id: str, text: str, score: float = 0.8, coverage: float = 0.6, start: int = 0) -> ScoredSentence:
@@ -72,7 +72,7 @@ def test_values_of_each_kind_disagree(question, first, second, expected):
 
 
 def _kind(question: str) -> str:
-    from rag.questions import question_kind
+    from rag.questions.kinds import question_kind
 
     return question_kind(question) or "other"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rag.conflicts import find_conflicts
-from rag.extractive import ScoredSentence, choose, is_heading, is_lead, question_weights
+from rag.answering.conflicts import find_conflicts
+from rag.answering.reading import ScoredSentence, choose, is_heading, is_lead, question_weights
+from rag.answering.values import phrase_key
 from rag.text import content_terms
-from rag.values import phrase_key
 
 DOC = "Scott Howell (political consultant)\n\nHerbert Howell is a political consultant. He worked for Rudy Giuliani.\n"
 
@@ -94,7 +94,7 @@ def test_two_sources_stating_different_counts_conflict():
 
 
 def test_the_sentence_after_the_best_one_joins_when_only_it_names_the_answer():
-    from rag.extractive import with_next_sentence
+    from rag.answering.reading import with_next_sentence
 
     best = sentence("d", "The condiment is running out across the country.", 0.9)
     after = sentence("d", "Dijon mustard makers blame the heatwave in Canada.", 0.2, start=best.end + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.followup import condense, is_followup
+from rag.questions.followup import condense, is_followup
 
 
 @pytest.mark.parametrize(

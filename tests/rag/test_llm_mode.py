@@ -8,7 +8,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from helpers.corpora import copy_demo
 from rag import Assistant
-from rag.llm import answer_messages
+from rag.answering.llm import answer_messages
 from rag.types import Passage
 
 CALL_UP = (
@@ -149,7 +149,7 @@ def test_stream_yields_model_text_then_the_checked_answer(store, fake_embeddings
 
 
 def test_a_cited_partial_answer_that_names_what_is_missing_is_kept(store, fake_embeddings):
-    from rag.llm import is_insufficient
+    from rag.answering.llm import is_insufficient
 
     assert is_insufficient("INSUFFICIENT_CONTEXT") and is_insufficient("The passages do not mention the capital.")
     partial = "Putin ordered the call-up of 300,000 reserves [{n}]. The passages do not say who counted them."

@@ -13,7 +13,7 @@ from index.loaders import load
 from index.types import DocumentRecord
 from rag import Assistant
 from rag.errors import QuestionError
-from rag.filters import Filters, NameIndex
+from rag.retrieval.filters import Filters, NameIndex
 
 HEADED = (
     "Title: Harbour reopens after storm repairs\nSource: larkfield-gazette.com\nAuthors: Ada Brook, Tom Reed\n"
@@ -146,7 +146,7 @@ def test_a_store_from_before_metadata_is_upgraded_without_reembedding(news, fake
 
 
 def test_a_question_after_a_month_ranks_up_documents_dated_then(news):
-    from rag.filters import question_dates
+    from rag.retrieval.filters import question_dates
 
     assert question_dates("What changed after September 2022?") == ("2022-09-01", "9999-12-31")
     assert question_dates("What did the 2021 annual report say?") is None  # a bare year dates the event

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag.parts import split_question
+from rag.questions.parts import split_question
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from index.chunking import chunk_id
-from rag.fusion import RetrievalRun, best_per_document, document_order, interleave, mmr, rrf
-from rag.passages import assemble_passages
-from rag.titles import name_phrases, normalise_title
+from rag.retrieval.fusion import RetrievalRun, best_per_document, document_order, interleave, mmr, rrf
+from rag.retrieval.passages import assemble_passages
+from rag.text.titles import name_phrases, normalise_title
 from rag.types import Passage
 
 A0, A1, B0, C0 = chunk_id("a", 0), chunk_id("a", 1), chunk_id("b", 0), chunk_id("c", 0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.questions import question_kind
-from rag.short_answer import find_phrase, short_answer
+from rag.answering.short_answer import find_phrase, short_answer
+from rag.questions.kinds import question_kind
 from rag.types import Citation
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rag.support import FEATURE_NAMES, MODEL_FILE, load_support_model, support_features
+from rag.checking.support import FEATURE_NAMES, MODEL_FILE, load_support_model, support_features
 
 CITED = (
     "The Larkfield lighthouse was lit for the first time on 12 March 1871. It stands 41 metres tall. "
@@ -44,7 +44,7 @@ def test_the_model_prefers_the_supporting_citation_with_the_real_encoder(real_em
 
 
 def test_the_checker_gives_a_reason_a_reader_understands():
-    from rag.support import SupportChecker
+    from rag.checking.support import SupportChecker
 
     checker = SupportChecker(encode=None)
     assert checker.check("The Larkfield lighthouse was lit for the first time on 12 March 1871.", CITED).reason == (
@@ -65,7 +65,7 @@ def test_the_checker_gives_a_reason_a_reader_understands():
 def test_token_alignment_drops_when_a_claim_word_has_no_counterpart(fake_embeddings):
     """Every meaningful word of the claim found in the cited text aligns fully; a word the text lacks pulls
     the mean down, while stop words and punctuation do not count."""
-    from rag.support import token_alignment
+    from rag.checking.support import token_alignment
 
     cited = fake_embeddings.encode_tokens(["The keeper, Ada Brook, kept the lamp burning."])
     full = token_alignment(fake_embeddings.encode_tokens(["Ada Brook kept the lamp."])[0], cited)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.verify import best_support, verify
+from rag.checking.verify import best_support, verify
 
 SPAN = (
     "On Wednesday, Putin ordered Russia's first mobilization since the Second World War, following which "

@@ -7,8 +7,8 @@ import pytest
 
 from helpers.stores import answering_store
 from rag import Assistant
-from rag.parts import split_question
-from rag.yesno import (
+from rag.questions.parts import split_question
+from rag.questions.yesno import (
     CONTRADICTS,
     SUPPORTS,
     check_claim,

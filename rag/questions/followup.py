@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text import content_terms
+from rag.text import content_terms
 
 _CONNECTIVE = re.compile(r"^\s*(and|but|also|so|what about|how about|and what|then)\b", re.I)
 _PERSONAL = re.compile(r"\b(it|its|they|them|their|theirs|he|him|his|she|her|hers)\b", re.I)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from .citations import MARKER, parse_answer, span_citation
-from .errors import ModelError
-from .settings import Settings
-from .support import SupportChecker
-from .types import Citation, Passage
-from .verify import Verdict
+from rag.checking.citations import MARKER, parse_answer, span_citation
+from rag.checking.support import SupportChecker
+from rag.checking.verify import Verdict
+from rag.errors import ModelError
+from rag.settings import Settings
+from rag.types import Citation, Passage
 
 INSUFFICIENT = "INSUFFICIENT_CONTEXT"
 _INSUFFICIENT_PHRASES = re.compile(

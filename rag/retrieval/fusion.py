@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.chunking import doc_of
-
-from .types import Passage
+from rag.types import Passage
 
 RankedList = tuple[list[str], float]
 """Chunk ids best first, and the list's weight in the fusion."""

@@ -19,13 +19,12 @@ import numpy as np
 
 from index.chunking import split_sentences
 from index.embedding import TokenVectors
+from rag.checking.citations import strip_markers
+from rag.checking.verify import Verdict, negated
+from rag.logistic import LogisticModel, load_logistic
+from rag.text import STOPWORDS, content_terms, normalize_answer, numbers, proper_names, stem, words
 
-from .citations import strip_markers
-from .logistic import LogisticModel, load_logistic
-from .text import STOPWORDS, content_terms, normalize_answer, numbers, proper_names, stem, words
-from .verify import Verdict, negated
-
-MODEL_FILE = Path(__file__).parent / "data" / "support.json"
+MODEL_FILE = Path(__file__).parents[1] / "data" / "support.json"
 MAX_SENTENCES = 60
 """Sentences of a cited text compared with the claim (the first ones: a citation is a passage, not a book)."""
 

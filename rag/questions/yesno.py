@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import content_terms, numbers, stem
-from .verify import negated, verify
+from rag.checking.verify import negated, verify
+from rag.text import content_terms, numbers, stem
 
 AUXILIARIES = frozenset(
     "is are was were do does did has have had can could will would should shall may might must".split()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .titles import name_phrases
+from rag.text.titles import name_phrases
 
 ENCYCLOPEDIA_LINKED_SHARE = 0.15
 """Least share of documents naming another document's title for a collection to count as encyclopedia-like:

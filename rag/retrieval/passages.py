@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .types import Passage
+from rag.types import Passage
 
 
 def assemble_passages(order: list[str], scores: dict[str, float], limit: int, chunk, document) -> list[Passage]:

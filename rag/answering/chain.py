@@ -13,19 +13,28 @@ from functools import cached_property
 
 from langchain_core.runnables import RunnableLambda
 
-from .answerability import Features, features, load_model, unmentioned_names
-from .citations import span_citation
-from .conflicts import find_conflicts, topic
-from .extractive import ScoredSentence, choose, question_weights, score_sentences, with_next_sentence
-from .followup import History, condense
-from .fusion import RetrievalRun, interleave
-from .parts import QuestionPart, split_question
-from .retrieval import Retrieval
-from .settings import Settings
-from .short_answer import short_answer
-from .support import SupportChecker
-from .types import Answer, AnswerPart, Citation, Conflict, Passage
-from .yesno import PartCheck, check_claim, claim_of, evidence, is_yes_no, order_holds, relates_parts, verdict
+from rag.answering.answerability import Features, features, load_model, unmentioned_names
+from rag.answering.conflicts import find_conflicts, topic
+from rag.answering.reading import ScoredSentence, choose, question_weights, score_sentences, with_next_sentence
+from rag.answering.short_answer import short_answer
+from rag.checking.citations import span_citation
+from rag.checking.support import SupportChecker
+from rag.questions.followup import History, condense
+from rag.questions.parts import QuestionPart, split_question
+from rag.questions.yesno import (
+    PartCheck,
+    check_claim,
+    claim_of,
+    evidence,
+    is_yes_no,
+    order_holds,
+    relates_parts,
+    verdict,
+)
+from rag.retrieval.fusion import RetrievalRun, interleave
+from rag.retrieval.search import Retrieval
+from rag.settings import Settings
+from rag.types import Answer, AnswerPart, Citation, Conflict, Passage
 
 PART_SENTENCES = 2
 """Most sentences quoted for one part of a multi-part question."""
@@ -79,7 +88,7 @@ class AnswerChain:
     @property
     def model(self):
         if self._model is None:
-            from .llm import build_model
+            from rag.answering.llm import build_model
 
             self._model = build_model(self.settings)
         return self._model
@@ -101,7 +110,7 @@ class AnswerChain:
     def _condense(self, turn: Turn) -> Turn:
         turn.query, turn.context = condense(turn.question, turn.history)
         if turn.mode == "llm" and turn.history:
-            from .llm import condense_messages, reply_text
+            from rag.answering.llm import condense_messages, reply_text
 
             try:
                 turn.standalone = reply_text(self.model.invoke(condense_messages(turn.question, turn.history)))
@@ -134,7 +143,7 @@ class AnswerChain:
         return self._extractive(turn)
 
     def _llm_stream(self, turn: Turn, stream: bool = True) -> Iterator[str | Answer]:
-        from .llm import answer_messages, checked_answer, is_insufficient, reply_text
+        from rag.answering.llm import answer_messages, checked_answer, is_insufficient, reply_text
 
         started = time.perf_counter()
         passages = turn.run.passages[: turn.answer_k or self.settings.top_k]

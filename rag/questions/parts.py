@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import content_terms
-from .yesno import ORDER, is_yes_no
+from rag.questions.yesno import ORDER, is_yes_no
+from rag.text import content_terms
 
 _WORD = r"[A-Z0-9\"“][\w'’.\-\"”]*"
 _NAME = rf"(?:{_WORD}(?:\s+(?:(?:of|the|de|du|von|van|der|la|le|from|and)\s+)*{_WORD})*)"

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
-
-from .questions import question_kind
-from .text import STOPWORDS, content_terms, is_year, numbers, words
+from rag.questions.kinds import question_kind
+from rag.text import STOPWORDS, content_terms, is_year, numbers, words
 
 _MONTH = MONTHS_OR_ABBREVIATED
 _WEEKDAY = WEEKDAYS

@@ -11,11 +11,10 @@ from index.catalog import StoredDocument
 from index.chunking import chunk_id
 from index.library import Library
 from index.types import Chunk
-
-from .collection import collection_profile
-from .filters import NameIndex
-from .settings import Settings
-from .titles import PAREN, normalise_title
+from rag.retrieval.filters import NameIndex
+from rag.retrieval.profile import collection_profile
+from rag.settings import Settings
+from rag.text.titles import PAREN, normalise_title
 
 
 class CatalogView:

@@ -13,10 +13,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from index.chunking import chunk_id, doc_of
-
-from .catalog_view import CatalogView
-from .filters import question_dates
-from .fusion import (
+from rag.retrieval.catalog_view import CatalogView
+from rag.retrieval.filters import question_dates
+from rag.retrieval.fusion import (
     RetrievalRun,
     best_per_document,
     by_similarity,
@@ -24,8 +23,8 @@ from .fusion import (
     mmr,
     rrf,
 )
-from .passages import assemble_passages
-from .titles import name_phrases
+from rag.retrieval.passages import assemble_passages
+from rag.text.titles import name_phrases
 
 HOP_SEEDS = 2
 """First-round documents whose text seeds the second hop."""

@@ -13,8 +13,7 @@ from typing import Any
 
 from index.dates import MONTH_NAMES, MONTHS, as_iso_date
 from index.types import DocumentRecord
-
-from .errors import QuestionError
+from rag.errors import QuestionError
 
 _SITE_SUFFIX = re.compile(r"\.(com|org|net|co\.uk|co|io|gov|edu|news|info)$", re.I)
 _NOT_A_NAME = frozenset({"the", "news", "times", "daily", "post", "staff", "press", "media", "online", "com"})

@@ -9,8 +9,7 @@ import re
 from difflib import SequenceMatcher
 
 from index.dates import MONTH_NAMES, WEEKDAYS
-
-from .text import NUMBER_WORDS, STOPWORDS, is_year, numbers, spelled_numbers, words
+from rag.text import NUMBER_WORDS, STOPWORDS, is_year, numbers, spelled_numbers, words
 
 _MONTH = rf"\b(?:{'|'.join(MONTH_NAMES)}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)(?:\.|(?![\w\-]))"
 """A month's name, full or abbreviated ("Sept."; not the "Mar" of "Maryland" or "Mar-a-Lago")."""

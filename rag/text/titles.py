@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .text import STOPWORDS
+from rag.text import STOPWORDS
 
 PAREN = re.compile(r"\s*\([^)]*\)")
 _NAME_PHRASE = re.compile(

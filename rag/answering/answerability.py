@@ -14,13 +14,13 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .extractive import ScoredSentence, matched_terms, question_weights
-from .logistic import LogisticModel, load_logistic
-from .questions import question_kind
-from .short_answer import find_phrase
-from .text import proper_names
+from rag.answering.reading import ScoredSentence, matched_terms, question_weights
+from rag.answering.short_answer import find_phrase
+from rag.logistic import LogisticModel, load_logistic
+from rag.questions.kinds import question_kind
+from rag.text import proper_names
 
-MODEL_FILE = Path(__file__).parent / "data" / "abstention.json"
+MODEL_FILE = Path(__file__).parents[1] / "data" / "abstention.json"
 EVIDENCE_SENTENCES = 10
 """Sentences (best first) whose union is the evidence each question term is looked for in."""
 

@@ -1,14 +1,12 @@
-"""Small text tools shared by answering, verification and conflict detection."""
+"""Numbers as written in text: digits with their scale ("300,000", "2.5 million"), numbers in words ("twenty-five",
+"half a million"), and whether a number is a year or a day of a date rather than a count."""
 
 from __future__ import annotations
 
 import re
-import string
 
 from index.dates import MONTHS, MONTHS_OR_ABBREVIATED
-from index.keyword import stemmer
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _NUMBER = re.compile(
     r"(?<![\w.\-/:])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\-/:]\d)"
     r"(\s*(?:million|billion|thousand|%|percent))?",
@@ -22,53 +20,6 @@ _YEAR_BEFORE = re.compile(
 )
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 _YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d)$")
-
-STOPWORDS = frozenset(
-    """
-a about above after again against all am an and any are aren't as at be because been before being below between
-both but by can could did do does doing down during each few for from further had has have having he her here
-hers herself him himself his how i if in into is it its itself just let me more most my myself no nor not of off
-on once only or other our ours ourselves out over own same she should so some such than that the their theirs
-them themselves then there these they this those through to too under until up very was we were what when where
-which while who whom why will with would you your yours yourself yourselves also one many much ago said says
-say tell told according s t
-""".split()
-)
-
-QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
-_POSSESSIVE = re.compile(r"['’]s$")
-
-
-def stem(word: str) -> str:
-    """The stem of a word, possessive dropped ("NHL’s" and "NHL's" -> "nhl")."""
-    return stemmer().stemWord(_POSSESSIVE.sub("", word.lower()).strip("'’.-"))
-
-
-def content_terms(text: str) -> list[str]:
-    """Stemmed words that carry meaning (no stop words), in order; hyphenated words count by their parts."""
-    terms = []
-    for word in words(text):
-        for part in word.split("-") if "-" in word else (word,):
-            if part and part.lower() not in STOPWORDS and part.lower() not in QUESTION_WORDS:
-                terms.append(stem(part))
-    return terms
-
-
-MIN_FAMILY_STEM = 5
-
-
-def related(a: str, b: str) -> bool:
-    """Stems of one word family ("reserv" of reserves, "reservist"): equal, or one extends the other."""
-    if a == b:
-        return True
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= MIN_FAMILY_STEM and long.startswith(short)
 
 
 def numbers(text: str) -> list[tuple[float, str, int]]:
@@ -155,24 +106,3 @@ def is_year(written: str, text: str = "", offset: int = -1) -> bool:
     before = text[max(0, offset - 20) : offset]
     after = text[offset + len(written) : offset + len(written) + 2]
     return bool(_YEAR_BEFORE.search(before)) or not after or not after[:1].isspace() or not after[1:2].isalpha()
-
-
-def proper_names(text: str) -> set[str]:
-    """Capitalised words that are not sentence-initial function words: a cheap stand-in for named entities."""
-    names = set()
-    tokens = words(text)
-    for index, token in enumerate(tokens):
-        capitalised = token[:1].isupper() or any(c.isupper() for c in token[1:])  # "Putin", "iPhone"
-        if capitalised and token.lower() not in STOPWORDS and (index > 0 or len(token) > 1):
-            names.add(token.lower().strip(".'’"))
-    return names
-
-
-_NO_PUNCTUATION = str.maketrans("", "", string.punctuation + "’‘“”")
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
-    text = text.lower().translate(_NO_PUNCTUATION)
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .text import content_terms, normalize_answer, numbers, proper_names, stem, words
+from rag.text import content_terms, normalize_answer, numbers, proper_names, stem, words
 
 _NEGATIONS = frozenset({"not", "no", "never", "none", "neither", "nor", "nobody", "nothing", "without", "n't"})
 _STRONG = 2.0
@@ -102,6 +102,6 @@ def negated(text: str) -> bool:
 
 
 def _strip_markers(sentence: str) -> str:
-    from .citations import MARKER
+    from rag.checking.citations import MARKER
 
     return MARKER.sub("", sentence)

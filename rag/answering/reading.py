@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
 from index.metadata import is_header_line
-
-from .questions import question_kind
-from .text import MIN_FAMILY_STEM, content_terms, is_year, numbers, proper_names, related, words
-from .types import Passage
+from rag.questions.kinds import question_kind
+from rag.text import MIN_FAMILY_STEM, content_terms, is_year, numbers, proper_names, related, words
+from rag.types import Passage
 
 MIN_SENTENCE_WORDS = 4
 
@@ -221,7 +220,7 @@ def with_next_sentence(question: str, chosen: list[ScoredSentence], scored: list
     """When the best sentence holds no phrase of the asked kind but the sentence right after it does, that
     sentence joins the answer next: the answer is often told one sentence later ("...condiment is running
     out." "Dijon mustard has ...")."""
-    from .short_answer import find_phrase
+    from rag.answering.short_answer import find_phrase
 
     if not chosen or question_kind(question) is None or find_phrase(question, chosen[0].text, is_common):
         return chosen

@@ -12,19 +12,9 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from .extractive import ScoredSentence, answer_kind
-from .short_answer import DATELINE, find_phrase
-from .text import (
-    content_terms,
-    is_day_of_month,
-    is_year,
-    numbers,
-    proper_names,
-    related,
-    stem,
-    words,
-)
-from .values import (
+from rag.answering.reading import ScoredSentence, answer_kind
+from rag.answering.short_answer import DATELINE, find_phrase
+from rag.answering.values import (
     ASKED_COUNT,
     CALENDAR,
     alike,
@@ -36,7 +26,17 @@ from .values import (
     phrase_key,
     same_quantity,
 )
-from .yesno import is_yes_no
+from rag.questions.yesno import is_yes_no
+from rag.text import (
+    content_terms,
+    is_day_of_month,
+    is_year,
+    numbers,
+    proper_names,
+    related,
+    stem,
+    words,
+)
 
 CANDIDATE_RATIO = 0.5
 """Sentences scoring at least this share of the best are considered statements about the same thing."""

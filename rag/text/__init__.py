@@ -1,0 +1,32 @@
+"""The text layer every stage shares: words and stems (`tokens`), numbers, names, titles. Light on purpose:
+importing it loads no model and no LangChain."""
+
+from rag.text.names import proper_names
+from rag.text.numbers import NUMBER_WORDS, is_day_of_month, is_year, numbers, spelled_numbers
+from rag.text.tokens import (
+    MIN_FAMILY_STEM,
+    QUESTION_WORDS,
+    STOPWORDS,
+    content_terms,
+    normalize_answer,
+    related,
+    stem,
+    words,
+)
+
+__all__ = [
+    "MIN_FAMILY_STEM",
+    "NUMBER_WORDS",
+    "QUESTION_WORDS",
+    "STOPWORDS",
+    "content_terms",
+    "is_day_of_month",
+    "is_year",
+    "normalize_answer",
+    "numbers",
+    "proper_names",
+    "related",
+    "spelled_numbers",
+    "stem",
+    "words",
+]
