@@ -34,15 +34,24 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def question_features(assistant, question: str) -> list[float]:
-    from rag.answering.chain import Turn
-    from rag.answering.reading import score_sentences
+def question_features(assistant, question: str) -> list[list[float]]:
+    """The abstention model's features as `Assistant.ask` computes them: the pipeline's own read stage, with
+    the settings resolved for the collection (one row per part of a multi-part question)."""
+    from rag.stages import Turn
 
-    chain = assistant.chain
-    turn = chain.prepare.invoke(Turn(question=question, k=assistant.settings.top_k))
-    passages = turn.run.passages[: assistant.settings.top_k]
-    scored = score_sentences(question, passages, chain.document_text, "", assistant.settings.answer_policy())
-    return chain.evidence(turn, scored).vector()
+    _, _, readings = assistant.pipeline.readings(Turn(question=question))
+    return [r.features.vector() for r in readings if r.features is not None]
+
+
+def labelled(assistant, rows: list[tuple[str, int]]) -> tuple[list[list[float]], list[int]]:
+    """Feature rows and labels: a question with no sentence read gives none (it is abstained from whatever the
+    model says), a multi-part question one per part (each part is decided alone)."""
+    features, labels = [], []
+    for question, label in rows:
+        for vector in question_features(assistant, question):
+            features.append(vector)
+            labels.append(label)
+    return features, labels
 
 
 def collect(datasets: list[Path], work: Path) -> dict[str, tuple[list[list[float]], list[int]]]:
@@ -59,11 +68,11 @@ def collect(datasets: list[Path], work: Path) -> dict[str, tuple[list[list[float
         extra = EXTRA_UNANSWERABLE.get(dataset.name)
         if extra:
             rows += [(r["question"], int(r["answerable"])) for r in read(extra)]
-        sets[dataset.name] = ([question_features(assistant, q) for q, _ in rows], [label for _, label in rows])
+        sets[dataset.name] = labelled(assistant, rows)
     demo = Assistant.open(store=work / "demo", embeddings=embeddings)
     demo.ingest(sorted((REPO / "demo_corpus").glob("*.txt")))
     rows = read(DATA / "demo_calibration.jsonl")
-    sets["demo"] = ([question_features(demo, r["question"]) for r in rows], [int(r["answerable"]) for r in rows])
+    sets["demo"] = labelled(demo, [(r["question"], int(r["answerable"])) for r in rows])
     return sets
 
 

@@ -50,7 +50,7 @@ class Assistant:
         """Load the encoder in the background while the stores open and the chain is built (cold starts)."""
         if hasattr(self.embeddings, "load_in_background"):
             self.embeddings.load_in_background()
-        _ = self.library.vectors, self.chain
+        _ = self.library.vectors, self.pipeline
 
     @property
     def ready(self) -> bool:
@@ -145,19 +145,24 @@ class Assistant:
         return self.retrieval.search(query, k=k, doc_ids=self.scope(doc_ids, filters)).passages
 
     @cached_property
-    def chain(self):
-        from rag.answering.chain import AnswerChain
+    def pipeline(self):
+        """The stages one question goes through (rag/pipeline.py)."""
+        from rag.pipeline import Pipeline
 
-        return AnswerChain(self.retrieval, model=self._model)
+        return Pipeline(self.retrieval, encoder=self.embeddings, model=self._model)
+
+    def as_runnable(self):
+        """The answering pipeline as a LangChain runnable (`rag.stages.Turn` in, `Answer` out)."""
+        return self.pipeline.as_runnable()
 
     @property
     def default_mode(self) -> str:
         return "llm" if self.settings.llm or self._model is not None else "extractive"
 
     def _turn(self, question, history, doc_ids, k, retrieve_k, mode):
-        from rag.answering.chain import Turn
         from rag.errors import QuestionError
         from rag.questions.checks import check_history, check_question
+        from rag.stages import Turn
 
         question = check_question(question, self.settings.max_question_chars)
         mode = mode or self.default_mode
@@ -166,10 +171,10 @@ class Assistant:
         answer_k = k or self.settings.top_k
         return Turn(
             question=question,
-            history=check_history(history),
+            history=tuple(check_history(history)),
             k=max(answer_k, retrieve_k or 0),
             answer_k=answer_k,
-            doc_ids=doc_ids,
+            doc_ids=tuple(doc_ids) if doc_ids else None,
             mode=mode,
         )
 
@@ -189,7 +194,7 @@ class Assistant:
         "extractive" or "llm" (default: "llm" when a chat model is configured); `filters` restrict the
         documents by metadata: {"title", "source", "author", "after", "before"}."""
         scope = self.scope(doc_ids, filters)
-        return self.chain.invoke(self._turn(question, history, scope, k, retrieve_k, mode))
+        return self.pipeline.invoke(self._turn(question, history, scope, k, retrieve_k, mode))
 
     def stream(
         self,
@@ -202,4 +207,4 @@ class Assistant:
         filters=None,
     ) -> Iterator[str | Answer]:
         """Partial answer text as it is written (the model's own text in LLM mode), then the final `Answer`."""
-        yield from self.chain.stream(self._turn(question, history, self.scope(doc_ids, filters), k, None, mode))
+        yield from self.pipeline.stream(self._turn(question, history, self.scope(doc_ids, filters), k, None, mode))

@@ -13,3 +13,8 @@ class ModelError(CitewiseError):
     """The configured chat model could not answer (unreachable, timed out, malformed reply)."""
 
     http_status = 502
+
+    @property
+    def reason(self) -> str:
+        """The failure in a few words, for the notice beside the answer."""
+        return str(self)

@@ -5,12 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.answering.short_answer import ShortAnswer
-
 
 def _pick(item: object, names: tuple[str, ...]) -> dict[str, Any]:
     """The named fields as JSON-ready values (scores rounded to 4 places)."""
     return {name: round(value, 4) if name == "score" else value for name in names for value in (getattr(item, name),)}
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The answering phrase: `stored_text[start:end] == text`, inside the quote of citation `citation`."""
+
+    text: str
+    citation: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citation": self.citation, "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True)

@@ -11,55 +11,33 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from rag.answering.reading import ScoredSentence, matched_terms, question_weights
+from rag.answering.reading import matched_terms, question_weights
 from rag.answering.short_answer import find_phrase
 from rag.logistic import LogisticModel, load_logistic
 from rag.questions.kinds import question_kind
+from rag.stages import Collection, Features, RetrievalRun, ScoredSentence
 from rag.text import proper_names
+from rag.types import Passage
 
 MODEL_FILE = Path(__file__).parents[1] / "data" / "abstention.json"
 EVIDENCE_SENTENCES = 10
 """Sentences (best first) whose union is the evidence each question term is looked for in."""
 
 
-@dataclass(frozen=True)
-class Features:
-    best_coverage: float
-    """Weighted share of the question's terms in its single best sentence."""
-    term_coverage: float
-    """Weighted share of the question's terms found in any of the best sentences (each term its own evidence)."""
-    rare_coverage: float
-    """IDF-weighted share of the question's terms found in the retrieved passages."""
-    rarest_missing: float
-    """IDF (0..1 of the store's largest) of the rarest question term that no retrieved passage holds."""
-    names_found: float
-    """Share of the question's names written in the retrieved passages (1 when it names nothing)."""
-    unknown_terms: float
-    """Share of the question's terms that occur nowhere in the store."""
-    dense_top: float
-    """Cosine similarity of the best chunk to the question."""
-    agreement: float
-    """Share of the top 5 documents that dense and keyword search both found (of as many as each found)."""
-    kind_found: float
-    """1 when the best sentence holds a phrase of the asked kind (a number for how many...), 0 when not,
-    0.5 for questions without a kind."""
-    best_rare_coverage: float
-    """IDF-weighted share of the question's terms in the one sentence that holds most of them."""
-    answer_coverage: float
-    """IDF-weighted share of the question's terms in the best sentence that also holds a phrase of the asked
-    kind (the question's own coverage for questions without a kind)."""
-
-    def vector(self) -> list[float]:
-        return list(asdict(self).values())
-
-
 FEATURE_NAMES = tuple(Features.__dataclass_fields__)
 
 
-def features(question: str, context: str, scored: list[ScoredSentence], passages, run, keyword_index) -> Features:
+def features(
+    question: str,
+    context: str,
+    scored: Sequence[ScoredSentence],
+    passages: Sequence[Passage],
+    run: RetrievalRun,
+    collection: Collection,
+) -> Features:
     weights = question_weights(question, context)
     total = sum(weights.values()) or 1.0
     terms = list(weights)
@@ -71,7 +49,8 @@ def features(question: str, context: str, scored: list[ScoredSentence], passages
     for sentence in scored:  # every sentence of the passages, already split into terms
         passage_terms |= sentence.terms
     found_in_passages = matched_terms(weights, passage_terms)
-    frequencies, chunks = keyword_index.document_frequencies(terms)
+    statistics = collection.term_statistics(terms)
+    frequencies, chunks = statistics.frequencies, statistics.chunks
     idf = {t: math.log(1 + chunks / (1 + frequencies.get(t, 0))) for t in terms}
     max_idf = math.log(1 + chunks) or 1.0
     idf_total = sum(idf.values()) or 1.0

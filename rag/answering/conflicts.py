@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from rag.answering.reading import ScoredSentence, answer_kind
+from rag.answering.reading import answer_kind
 from rag.answering.short_answer import DATELINE, find_phrase
 from rag.answering.values import (
     ASKED_COUNT,
@@ -27,6 +27,7 @@ from rag.answering.values import (
     same_quantity,
 )
 from rag.questions.yesno import is_yes_no
+from rag.stages import Disagreement, ScoredSentence
 from rag.text import (
     content_terms,
     is_day_of_month,
@@ -119,9 +120,7 @@ def stated_phrase(sentence: str, question: str) -> tuple[str, str] | None:
     return written, written
 
 
-def find_conflicts(
-    question: str, scored: list[ScoredSentence], document_text=None
-) -> list[tuple[ScoredSentence, ScoredSentence, str, str]]:
+def find_conflicts(question: str, scored: list[ScoredSentence], document_text=None) -> list[Disagreement]:
     """Pairs of relevant sentences from different documents that state different answers, at most one pair for
     two documents: first sentences that are the same but for a value of the asked kind, then each document's
     statement about the asked thing (numbers or years for how-many and when questions, names, places and
@@ -148,8 +147,8 @@ def find_conflicts(
         )
     else:
         stated = _disagreements(scored, lambda text: stated_phrase(text, question), different_values, restate)
-    pairs = {frozenset((a.doc_id, b.doc_id)) for a, b, _, _ in found}
-    return found + [c for c in stated if frozenset((c[0].doc_id, c[1].doc_id)) not in pairs]
+    pairs = {frozenset((d.first.doc_id, d.second.doc_id)) for d in found}
+    return found + [d for d in stated if frozenset((d.first.doc_id, d.second.doc_id)) not in pairs]
 
 
 def _different_numbers(a: float, b: float) -> bool:
@@ -197,7 +196,7 @@ def _disagreements(scored: list[ScoredSentence], value_of, differ, about_the_sam
     for i, (a, value_a, written_a) in enumerate(statements):
         for b, value_b, written_b in statements[i + 1 :]:
             if differ(value_a, value_b) and about_the_same(a, b):
-                conflicts.append((a, b, written_a, written_b))
+                conflicts.append(Disagreement(a, b, written_a, written_b))
     return conflicts
 
 
@@ -223,7 +222,7 @@ _EDGE = "\"'“”‘’()[],.;:!?"
 
 def slot_disagreements(
     question: str, kind: str, scored: list[ScoredSentence], document_text=None
-) -> list[tuple[ScoredSentence, ScoredSentence, str, str]]:
+) -> list[Disagreement]:
     """Pairs of sentences from different documents that are the same sentence but for a value of the asked
     kind (an updated count, another name): a statement about the asked thing (scoring near the best), and its
     restatement in another retrieved document, among the retrieved sentences or, when `document_text(doc_id)`
@@ -232,7 +231,7 @@ def slot_disagreements(
     subject = {stem(w) for w in proper_names(question)} | {stem(w) for _, w, _ in numbers(question)}
     statements = [s for s in scored if s.score >= SLOT_RATIO * best and s.coverage >= SLOT_MIN_COVERAGE]
     documents = list(dict.fromkeys(s.doc_id for s in scored))
-    found: dict[frozenset[str], tuple[ScoredSentence, ScoredSentence, str, str]] = {}
+    found: dict[frozenset[str], Disagreement] = {}
     for rank, a in enumerate(statements):
         restated = [b for b in scored if b.doc_id != a.doc_id and _shares_words(a, b)]
         if document_text is not None and rank < MAX_STATEMENTS:
@@ -244,7 +243,7 @@ def slot_disagreements(
             texts = (document_text(a.doc_id), document_text(b.doc_id)) if document_text else ("", "")
             values = slot_values(a.text, b.text, subject, kind, texts)
             if values is not None:
-                found[pair] = (a, b, *values)
+                found[pair] = Disagreement(a, b, *values)
     return list(found.values())
 
 

@@ -1,8 +1,7 @@
 """Language-model answers: any LangChain chat model writes, Citewise checks every cited sentence.
 
-The model sees numbered passages as data and must put `[n]` after each sentence. Its answer is parsed
-(`rag.citations`), each cited passage is narrowed to the sentence that supports the claim (`rag.verify`),
-and every sentence is marked supported, unsupported or uncited. Nothing the model says is trusted as is.
+The model sees numbered passages as data and must put `[n]` after each sentence; its reply is then checked
+sentence by sentence (rag/checking/reply.py). Nothing the model says is trusted as is.
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ from collections.abc import Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from rag.checking.citations import MARKER, parse_answer, span_citation
-from rag.checking.support import SupportChecker
-from rag.checking.verify import Verdict
+from rag.checking.citations import MARKER
 from rag.errors import ModelError
 from rag.settings import Settings
-from rag.types import Citation, Passage
+from rag.types import Passage
 
 INSUFFICIENT = "INSUFFICIENT_CONTEXT"
 _INSUFFICIENT_PHRASES = re.compile(
@@ -103,51 +100,30 @@ def reply_text(message) -> str:
     return content.strip()
 
 
-def checked_answer(reply: str, passages: Sequence[Passage], document, checker: SupportChecker):
-    """(answer text with Citewise's markers, citations, unsupported count, uncited count, dropped markers)."""
-    parsed = parse_answer(reply, len(passages))
-    citations: list[Citation] = []
-    number_of: dict[tuple[str, int, int], int] = {}
-    parts: list[str] = []
-    unsupported = uncited = 0
-    for sentence in parsed.sentences:
-        if not sentence.cited:
-            uncited += 1
-            parts.append(f"{sentence.text} [no citation]")
-            continue
-        markers, verdicts = [], []
-        for n in sentence.cited:
-            span, verdict = _narrow(sentence.text, passages[n - 1], document, checker)
-            verdicts.append(verdict)
-            doc_id, start, end = passages[n - 1].doc_id, span[0], span[1]
-            key = (doc_id, start, end)
-            if key not in number_of:
-                number_of[key] = len(citations) + 1
-                citations.append(_citation(number_of[key], passages[n - 1], start, end, document, verdict))
-            elif verdict.supported and not citations[number_of[key] - 1].supported:
-                citations[number_of[key] - 1] = _citation(
-                    number_of[key], passages[n - 1], start, end, document, verdict
-                )
-            markers.append(f"[{number_of[key]}]")
-        text = f"{sentence.text} {''.join(markers)}"
-        if not any(v.supported for v in verdicts):
-            unsupported += 1
-            text += " [not supported by the cited text]"
-        parts.append(text)
-    return " ".join(parts), citations, unsupported, uncited, parsed.dropped
+def model_error(exc: BaseException) -> ModelError:
+    if isinstance(exc, ModelError):
+        return exc
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    if "Timeout" in name or "timed out" in text.lower():
+        return ModelError("it timed out")
+    if "Connection" in name or "connect" in text.lower():
+        return ModelError("it could not be reached")
+    return ModelError(f"{name}: {text}" if text else name)
 
 
-def _narrow(claim: str, passage: Passage, document, checker: SupportChecker) -> tuple[tuple[int, int], Verdict]:
-    """The sentence (or two adjacent sentences) of the passage that supports the claim best, by the checker."""
-    text = document(passage.doc_id).text
-    sentences = [s for s in passage.sentences if passage.start <= s[0] and s[1] <= passage.end] or [
-        (passage.start, passage.end)
-    ]
-    candidates = [(s, e, text[s:e]) for s, e in sentences]
-    candidates += [(a[0], b[1], text[a[0] : b[1]]) for a, b in zip(sentences, sentences[1:], strict=False)]
-    index, verdict = checker.best(claim, [candidate for _, _, candidate in candidates])
-    return candidates[index][:2], verdict
+def invoke_model(model, messages) -> str:
+    try:
+        return reply_text(model.invoke(messages))
+    except Exception as exc:
+        raise model_error(exc) from exc
 
 
-def _citation(n: int, passage: Passage, start: int, end: int, document, verdict: Verdict) -> Citation:
-    return span_citation(n, passage.doc_id, document(passage.doc_id), start, end, verdict)
+def stream_model(model, messages):
+    try:
+        for chunk in model.stream(messages):
+            piece = chunk.content if isinstance(chunk.content, str) else ""
+            if piece:
+                yield piece
+    except Exception as exc:
+        raise model_error(exc) from exc

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
 from index.metadata import is_header_line
 from rag.questions.kinds import question_kind
+from rag.stages import ScoredSentence
 from rag.text import MIN_FAMILY_STEM, content_terms, is_year, numbers, proper_names, related, words
 from rag.types import Passage
 
@@ -32,26 +33,6 @@ _WRITTEN_DATE = re.compile(
 )
 _QUESTION_END = re.compile(r"\?['\"’”)\]]*\s*$")
 _SENTENCE_END = re.compile(r"[.!?:;]['\"’”)\]]*\s*$", re.M)
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    passage: int
-    """Index of the passage in the retrieval order."""
-    doc_id: str
-    start: int
-    end: int
-    text: str
-    score: float
-    coverage: float
-    """Weighted share of the question's meaningful words the sentence contains (0..1)."""
-    matched: frozenset[str] = frozenset()
-    """The question terms the sentence contains."""
-    prior: float = 0.0
-    """The part of the score that is not word coverage: passage rank, answer kind, lead sentence."""
-    title: str = ""
-    terms: frozenset[str] = frozenset()
-    """All meaningful (stemmed) words of the sentence."""
 
 
 def answer_kind(question: str) -> str:

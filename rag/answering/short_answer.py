@@ -4,12 +4,11 @@ sentence, with its exact span: "Who won the Hart Trophy?" -> "Auston Matthews", 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
 from rag.questions.kinds import question_kind
 from rag.text import STOPWORDS, content_terms, is_year, numbers, words
+from rag.types import ShortAnswer
 
 _MONTH = MONTHS_OR_ABBREVIATED
 _WEEKDAY = WEEKDAYS
@@ -24,19 +23,6 @@ _NAME = re.compile(
 _QUOTED = re.compile(r"[\"“]([^\"”]{2,80}?)[.,;:!?]?[\"”]|(?<!\w)‘([^’]{2,80}?)[.,;:!?]?’(?!\w)")
 _UNIT = re.compile(r"\s+((?:[a-z][a-z\-]+\s+){0,1}[a-z][a-z\-]+)")
 _CURRENCY = "$€£¥"
-
-
-@dataclass(frozen=True)
-class ShortAnswer:
-    """The answering phrase: `stored_text[start:end] == text`, inside the quote of citation `citation`."""
-
-    text: str
-    citation: int
-    start: int
-    end: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "citation": self.citation, "start": self.start, "end": self.end}
 
 
 def find_phrase(question: str, sentence: str, is_common=None) -> tuple[int, int] | None:

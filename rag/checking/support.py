@@ -20,8 +20,9 @@ import numpy as np
 from index.chunking import split_sentences
 from index.embedding import TokenVectors
 from rag.checking.citations import strip_markers
-from rag.checking.verify import Verdict, negated
+from rag.checking.verify import negated
 from rag.logistic import LogisticModel, load_logistic
+from rag.stages import Verdict
 from rag.text import STOPWORDS, content_terms, normalize_answer, numbers, proper_names, stem, words
 
 MODEL_FILE = Path(__file__).parents[1] / "data" / "support.json"
@@ -165,7 +166,10 @@ class SupportChecker:
         probability = self.model.probability(features)
         vetoed = hard_check(claim, cited, features)
         if vetoed:
-            return Verdict(False, min(probability, 0.1), vetoed)
+            opposite = features.sentence_coverage >= SAME_WORDS_COVERAGE and not features.negation_agrees
+            return Verdict(
+                False, min(probability, 0.1), vetoed, opposite=opposite and not _missing_number(claim, cited)
+            )
         if probability >= self.threshold:
             return Verdict(True, probability, "")
         name = _missing_name(claim, cited)

@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 
+from rag.stages import Verdict
 from rag.text import content_terms, normalize_answer, numbers, proper_names, stem, words
 
 _NEGATIONS = frozenset({"not", "no", "never", "none", "neither", "nor", "nobody", "nothing", "without", "n't"})
 _STRONG = 2.0
 _FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "at", "for", "to", "by", "with"})
-
-
-@dataclass(frozen=True)
-class Verdict:
-    supported: bool
-    score: float
-    """0..1: weighted share of the sentence's meaning found in the span, 0 on a hard contradiction."""
-    reason: str = ""
 
 
 def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:

@@ -11,9 +11,9 @@ search queries, not prose shown as they are; the answer names each part by its s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from rag.questions.yesno import ORDER, is_yes_no
+from rag.stages import QuestionPart
 from rag.text import content_terms
 
 _WORD = r"[A-Z0-9\"“][\w'’.\-\"”]*"
@@ -29,16 +29,6 @@ _PAIR = re.compile(
 _CLAUSES = re.compile(r",?\s+\b(?:while|whereas)\b\s+", re.I)
 MIN_CLAUSE_TERMS = 3
 """A clause is a part of its own only when it says enough (three meaningful words) to be searched alone."""
-
-
-@dataclass(frozen=True)
-class QuestionPart:
-    question: str
-    """What is searched for this part."""
-    subject: str
-    """How the answer names the part: the compared thing, or the clause."""
-    joined_by: str = ""
-    """'before' or 'after' when the question asks whether this part came before/after the previous one."""
 
 
 def split_question(question: str) -> list[QuestionPart]:

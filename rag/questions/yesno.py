@@ -1,22 +1,13 @@
-"""Yes/no questions: "Yes" or "No" only when every part's evidence is checked as supporting or contradicting
-the part, and the evidence itself either way.
-
-A part's claim is the question without its auxiliary verb ("Did the Tribune report that the bridge closed?"
--> "the Tribune report that the bridge closed"); words that say who reported it are checked against the
-cited document's title, publisher and author instead of its text. A claim is supported when the checker
-(rag/verify.py) finds it in one cited sentence; contradicted when the sentence says the same words but negates
-them, or gives another number for the same thing. Questions that relate their parts ("the same", "more than")
-get no verdict, since no single sentence checks a relation; "before"/"after" between two reports is decided
-by the documents' dates when both are known.
-"""
+"""Yes/no questions: which questions are (an auxiliary verb first, no alternatives), which relate their parts
+("the same", "more than": no single sentence checks a relation), and the claim each asks about: the question
+without its auxiliary verb and the words that only say someone reported it ("Did the Tribune report that the
+bridge closed?" -> "the Tribune that the bridge closed"). The verdict is rag/checking/verdicts.py's."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from rag.checking.verify import negated, verify
-from rag.text import content_terms, numbers, stem
+from rag.text import stem
 
 AUXILIARIES = frozenset(
     "is are was were do does did has have had can could will would should shall may might must".split()
@@ -34,7 +25,6 @@ _RELATION = re.compile(
     re.I,
 )
 ORDER = re.compile(r",?\s+\b(before|after)\b\s+", re.I)
-SUPPORTS, CONTRADICTS = "supports", "contradicts"
 
 
 def is_yes_no(question: str) -> bool:
@@ -57,98 +47,3 @@ def claim_of(question: str) -> str:
         text = rest
     kept = [w for w in re.findall(r"\S+", text) if stem(w.strip(".,;:'\"“”‘’")) not in _ATTRIBUTION]
     return " ".join(kept)
-
-
-@dataclass(frozen=True)
-class PartCheck:
-    outcome: str | None
-    """'supports', 'contradicts', or None when the evidence does neither."""
-    sentence: int | None = None
-    """Index of the evidence sentence that decided it."""
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One cited sentence and what its document says of itself."""
-
-    sentence: str
-    title: str = ""
-    sources: tuple[str, ...] = ()
-    """Its publisher and authors, lower case without spaces or punctuation ("usatodaycom", "mirabrook"): a
-    claim's name of them is found inside one ("USA Today" -> "usatoday")."""
-
-
-def evidence(sentence: str, title: str = "", publisher: str | None = None, author: str | None = None) -> Evidence:
-    names = [publisher, *re.split(r"[,;&]| and ", author or "")]
-    return Evidence(sentence, title, tuple(c for c in (_compact(n) for n in names if n) if len(c) >= 3))
-
-
-def check_claim(claim: str, cited: list[Evidence], threshold: float) -> PartCheck:
-    """The first cited sentence that supports the claim, else the first that contradicts it. Names in the
-    claim that name the sentence's publisher or author ("USA Today" for usatoday.com) are what its document
-    says of itself, so they are matched there and not looked for in the sentence."""
-    contradiction = None
-    for index, item in enumerate(cited):
-        own_claim = without_sources(claim, item.sources)
-        span = f"{item.sentence} {item.title}"
-        if negated(own_claim) == negated(item.sentence) and verify(own_claim, span, threshold).supported:
-            return PartCheck(SUPPORTS, index)
-        if contradiction is None and _contradicts(own_claim, span, threshold):
-            contradiction = index
-    return PartCheck(CONTRADICTS, contradiction) if contradiction is not None else PartCheck(None)
-
-
-_CAPITALISED = re.compile(r"[A-Z][\w'’.&\-]*(?:\s+[A-Z][\w'’.&\-]*)*")
-
-
-def without_sources(claim: str, sources: tuple[str, ...]) -> str:
-    def names_a_source(name: str) -> bool:
-        compact = _compact(name)
-        return len(compact) >= 3 and any(compact in source for source in sources)
-
-    return " ".join(_CAPITALISED.sub(lambda m: "" if names_a_source(m.group(0)) else m.group(0), claim).split())
-
-
-def _compact(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def _contradicts(claim: str, span: str, threshold: float) -> bool:
-    """Same words, opposite polarity; or same words with a different number where the claim states one."""
-    if negated(claim) != negated(span) and verify(_unnegated(claim), _unnegated(span), threshold).supported:
-        return True
-    claim_numbers = {round(v, 6) for v, _, _ in numbers(claim)}
-    span_numbers = {round(v, 6) for v, _, _ in numbers(span)}
-    if not claim_numbers or not span_numbers or claim_numbers <= span_numbers:
-        return False
-    without = _NUMBER_WORDS.sub(" ", claim)
-    return bool(content_terms(without)) and verify(without, _NUMBER_WORDS.sub(" ", span), threshold).score >= 0.8
-
-
-_NEGATION = re.compile(r"\b(?:not|no|never)\b|n[’']t\b", re.I)
-_NUMBER_WORDS = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)
-
-
-def _unnegated(text: str) -> str:
-    return _NEGATION.sub(" ", text)
-
-
-def verdict(checks: list[PartCheck], asks_order: bool = False, order: bool | None = None) -> str | None:
-    """'Yes' when every part is supported (and, when the question asks before/after, the order holds); 'No'
-    when every part was checked and one is contradicted, or the order is the reverse; None otherwise."""
-    if not checks or any(c.outcome is None for c in checks):
-        return None
-    if any(c.outcome == CONTRADICTS for c in checks):
-        return "No"
-    if asks_order:
-        return None if order is None else ("Yes" if order else "No")
-    return "Yes"
-
-
-def order_holds(relation: str, first_date: str | None, second_date: str | None) -> bool | None:
-    """Whether the first part's document is dated before (or after) the second's; None when a date is unknown
-    or they share a day."""
-    if not first_date or not second_date or first_date[:10] == second_date[:10]:
-        return None
-    earlier = first_date[:10] < second_date[:10]
-    return earlier if relation == "before" else not earlier

@@ -14,6 +14,7 @@ from index.types import Chunk
 from rag.retrieval.filters import NameIndex
 from rag.retrieval.profile import collection_profile
 from rag.settings import Settings
+from rag.stages import TermStatistics
 from rag.text.titles import PAREN, normalise_title
 
 
@@ -138,6 +139,11 @@ class CatalogView:
         if self._by_id is None:
             self._by_id = {record.doc_id: record for record in self.records()}
         return self._by_id.get(doc_id)
+
+    def term_statistics(self, terms: Sequence[str]) -> TermStatistics:
+        """How many chunks hold each (stemmed) term, out of how many: the keyword index's statistics."""
+        frequencies, chunks = self.library.keyword.document_frequencies(list(terms))
+        return TermStatistics(frequencies, chunks)
 
     def names(self) -> NameIndex:
         """Publisher words and author names of the documents, for questions that name them."""

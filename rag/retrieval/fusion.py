@@ -8,32 +8,25 @@ assembled passages and what the answerer reuses.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from index.chunking import doc_of
+from rag.stages import RetrievalRun
 from rag.types import Passage
 
-RankedList = tuple[list[str], float]
-"""Chunk ids best first, and the list's weight in the fusion."""
+
+@dataclass(frozen=True)
+class RankedList:
+    """Chunk ids best first, and the list's weight in the fusion."""
+
+    chunk_ids: tuple[str, ...]
+    weight: float
 
 
-@dataclass
-class RetrievalRun:
-    """Passages plus what the answerer may reuse (the query vector) and how long each part took."""
-
-    passages: list[Passage]
-    query_vector: list[float] | None = None
-    dense_scores: dict[str, float] = field(default_factory=dict)
-    dense_docs: list[str] = field(default_factory=list)
-    """Documents in the order the dense search found them (first chunk of each)."""
-    keyword_docs: list[str] = field(default_factory=list)
-    """Documents in the order chunk BM25 found them."""
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-def interleave(runs: list[RetrievalRun], k: int) -> RetrievalRun:
+def interleave(runs: Sequence[RetrievalRun], k: int) -> RetrievalRun:
     """One run from several (the parts of a question): their passages taken in turn, each passage once."""
     passages: list[Passage] = []
     seen: set[tuple[str, int]] = set()
@@ -44,17 +37,20 @@ def interleave(runs: list[RetrievalRun], k: int) -> RetrievalRun:
                 if (passage.doc_id, passage.start) not in seen:
                     seen.add((passage.doc_id, passage.start))
                     passages.append(passage)
-    merged = RetrievalRun(passages=passages[: max(k, len(runs))])
+    timings: dict[str, float] = {}
     for run in runs:
-        merged.dense_scores.update(run.dense_scores)
         for name, value in run.timings_ms.items():
-            merged.timings_ms[name] = merged.timings_ms.get(name, 0.0) + value
-    merged.dense_docs = merge_orders([run.dense_docs for run in runs])
-    merged.keyword_docs = merge_orders([run.keyword_docs for run in runs])
-    return merged
+            timings[name] = timings.get(name, 0.0) + value
+    return RetrievalRun(
+        passages=tuple(passages[: max(k, len(runs))]),
+        dense_scores={chunk: score for run in runs for chunk, score in run.dense_scores.items()},
+        dense_docs=tuple(merge_orders([run.dense_docs for run in runs])),
+        keyword_docs=tuple(merge_orders([run.keyword_docs for run in runs])),
+        timings_ms=timings,
+    )
 
 
-def merge_orders(orders: list[list[str]]) -> list[str]:
+def merge_orders(orders: Sequence[Sequence[str]]) -> list[str]:
     merged: list[str] = []
     for rank in range(max((len(o) for o in orders), default=0)):
         for order in orders:
@@ -63,12 +59,12 @@ def merge_orders(orders: list[list[str]]) -> list[str]:
     return merged
 
 
-def rrf(ranked_lists: list[RankedList], k: int) -> dict[str, float]:
+def rrf(ranked_lists: Sequence[RankedList], k: int) -> dict[str, float]:
     """Reciprocal-rank fusion: each list adds weight / (k + rank) to each of its chunks."""
     fused: dict[str, float] = defaultdict(float)
-    for ids, weight in ranked_lists:
-        for rank, item in enumerate(ids):
-            fused[item] += weight / (k + rank + 1)
+    for ranked in ranked_lists:
+        for rank, item in enumerate(ranked.chunk_ids):
+            fused[item] += ranked.weight / (k + rank + 1)
     return dict(fused)
 
 
@@ -100,14 +96,6 @@ def by_similarity(chunk_ids: list[str], vectors: dict[str, np.ndarray], target) 
     target = np.asarray(target, dtype=np.float32)
     similarity = np.array([float(vectors[c] @ target) for c in chunk_ids])
     return [chunk_ids[i] for i in np.argsort(-similarity, kind="stable")]
-
-
-def _rrf(ranked_lists: list[tuple[list[str], float]], k: int) -> dict[str, float]:
-    fused: dict[str, float] = defaultdict(float)
-    for ids, weight in ranked_lists:
-        for rank, item in enumerate(ids):
-            fused[item] += weight / (k + rank + 1)
-    return dict(fused)
 
 
 def mmr(order: list[str], vectors: dict[str, np.ndarray], query, lam: float, k: int) -> list[str]:

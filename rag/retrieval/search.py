@@ -16,7 +16,7 @@ from index.chunking import chunk_id, doc_of
 from rag.retrieval.catalog_view import CatalogView
 from rag.retrieval.filters import question_dates
 from rag.retrieval.fusion import (
-    RetrievalRun,
+    RankedList,
     best_per_document,
     by_similarity,
     document_order,
@@ -24,6 +24,7 @@ from rag.retrieval.fusion import (
     rrf,
 )
 from rag.retrieval.passages import assemble_passages
+from rag.stages import RetrievalRun
 from rag.text.titles import name_phrases
 
 HOP_SEEDS = 2
@@ -74,8 +75,8 @@ class Retrieval(CatalogView):
         keyword = [h for h in self.library.keyword.search(query, candidates, allowed) if listed(h.chunk_id)]
         share = self.settings.document_share
         ranked_lists = [
-            ([h.chunk_id for h in dense], self.settings.dense_weight),
-            ([h.chunk_id for h in keyword], 1.0 - share),
+            RankedList(tuple(h.chunk_id for h in dense), self.settings.dense_weight),
+            RankedList(tuple(h.chunk_id for h in keyword), 1.0 - share),
         ]
         dense_scores = {h.chunk_id: h.score for h in dense}
         if self.settings.title_links:
@@ -100,11 +101,11 @@ class Retrieval(CatalogView):
         passages = assemble_passages(order, fused, k * 3, self.chunk, self.document)[:k]
         finished = time.perf_counter()
         return RetrievalRun(
-            passages=passages,
-            query_vector=vector,
+            passages=tuple(passages),
+            query_vector=tuple(vector),
             dense_scores=dense_scores,
-            dense_docs=document_order(h.chunk_id for h in dense),
-            keyword_docs=document_order(h.chunk_id for h in keyword),
+            dense_docs=tuple(document_order(h.chunk_id for h in dense)),
+            keyword_docs=tuple(document_order(h.chunk_id for h in keyword)),
             timings_ms={
                 "embed": 1000 * (embedded - started),
                 "search": 1000 * (searched - embedded),
@@ -139,16 +140,14 @@ class Retrieval(CatalogView):
                     found.append(doc_id)
         return found
 
-    def _title_list(self, query: str, vector, doc_ids) -> list[tuple[list[str], float]]:
+    def _title_list(self, query: str, vector, doc_ids) -> list[RankedList]:
         """Documents the question names by their title, most similar first."""
         linked = self.linked_documents(query, set())
         if doc_ids:
             linked = [d for d in linked if d in set(doc_ids)]
-        return [(self._rank_documents(linked, vector), TITLE_WEIGHT)] if linked else []
+        return [RankedList(tuple(self._rank_documents(linked, vector)), TITLE_WEIGHT)] if linked else []
 
-    def _document_list(
-        self, query: str, candidates: int, doc_ids, ranked_lists, weight: float
-    ) -> list[tuple[list[str], float]]:
+    def _document_list(self, query: str, candidates: int, doc_ids, ranked_lists, weight: float) -> list[RankedList]:
         """Whole documents ranked by BM25, each as its best chunk: the best one the other lists found, or else
         its chunk that BM25 ranks first."""
         hits = self.library.keyword.search_documents(query, self.settings.document_candidates, _as_set(doc_ids))
@@ -162,9 +161,9 @@ class Retrieval(CatalogView):
             for hit in self.library.keyword.search(query, candidates, self._allowed_chunks(missing)):
                 best_chunk.setdefault(doc_of(hit.chunk_id), hit.chunk_id)
         ranked = [best_chunk.get(h.chunk_id, chunk_id(h.chunk_id, 0)) for h in hits]
-        return [(ranked, weight)]
+        return [RankedList(tuple(ranked), weight)]
 
-    def _named_list(self, query: str, ranked_lists) -> list[tuple[list[str], float]]:
+    def _named_list(self, query: str, ranked_lists) -> list[RankedList]:
         """The candidates from documents whose publisher or author the question names, as a list of their own
         (a boost, not a filter: the name may be there for another reason); nothing when it names most of them."""
         records = self.records()
@@ -176,7 +175,7 @@ class Retrieval(CatalogView):
             return []
         order = sorted(rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1])
         boosted = [chunk for chunk, _ in order if doc_of(chunk) in named]
-        return [(boosted, self.settings.named_source_weight)] if boosted else []
+        return [RankedList(tuple(boosted), self.settings.named_source_weight)] if boosted else []
 
     def _rank_documents(self, doc_ids: list[str], vector) -> list[str]:
         """First chunks of documents, ordered by cosine to the vector."""
@@ -226,9 +225,10 @@ class Retrieval(CatalogView):
             weight = HOP_WEIGHT / (1 + rank)
             if self.settings.hop_new_only:  # documents the question found itself keep their own ranks
                 hits = [h for h in hits if doc_of(h.chunk_id) not in first_docs]
-            lists.append(([h.chunk_id for h in hits], weight * DENSE_HOP_SHARE))
+            lists.append(RankedList(tuple(h.chunk_id for h in hits), weight * DENSE_HOP_SHARE))
             if linked:
-                lists.append((by_similarity([chunk_id(d, 0) for d in linked], first_chunks, seed_mixed), weight))
+                ranked = by_similarity([chunk_id(d, 0) for d in linked], first_chunks, seed_mixed)
+                lists.append(RankedList(tuple(ranked), weight))
         return lists
 
 

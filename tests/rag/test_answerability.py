@@ -39,7 +39,7 @@ def test_names_missing_from_every_passage_are_reported():
 
 def test_answer_coverage_counts_only_sentences_holding_a_phrase_of_the_asked_kind():
     from rag.answering.answerability import features as evidence_features
-    from rag.answering.reading import ScoredSentence
+    from rag.stages import ScoredSentence, TermStatistics
 
     def sentence(text: str, matched: set[str], coverage: float) -> ScoredSentence:
         return ScoredSentence(0, "d", 0, len(text), text, coverage, coverage, frozenset(matched), terms=frozenset())
@@ -47,7 +47,7 @@ def test_answer_coverage_counts_only_sentences_holding_a_phrase_of_the_asked_kin
     question = "How many boats returned to the harbour?"
     talk = sentence("Boats returned to the harbour after the storm.", {"boat", "return", "harbour"}, 1.0)
     count = sentence("Thirty boats came back, 37 in all.", {"boat"}, 0.3)
-    keyword = SimpleNamespace(document_frequencies=lambda terms: (dict.fromkeys(terms, 1), 100))
+    keyword = SimpleNamespace(term_statistics=lambda terms: TermStatistics(dict.fromkeys(terms, 1), 100))
     run = SimpleNamespace(dense_docs=["d"], keyword_docs=["d"], dense_scores={"c": 0.5})
     passages = [SimpleNamespace(text=talk.text + " " + count.text)]
     both = evidence_features(question, "", [talk, count], passages, run, keyword)

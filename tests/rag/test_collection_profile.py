@@ -45,11 +45,11 @@ def test_auto_profile_follows_the_collection(tmp_path, fake_embeddings):
     wiki = Assistant.open(store=tmp_path / "wiki", embeddings=fake_embeddings)
     wiki.ingest([write_wiki(tmp_path / "wiki-docs")])
     assert wiki.settings.profile == "auto" and wiki.profile == "encyclopedia"
-    assert wiki.retrieval.settings.title_links and wiki.chain.settings.lead_bonus > 0
+    assert wiki.retrieval.settings.title_links and wiki.retrieval.settings.lead_bonus > 0
 
     news = Assistant.open(store=tmp_path / "news", embeddings=fake_embeddings)
     news.ingest([write_news(tmp_path / "news-docs")])
-    assert news.profile == "general" and not news.chain.settings.title_links
+    assert news.profile == "general" and not news.retrieval.settings.title_links
 
 
 def test_auto_profile_is_decided_again_when_the_collection_changes(tmp_path, fake_embeddings):

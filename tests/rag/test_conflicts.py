@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.conflicts import find_conflicts, slot_values, stated_value
-from rag.answering.reading import ScoredSentence
 from rag.answering.values import different_values
+from rag.stages import ScoredSentence
 from rag.text import content_terms, numbers, proper_names, stem
 
 
@@ -23,7 +23,7 @@ def subject(question: str) -> set[str]:
 
 
 def values(question: str, scored: list[ScoredSentence], document_text=None) -> set[frozenset[str]]:
-    return {frozenset((a, b)) for _, _, a, b in find_conflicts(question, scored, document_text)}
+    return {frozenset((d.first_value, d.second_value)) for d in find_conflicts(question, scored, document_text)}
 
 
 WIMBLEDON = "Which tennis star pulled out of Wimbledon ahead of the semi-finals due to injury?"
@@ -35,7 +35,8 @@ def test_a_restated_sentence_with_another_name_is_a_conflict():
         statement("a", "(CNN) Rafael Nadal has withdrawn from Wimbledon due to an abdominal injury."),
         statement("b", "(CNN) Roger Federer has withdrawn from Wimbledon due to an abdominal injury.", 0.7),
     ]
-    ((a, b, value_a, value_b),) = find_conflicts(WIMBLEDON, scored)
+    (found,) = find_conflicts(WIMBLEDON, scored)
+    a, b, value_a, value_b = found.first, found.second, found.first_value, found.second_value
     assert (a.doc_id, b.doc_id, value_a, value_b) == ("a", "b", "Rafael Nadal", "Roger Federer")
 
 
@@ -45,7 +46,8 @@ def test_a_restatement_outside_the_retrieved_passages_is_found_in_its_document()
     said = "Rafael Nadal has withdrawn from Wimbledon due to an abdominal injury, his team said."
     other = "Tennis news.\n\nRoger Federer has withdrawn from Wimbledon due to an abdominal injury, his team said.\n"
     scored = [statement("a", said), statement("b", "Tennis news.", 0.3, 0.0)]
-    ((_, b, _, value_b),) = find_conflicts(WIMBLEDON, scored, {"a": said, "b": other}.get)
+    (found,) = find_conflicts(WIMBLEDON, scored, {"a": said, "b": other}.get)
+    b, value_b = found.second, found.second_value
     assert other[b.start : b.end] == b.text and value_b == "Roger Federer"
 
 

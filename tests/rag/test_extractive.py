@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from rag.answering.conflicts import find_conflicts
-from rag.answering.reading import ScoredSentence, choose, is_heading, is_lead, question_weights
+from rag.answering.reading import choose, is_heading, is_lead, question_weights
 from rag.answering.values import phrase_key
+from rag.stages import ScoredSentence
 from rag.text import content_terms
 
 DOC = "Scott Howell (political consultant)\n\nHerbert Howell is a political consultant. He worked for Rudy Giuliani.\n"
@@ -90,7 +91,7 @@ def test_two_sources_stating_different_counts_conflict():
         sentence("b", "Russia saw the arrests of over 1,000 protesters.", 0.6, coverage=0.5),
     ]
     (conflict,) = find_conflicts(question, scored)
-    assert {conflict[2], conflict[3]} == {"2000", "1,000"}
+    assert {conflict.first_value, conflict.second_value} == {"2000", "1,000"}
 
 
 def test_the_sentence_after_the_best_one_joins_when_only_it_names_the_answer():
@@ -116,7 +117,7 @@ def cup_statement(doc_id: str, winner: str, matched=CUP_TERMS, race: str = "Lark
 def test_two_sources_naming_different_winners_conflict():
     scored = [cup_statement("a", "Ada Brook"), cup_statement("b", "Tom Reed")]
     (conflict,) = find_conflicts(CUP_QUESTION, scored)
-    assert {conflict[2], conflict[3]} == {"Ada Brook", "Tom Reed"}
+    assert {conflict.first_value, conflict.second_value} == {"Ada Brook", "Tom Reed"}
 
 
 def test_the_same_answer_in_other_words_or_a_different_subject_is_no_conflict():

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from index.chunking import chunk_id
-from rag.retrieval.fusion import RetrievalRun, best_per_document, document_order, interleave, mmr, rrf
+from rag.retrieval.fusion import RankedList, best_per_document, document_order, interleave, mmr, rrf
 from rag.retrieval.passages import assemble_passages
+from rag.stages import RetrievalRun
 from rag.text.titles import name_phrases, normalise_title
 from rag.types import Passage
 
@@ -17,7 +18,7 @@ A0, A1, B0, C0 = chunk_id("a", 0), chunk_id("a", 1), chunk_id("b", 0), chunk_id(
 
 
 def test_rrf_adds_weighted_reciprocal_ranks():
-    fused = rrf([([A0, B0], 1.0), ([B0, C0], 0.5)], k=20)
+    fused = rrf([RankedList((A0, B0), 1.0), RankedList((B0, C0), 0.5)], k=20)
     assert fused[A0] == 1 / 21 and fused[B0] == 1 / 22 + 0.5 / 21 and fused[C0] == 0.5 / 22
     assert max(fused, key=fused.get) == B0
 
@@ -37,7 +38,7 @@ def test_interleave_takes_the_parts_in_turn_without_repeats():
     second = RetrievalRun([passage("c", 0), passage("a", 0)], dense_docs=["c"], timings_ms={"embed": 2.0})
     merged = interleave([first, second], k=5)
     assert [(p.doc_id, p.start) for p in merged.passages] == [("a", 0), ("c", 0), ("b", 0)]
-    assert merged.dense_docs == ["a", "c", "b"] and merged.timings_ms["embed"] == 3.0
+    assert merged.dense_docs == ("a", "c", "b") and merged.timings_ms["embed"] == 3.0
 
 
 def test_mmr_prefers_a_different_second_chunk():

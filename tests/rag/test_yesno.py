@@ -7,19 +7,20 @@ import pytest
 
 from helpers.stores import answering_store
 from rag import Assistant
-from rag.questions.parts import split_question
-from rag.questions.yesno import (
+from rag.checking.support import SupportChecker
+from rag.checking.verdicts import (
     CONTRADICTS,
     SUPPORTS,
     check_claim,
-    claim_of,
     evidence,
-    is_yes_no,
     order_holds,
-    relates_parts,
     verdict,
     without_sources,
 )
+from rag.questions.parts import split_question
+from rag.questions.yesno import claim_of, is_yes_no, relates_parts
+
+pytestmark = pytest.mark.slow  # the real encoder: verdicts weigh its similarity features
 
 TRIBUNE = (
     "Title: Osterby bridge shut\nSource: osterby-tribune.com\nAuthors: Mira Holt\nPublished: 2024/03/02\n\n"
@@ -32,8 +33,14 @@ HERALD = (
 
 
 @pytest.fixture
-def news(tmp_path, fake_embeddings) -> Assistant:
-    return answering_store(tmp_path, fake_embeddings, {"tribune.txt": TRIBUNE, "herald.txt": HERALD})
+def news(tmp_path, real_embeddings) -> Assistant:
+    """The real encoder: verdicts come from the support checker, whose model weighs its similarity features."""
+    return answering_store(tmp_path, real_embeddings, {"tribune.txt": TRIBUNE, "herald.txt": HERALD})
+
+
+@pytest.fixture(scope="module")
+def checker(real_embeddings) -> SupportChecker:
+    return SupportChecker(real_embeddings.encode_tokens)
 
 
 def test_claims_drop_the_auxiliary_and_the_reporting_words():
@@ -43,11 +50,11 @@ def test_claims_drop_the_auxiliary_and_the_reporting_words():
     assert relates_parts("Are the bridge and the pier the same age?") and not relates_parts("Did both sink?")
 
 
-def test_check_supports_contradicts_or_leaves_undecided():
+def test_check_supports_contradicts_or_leaves_undecided(checker):
     text = "The Osterby bridge closed for 9 days of repairs after the March storm."
 
     def outcome(claim: str, sentence: str, **document) -> str | None:
-        return check_claim(claim, [evidence(sentence, **document)], 1.0).outcome
+        return check_claim(claim, [evidence(sentence, **document)], checker).outcome
 
     assert outcome("the Osterby bridge closed after the March storm", text) == SUPPORTS
     assert outcome("the bridge closed for 12 days", "The bridge closed for 9 days.") == CONTRADICTS
@@ -64,10 +71,11 @@ def test_check_supports_contradicts_or_leaves_undecided():
     )
 
 
-def test_verdicts_need_every_part_checked():
+def test_verdicts_need_every_part_checked(checker):
     claim = "the pier opened"
     supports, contradicts, unknown = (
-        check_claim(claim, [evidence(s)], 1.0) for s in ("The pier opened.", "The pier has not opened.", "Rain fell.")
+        check_claim(claim, [evidence(s)], checker)
+        for s in ("The pier opened.", "The pier has not opened.", "Rain fell.")
     )
     assert verdict([supports, supports]) == "Yes"
     assert verdict([supports, contradicts]) == "No"

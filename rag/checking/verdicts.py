@@ -1,0 +1,106 @@
+"""Verdicts of yes/no questions: "Yes" or "No" only when every part's evidence is checked as supporting or
+contradicting the part, by the same support checker that judges every citation (rag/checking/support.py).
+
+A part's claim (rag/questions/yesno.py `claim_of`) is checked against each cited sentence with its document's
+title; names of the claim that name the document's publisher or author ("USA Today" for usatoday.com) are what
+the document says of itself, so they are matched there and not looked for in the sentence. A claim is
+contradicted when the checker finds that the sentence says the opposite (same words, one negated), or when
+the sentence says the claim's other words with another number. "before"/"after" between two reports is
+decided by the documents' dates when both are known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.checking.support import SupportChecker
+from rag.text import numbers
+
+SUPPORTS, CONTRADICTS = "supports", "contradicts"
+
+
+@dataclass(frozen=True)
+class PartCheck:
+    outcome: str | None
+    """'supports', 'contradicts', or None when the evidence does neither."""
+    sentence: int | None = None
+    """Index of the evidence sentence that decided it."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One cited sentence and what its document says of itself."""
+
+    sentence: str
+    title: str = ""
+    sources: tuple[str, ...] = ()
+    """Its publisher and authors, lower case without spaces or punctuation ("usatodaycom", "mirabrook"): a
+    claim's name of them is found inside one ("USA Today" -> "usatoday")."""
+
+
+def evidence(sentence: str, title: str = "", publisher: str | None = None, author: str | None = None) -> Evidence:
+    names = [publisher, *re.split(r"[,;&]| and ", author or "")]
+    return Evidence(sentence, title, tuple(c for c in (_compact(n) for n in names if n) if len(c) >= 3))
+
+
+def check_claim(claim: str, cited: Sequence[Evidence], checker: SupportChecker) -> PartCheck:
+    """The first cited sentence that supports the claim, else the first that contradicts it."""
+    contradiction = None
+    for index, item in enumerate(cited):
+        own_claim = without_sources(claim, item.sources)
+        span = f"{item.sentence} {item.title}"
+        verdict = checker.check(own_claim, span)
+        if verdict.supported:
+            return PartCheck(SUPPORTS, index)
+        if contradiction is None and (verdict.opposite or _other_number(own_claim, span, checker)):
+            contradiction = index
+    return PartCheck(CONTRADICTS, contradiction) if contradiction is not None else PartCheck(None)
+
+
+_CAPITALISED = re.compile(r"[A-Z][\w'’.&\-]*(?:\s+[A-Z][\w'’.&\-]*)*")
+_NUMBER_PHRASE = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)
+
+
+def without_sources(claim: str, sources: tuple[str, ...]) -> str:
+    def names_a_source(name: str) -> bool:
+        compact = _compact(name)
+        return len(compact) >= 3 and any(compact in source for source in sources)
+
+    return " ".join(_CAPITALISED.sub(lambda m: "" if names_a_source(m.group(0)) else m.group(0), claim).split())
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _other_number(claim: str, span: str, checker: SupportChecker) -> bool:
+    """The span states a number where the claim states another, and supports the claim's other words."""
+    claim_numbers = {round(value, 6) for value, _, _ in numbers(claim)}
+    span_numbers = {round(value, 6) for value, _, _ in numbers(span)}
+    if not claim_numbers or not span_numbers or claim_numbers <= span_numbers:
+        return False
+    without = " ".join(_NUMBER_PHRASE.sub(" ", claim).split())
+    return bool(without) and checker.check(without, _NUMBER_PHRASE.sub(" ", span)).supported
+
+
+def verdict(checks: Sequence[PartCheck], asks_order: bool = False, order: bool | None = None) -> str | None:
+    """'Yes' when every part is supported (and, when the question asks before/after, the order holds); 'No'
+    when every part was checked and one is contradicted, or the order is the reverse; None otherwise."""
+    if not checks or any(c.outcome is None for c in checks):
+        return None
+    if any(c.outcome == CONTRADICTS for c in checks):
+        return "No"
+    if asks_order:
+        return None if order is None else ("Yes" if order else "No")
+    return "Yes"
+
+
+def order_holds(relation: str, first_date: str | None, second_date: str | None) -> bool | None:
+    """Whether the first part's document is dated before (or after) the second's; None when a date is unknown
+    or they share a day."""
+    if not first_date or not second_date or first_date[:10] == second_date[:10]:
+        return None
+    earlier = first_date[:10] < second_date[:10]
+    return earlier if relation == "before" else not earlier
