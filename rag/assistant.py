@@ -106,7 +106,7 @@ class Assistant:
     @property
     def retriever(self):
         """A LangChain `BaseRetriever` over this store, usable in any LangChain chain."""
-        from rag.retrieval.search import HybridRetriever
+        from rag.retrieval.retriever import HybridRetriever
 
         return HybridRetriever(retrieval=self.retrieval, k=self.settings.top_k)
 

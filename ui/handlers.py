@@ -76,7 +76,7 @@ class Handlers:
 
     def _document_text(self, doc_id: str) -> str:
         try:
-            return self.assistant.retrieval.document_text(doc_id)[0]
+            return self.assistant.retrieval.document(doc_id).text
         except CitewiseError:
             return ""  # the document was deleted since: its citation shows no context
 

@@ -91,11 +91,6 @@ class CatalogView:
                     self._documents.popitem(last=False)
         return stored
 
-    def document_text(self, doc_id: str) -> tuple[str, str, str]:
-        """(text, title, source) of a document."""
-        stored = self.document(doc_id)
-        return stored.text, stored.title, stored.source
-
     def _has_vectors(self) -> bool:
         if self._vector_count is None:  # reset by _fresh() whenever the catalog changes
             self._vector_count = self.library.vectors.count() if self.library.catalog.generation() else 0

@@ -7,10 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from index.chunking import chunk_id, doc_of
 from rag.retrieval.catalog_view import CatalogView
@@ -234,17 +230,3 @@ class Retrieval(CatalogView):
 
 def _as_set(items: Sequence[str] | None) -> set[str] | None:
     return set(items) if items else None
-
-
-class HybridRetriever(BaseRetriever):
-    """Citewise's retrieval as a LangChain retriever: each Document is a passage with its exact offsets."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    retrieval: Retrieval
-    k: int = 5
-    doc_ids: list[str] | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        run = self.retrieval.search(query, k=self.k, doc_ids=self.doc_ids)
-        return [Document(page_content=p.text, metadata=p.to_dict() | {"citewise_passage": True}) for p in run.passages]
