@@ -83,7 +83,7 @@ def compose(
         chosen = choose(scored, limit, weights, settings.answer_policy())
         if not query.multi_part and settings.next_sentence_answers:
             chosen = with_next_sentence(reading.question, chosen, scored, is_common)
-        disagreements = find_conflicts(reading.question, scored, text_of)
+        disagreements = [d for d in find_conflicts(reading.question, scored, text_of) if not same_statement(d, checker)]
         chosen += [s for d in disagreements for s in (d.first, d.second) if s not in chosen]
         markers = citations.markers(chosen)
         quoted = " ".join(f"{citations[n].quote} [{n}]" for n in markers)
@@ -128,6 +128,11 @@ def abstention_text(passages: Sequence[Passage]) -> str:
 def disagreement(question: str, found: Disagreement, citations: Citations) -> Conflict:
     first, second = citations.marker(found.first), citations.marker(found.second)
     return Conflict(about=topic(question), citations=(first, second), values=(found.first_value, found.second_value))
+
+
+def same_statement(found: Disagreement, checker: SupportChecker) -> bool:
+    """The two sentences say the same thing in other words, by the support checker: no disagreement."""
+    return checker.check(found.first.text, found.second.text).supported
 
 
 def conflict_sentence(conflict: Conflict) -> str:
