@@ -12,6 +12,7 @@ comma-separated, or the login of `--auth` as `USER:PASSWORD`), every call but a 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import tempfile
@@ -149,7 +150,7 @@ def create_api(
 
         def sse() -> Iterator[str]:
             try:
-                for event in (first, *events):
+                for event in itertools.chain([first], events):  # one by one, as the chain writes them
                     if isinstance(event, Answer):
                         yield f"event: answer\ndata: {json.dumps(event.to_dict())}\n\n"
                     else:
@@ -263,7 +264,7 @@ def create_api(
         def chunks() -> Iterator[str]:
             base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_NAME}
             try:
-                for event in (first, *events):
+                for event in itertools.chain([first], events):  # one by one, as the chain writes them
                     if isinstance(event, Answer):
                         last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
                         yield f"data: {json.dumps(last | {'citewise': event.to_dict()})}\n\n"
