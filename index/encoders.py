@@ -58,6 +58,8 @@ Infer = Callable[[dict], object]
 class BackendError(CitewiseError):
     """An encoder backend cannot run here; the message says why and what to choose instead."""
 
+    http_status = 500  # the server's encoder setting or installation, not anything in the request
+
 
 def resolve_backend(choice: str) -> str:
     """`auto` becomes the fast backend where OpenVINO is installed for this CPU, else torch. Cheap: no imports."""

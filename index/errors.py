@@ -6,12 +6,14 @@ from __future__ import annotations
 class CitewiseError(Exception):
     """Base of every error Citewise raises on purpose; its message is meant for the user."""
 
-    http_status = 400
-    """The HTTP status the error answers with: the fault of the request unless a subclass says otherwise."""
+    http_status = 500
+    """The HTTP status the error answers with: the server's fault unless a subclass says it is the caller's."""
 
 
 class LoadError(CitewiseError):
     """A file could not be turned into text."""
+
+    http_status = 400  # the file the caller sent or named is unreadable, damaged or of an unsupported kind
 
     def __init__(self, path: str, reason: str):
         super().__init__(f"{path}: {reason}")
@@ -22,13 +24,31 @@ class LoadError(CitewiseError):
 class StoreError(CitewiseError):
     """The store (catalog, Chroma, keyword index) could not be opened or written."""
 
-    http_status = 503
+    http_status = 503  # the server's store is unavailable; the same request may succeed later
 
 
 class UnknownDocumentError(CitewiseError):
     """A document id or path names nothing in the catalog."""
 
     http_status = 404
+
+
+class SpanError(CitewiseError):
+    """Character offsets that do not lie within a document (start <= end <= its length)."""
+
+    http_status = 400
+
+
+class TooLargeError(CitewiseError):
+    """An input over a size limit of the server (an uploaded file, a request body)."""
+
+    http_status = 413
+
+
+class NotReadyError(CitewiseError):
+    """The server cannot answer yet (the embedding model is still loading); the client should try again soon."""
+
+    http_status = 503
 
 
 # Import names whose distribution on PyPI is called something else: the fix a user types is `pip install DIST`.

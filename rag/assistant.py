@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.catalog import StoredDocument
 from index.embedding import LocalEmbeddings
@@ -14,6 +14,10 @@ from index.library import Library, ProgressCallback
 from index.types import DocumentRecord, IngestReport
 from rag.settings import Settings
 from rag.types import Answer
+
+if TYPE_CHECKING:
+    from rag.requests import AskRequest, SearchRequest
+    from rag.stages import Turn
 
 
 class Assistant:
@@ -123,11 +127,13 @@ class Assistant:
         return Retrieval(self.library, self.settings)
 
     def scope(self, doc_ids: list[str] | None, filters) -> list[str] | None:
-        """The documents a question may be answered from: `doc_ids` and the documents `filters` match."""
+        """The documents a question may be answered from: `doc_ids` and the documents `filters` match.
+        `filters`: a `FilterFields`, a `Filters` or a dict {"title", "source", "author", "after", "before"}."""
         from rag.errors import QuestionError
+        from rag.requests import FilterFields
         from rag.retrieval.filters import Filters, matching_documents
 
-        parsed = Filters.parse(filters)
+        parsed = filters.parsed() if isinstance(filters, FilterFields) else Filters.parse(filters)
         if parsed is None:
             return doc_ids
         matched = matching_documents(self.retrieval.records(), parsed)  # cached until the catalog changes
@@ -137,12 +143,20 @@ class Assistant:
             raise QuestionError(f"no indexed document matches the filters {parsed.describe()}")
         return matched
 
-    def search(self, query: str, k: int | None = None, doc_ids: list[str] | None = None, filters=None):
-        """Ranked passages for a query (no answer). `filters`: {"title", "source", "author", "after", "before"}."""
+    def search(self, query: str | SearchRequest, k: int | None = None, doc_ids: list[str] | None = None, filters=None):
+        """Ranked passages for a query (no answer). `filters`: {"title", "source", "author", "after", "before"}.
+        `query` may be a ready `rag.requests.SearchRequest` (then give nothing else)."""
         from rag.questions.checks import check_question
+        from rag.requests import SearchRequest, build
 
-        query = check_question(query, self.settings.max_question_chars)
-        return self.retrieval.search(query, k=k, doc_ids=self.scope(doc_ids, filters)).passages
+        if isinstance(query, SearchRequest):
+            _only_the_request(k=k, doc_ids=doc_ids, filters=filters)
+            request = query
+        else:
+            request = build(SearchRequest, query=query, k=k, documents=doc_ids, filters=filters)
+        scope = self.scope(request.documents, request.filters)
+        query = check_question(request.query, self.settings.max_question_chars)
+        return self.retrieval.search(query, k=request.k, doc_ids=scope).passages
 
     @cached_property
     def pipeline(self):
@@ -159,28 +173,38 @@ class Assistant:
     def default_mode(self) -> str:
         return "llm" if self.settings.llm or self._model is not None else "extractive"
 
-    def _turn(self, question, history, doc_ids, k, retrieve_k, mode):
-        from rag.errors import QuestionError
-        from rag.questions.checks import check_history, check_question
+    def _turn(self, request: AskRequest, scope: list[str] | None, retrieve_k: int | None) -> Turn:
+        from rag.questions.checks import check_question
         from rag.stages import Turn
 
-        question = check_question(question, self.settings.max_question_chars)
-        mode = mode or self.default_mode
-        if mode not in ("extractive", "llm"):
-            raise QuestionError(f"mode must be 'extractive' or 'llm', got {mode!r}")
-        answer_k = k or self.settings.top_k
+        answer_k = request.k or self.settings.top_k
         return Turn(
-            question=question,
-            history=tuple(check_history(history)),
+            question=check_question(request.question, self.settings.max_question_chars),
+            history=tuple(request.history),
             k=max(answer_k, retrieve_k or 0),
             answer_k=answer_k,
-            doc_ids=tuple(doc_ids) if doc_ids else None,
-            mode=mode,
+            doc_ids=tuple(scope) if scope else None,
+            mode=request.mode or self.default_mode,
         )
+
+    def _answer(self, request: AskRequest, retrieve_k: int | None, stream: bool) -> Answer | Iterator[str | Answer]:
+        """The one way to answer an `AskRequest`: its scope, its `Turn`, then the pipeline (the final `Answer`, or
+        with `stream` the partial texts and then the `Answer`)."""
+        turn = self._turn(request, self.scope(request.documents, request.filters), retrieve_k)
+        return self.pipeline.stream(turn) if stream else self.pipeline.invoke(turn)
+
+    @staticmethod
+    def _ask_request(question, history, doc_ids, k, mode, filters) -> AskRequest:
+        from rag.requests import AskRequest, build
+
+        if isinstance(question, AskRequest):
+            _only_the_request(history=history, doc_ids=doc_ids, k=k, mode=mode, filters=filters)
+            return question
+        return build(AskRequest, question=question, history=history, k=k, documents=doc_ids, filters=filters, mode=mode)
 
     def ask(
         self,
-        question: str,
+        question: str | AskRequest,
         history=None,
         *,
         doc_ids: list[str] | None = None,
@@ -192,13 +216,13 @@ class Assistant:
         """Answer with citations. `history` is [(question, answer_text), ...] of earlier turns; `k` passages
         are read for the answer (`retrieve_k` may retrieve more, e.g. for ranking metrics); `mode` is
         "extractive" or "llm" (default: "llm" when a chat model is configured); `filters` restrict the
-        documents by metadata: {"title", "source", "author", "after", "before"}."""
-        scope = self.scope(doc_ids, filters)
-        return self.pipeline.invoke(self._turn(question, history, scope, k, retrieve_k, mode))
+        documents by metadata: {"title", "source", "author", "after", "before"}. `question` may be a ready
+        `rag.requests.AskRequest` (then give nothing else but `retrieve_k`). Bad input: `QuestionError`."""
+        return self._answer(self._ask_request(question, history, doc_ids, k, mode, filters), retrieve_k, stream=False)
 
     def stream(
         self,
-        question: str,
+        question: str | AskRequest,
         history=None,
         *,
         doc_ids: list[str] | None = None,
@@ -206,5 +230,12 @@ class Assistant:
         mode: str | None = None,
         filters=None,
     ) -> Iterator[str | Answer]:
-        """Partial answer text as it is written (the model's own text in LLM mode), then the final `Answer`."""
-        yield from self.pipeline.stream(self._turn(question, history, self.scope(doc_ids, filters), k, None, mode))
+        """Partial answer text as it is written (the model's own text in LLM mode), then the final `Answer`.
+        Takes what `ask` takes; errors in the request are raised when the first event is asked for."""
+        yield from self._answer(self._ask_request(question, history, doc_ids, k, mode, filters), None, stream=True)
+
+
+def _only_the_request(**given) -> None:
+    named = [name for name, value in given.items() if value is not None]
+    if named:
+        raise TypeError(f"give either a ready request or its fields, not both (also got {', '.join(named)})")

@@ -158,9 +158,7 @@ class Pipeline:
             for piece in stream_model(model, messages):
                 pieces.append(piece)
                 yield piece
-            reply = "".join(pieces).strip()
-            if not reply:
-                raise ModelError("the language model sent an empty reply")
+            reply = "".join(pieces).strip()  # stream_model raised ModelReplyError if it was empty
         else:
             reply = invoke_model(model, messages)
         if is_insufficient(reply):

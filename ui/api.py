@@ -1,7 +1,9 @@
 """Citewise for other programs: a REST API under /api/v1 and an OpenAI-compatible /v1/chat/completions, served
 in the same process as the web UI (FastAPI). JSON bodies are the contracts of DESIGN.md; errors are JSON
-`{"error": message}` with the status that fits (400 bad input, 401 no or wrong key, 404 unknown document, 413
-too large, 503 while the model loads or the store fails).
+`{"error": message}` with the status the error's class carries (`CitewiseError.http_status`: 400 bad input, 404
+unknown document, 413 too large, 502/504 the language model failed, 503 while the model loads or the store fails;
+500 for anything unexpected) and 401 from the gate for no or a wrong key. A streamed answer that fails after its
+first event ends with an `error` event carrying the same message and status.
 
 Access is decided before any route runs, by the gate (ui/gate.py): with API keys (`CITEWISE_API_KEYS`,
 comma-separated, or the login of `--auth` as `USER:PASSWORD`), every call but a bare /api/v1/health needs
@@ -10,6 +12,7 @@ comma-separated, or the login of `--auth` as `USER:PASSWORD`), every call but a 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import tempfile
@@ -17,7 +20,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
 
 from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -26,9 +28,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index.errors import CitewiseError
+from index.errors import CitewiseError, NotReadyError, SpanError, TooLargeError, UnknownDocumentError
 from index.types import page_at
 from rag import Answer, Assistant
+from rag.errors import QuestionError
+from rag.requests import MAX_SEARCH_K, AskRequest, FilterFields, SearchRequest, build, describe_errors
 
 from .gate import Access, Gate
 from .health_check import BackgroundHealth
@@ -36,18 +40,10 @@ from .ingest_queue import IngestQueue
 from .signin import Credentials
 
 MODEL_NAME = "citewise"
+FILTER_FIELDS = FilterFields.model_fields
 
 
 log = logging.getLogger(__name__)
-
-
-class AskRequest(BaseModel):
-    question: str = Field(description="The question.")
-    history: list[tuple[str, str]] = Field(default_factory=list, description="Earlier (question, answer) turns.")
-    k: int | None = Field(default=None, ge=1, le=100, description="Passages to read.")
-    documents: list[str] | None = Field(default=None, description="Only these document ids.")
-    filters: dict[str, str] | None = Field(default=None, description='{"title","source","author","after","before"}')
-    mode: Literal["extractive", "llm"] | None = Field(default=None, description='"extractive" or "llm".')
 
 
 class ContentPart(BaseModel):
@@ -80,13 +76,13 @@ ERRORS = {
     )
 }
 NOT_FOUND = {404: {"model": ErrorBody, "description": "No such document (or not yours to read)."}}
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+MODEL_FAILED = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (502, "The language model failed (unreachable or a bad reply) where no extractive answer could be given."),
+        (504, "The language model did not answer in time where no extractive answer could be given."),
+    )
+}
 
 
 def create_api(
@@ -108,11 +104,7 @@ def create_api(
 
     def ready() -> None:
         if not assistant.ready:
-            raise ApiError(503, "the embedding model is still loading; try again in a few seconds")
-
-    @app.exception_handler(ApiError)
-    async def api_error(_request, exc: ApiError):
-        return JSONResponse({"error": exc.message}, status_code=exc.status)
+            raise NotReadyError("the embedding model is still loading; try again in a few seconds")
 
     @app.exception_handler(CitewiseError)
     async def citewise_error(_request, exc: CitewiseError):
@@ -143,38 +135,46 @@ def create_api(
             return status
         return status | store_health.latest() | {"keyword_index": assistant.keyword_index_state()}
 
-    @v1.post("/ask")
+    @v1.post("/ask", responses=MODEL_FAILED)
     def ask(body: AskRequest) -> dict:
         ready()
-        answer = assistant.ask(
-            body.question, body.history, doc_ids=body.documents, k=body.k, mode=body.mode, filters=body.filters
-        )
-        return answer.to_dict()
+        return assistant.ask(body).to_dict()
 
-    @v1.post("/ask/stream")
+    @v1.post("/ask/stream", responses=MODEL_FAILED)
     def ask_stream(body: AskRequest) -> StreamingResponse:
+        """Server-sent events: `text` (a piece of the answer as written), then `answer` (the Answer JSON); a
+        failure after the first event ends the stream with `error` ({"error", "status"})."""
         ready()
-        events = assistant.stream(
-            body.question, body.history, doc_ids=body.documents, k=body.k, mode=body.mode, filters=body.filters
-        )
+        events = assistant.stream(body)
         first = next(events)  # errors in the question surface as a JSON error, before the stream starts
 
         def sse() -> Iterator[str]:
-            for event in (first, *events):
-                if isinstance(event, Answer):
-                    yield f"event: answer\ndata: {json.dumps(event.to_dict())}\n\n"
-                else:
-                    yield f"event: text\ndata: {json.dumps(event)}\n\n"
+            try:
+                for event in itertools.chain([first], events):  # one by one, as the pipeline writes them
+                    if isinstance(event, Answer):
+                        yield f"event: answer\ndata: {json.dumps(event.to_dict())}\n\n"
+                    else:
+                        yield f"event: text\ndata: {json.dumps(event)}\n\n"
+            except Exception as exc:
+                yield f"event: error\ndata: {json.dumps(error_body(exc))}\n\n"
 
         return StreamingResponse(sse(), media_type="text/event-stream")
 
     @v1.get("/search")
     def search(
         q: str = Query(description="The query.", max_length=assistant.settings.max_question_chars),
-        k: int = Query(5, ge=1, le=100),
+        k: int = Query(5, ge=1, le=MAX_SEARCH_K, description=SearchRequest.model_fields["k"].description),
+        title: str | None = Query(None, description=FILTER_FIELDS["title"].description),
+        source: str | None = Query(None, description=FILTER_FIELDS["source"].description),
+        author: str | None = Query(None, description=FILTER_FIELDS["author"].description),
+        after: str | None = Query(None, description=FILTER_FIELDS["after"].description),
+        before: str | None = Query(None, description=FILTER_FIELDS["before"].description),
+        documents: list[str] | None = Query(None, description="Only these document ids (the parameter repeated)."),
     ) -> dict:
         ready()
-        return {"query": q, "passages": [p.to_dict() for p in assistant.search(q, k=k)]}
+        filters = {"title": title, "source": source, "author": author, "after": after, "before": before}
+        request = build(SearchRequest, query=q, k=k, documents=documents, filters=filters)
+        return {"query": q, "passages": [p.to_dict() for p in assistant.search(request)]}
 
     @v1.get("/documents")
     def documents() -> dict:
@@ -206,12 +206,12 @@ def create_api(
         for record in assistant.documents():
             if record.doc_id == doc_id:
                 return record.to_dict()
-        raise ApiError(404, f"no indexed document has the id {doc_id!r}")
+        raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
 
     @v1.delete("/documents/{doc_id}", responses=NOT_FOUND)
     async def delete(request: Request, doc_id: str):
         if doc_id not in {record.doc_id for record in await run_in_threadpool(assistant.documents)}:
-            raise ApiError(404, f"no indexed document has the id {doc_id!r}")
+            raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
         removed = await queue.wait(queue.submit(queue.remove([doc_id])), request.is_disconnected)
         if removed is None:
             return JSONResponse({"error": "the client left before the document was removed"}, status_code=499)
@@ -223,7 +223,7 @@ def create_api(
         start = 0 if start is None else start
         end = len(stored.text) if end is None else end
         if start > end or end > len(stored.text):
-            raise ApiError(400, f"start and end must satisfy 0 <= start <= end <= {len(stored.text)}")
+            raise SpanError(f"start and end must satisfy 0 <= start <= end <= {len(stored.text)}")
         return {
             "doc_id": doc_id,
             "start": start,
@@ -239,14 +239,15 @@ def create_api(
     def models() -> dict:
         return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "citewise"}]}
 
-    @openai.post("/chat/completions")
+    @openai.post("/chat/completions", responses=MODEL_FAILED)
     def chat(body: ChatRequest):
         ready()
         question, history = conversation(body.messages)
+        request = build(AskRequest, question=question, history=history)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if not body.stream:
-            answer = assistant.ask(question, history)
+            answer = assistant.ask(request)
             return {
                 "id": completion_id,
                 "object": "chat.completion",
@@ -257,18 +258,22 @@ def create_api(
                 ],
                 "citewise": answer.to_dict(),
             }
-        events = assistant.stream(question, history)
+        events = assistant.stream(request)
         first = next(events)
 
         def chunks() -> Iterator[str]:
             base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_NAME}
-            for event in (first, *events):
-                if isinstance(event, Answer):
-                    last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-                    yield f"data: {json.dumps(last | {'citewise': event.to_dict()})}\n\n"
-                else:
-                    piece = {"index": 0, "delta": {"role": "assistant", "content": event}, "finish_reason": None}
-                    yield f"data: {json.dumps(base | {'choices': [piece]})}\n\n"
+            try:
+                for event in itertools.chain([first], events):  # one by one, as the pipeline writes them
+                    if isinstance(event, Answer):
+                        last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                        yield f"data: {json.dumps(last | {'citewise': event.to_dict()})}\n\n"
+                    else:
+                        piece = {"index": 0, "delta": {"role": "assistant", "content": event}, "finish_reason": None}
+                        yield f"data: {json.dumps(base | {'choices': [piece]})}\n\n"
+            except Exception as exc:  # as OpenAI's API reports an error mid-stream: {"error": {"message", "code"}}
+                body = error_body(exc)
+                yield f"data: {json.dumps({'error': {'message': body['error'], 'code': body['status']}})}\n\n"
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(chunks(), media_type="text/event-stream")
@@ -297,7 +302,7 @@ def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]
     """The last user message is the question; earlier user/assistant pairs are the history."""
     texts = [(m.role, _text(m.content)) for m in messages if m.role in ("user", "assistant")]
     if not texts or texts[-1][0] != "user" or not texts[-1][1].strip():
-        raise ApiError(400, "messages must end with a non-empty user message")
+        raise QuestionError("messages must end with a non-empty user message")
     history, pending = [], None
     for role, text in texts[:-1]:
         if role == "user":
@@ -316,11 +321,16 @@ def _text(content: str | list[ContentPart] | None) -> str:
 
 def describe_invalid(exc: RequestValidationError) -> str:
     """One line naming each invalid field (never echoing the value: it may be huge, binary, or not JSON)."""
-    problems = []
-    for error in exc.errors()[:5]:
-        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
-        problems.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "invalid request: " + "; ".join(problems)
+    return describe_errors(exc.errors())
+
+
+def error_body(exc: BaseException) -> dict:
+    """{"error", "status"} of a failure after a streamed answer has begun (its status line is already sent): the
+    error class's own status, 500 for anything unexpected (logged, its text kept in the server's log)."""
+    if isinstance(exc, CitewiseError):
+        return {"error": str(exc), "status": exc.http_status}
+    log.exception("unexpected error in a streamed answer", exc_info=exc)
+    return {"error": f"internal error ({type(exc).__name__}); see the server's log", "status": 500}
 
 
 def _stage(files: list[UploadFile], folder: Path, limit: int) -> list[tuple[Path, str]]:
@@ -335,7 +345,7 @@ def _stage(files: list[UploadFile], folder: Path, limit: int) -> list[tuple[Path
             while chunk := upload.file.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    raise ApiError(413, f"{original}: over the limit of {limit} bytes")
+                    raise TooLargeError(f"{original}: over the limit of {limit} bytes")
                 handle.write(chunk)
         named.append((staged, original))
     return named

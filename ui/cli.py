@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from index.errors import CitewiseError
+from rag.requests import AskRequest, FilterFields, SearchRequest, build
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -23,16 +27,81 @@ app = typer.Typer(
     help="Citewise: answers from your documents, every statement with a checkable citation.",
 )
 
-TitleFilter = Annotated[str | None, typer.Option("--title", help="Only documents whose title contains this.")]
-SourceFilter = Annotated[
-    str | None, typer.Option("--source", help="Only documents whose publisher or file path contains this.")
-]
-AuthorFilter = Annotated[str | None, typer.Option("--author", help="Only documents whose author contains this.")]
-AfterFilter = Annotated[str | None, typer.Option("--after", help="Only documents dated on or after this day.")]
-BeforeFilter = Annotated[str | None, typer.Option("--before", help="Only documents dated on or before this day.")]
 StoreOption = Annotated[Path | None, typer.Option("--store", help="Store directory (default ~/.citewise).")]
 ChromaOption = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL (http://HOST:PORT).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """Options declared once and added by `@takes(GROUP)` to every command that accepts them; the command gets one
+    value built from them, as its keyword parameter `name` (simonw/llm's `tool_options`, for typer)."""
+
+    name: str
+    options: dict[str, Any]
+    """Parameter name -> its `Annotated[type, typer.Option(...)]`; each defaults to None."""
+    build: Callable[..., Any]
+
+
+def takes(*groups: OptionGroup):
+    """Add each group's options to the command's signature (after its own parameters, as typer reads it) and call
+    the command with each group's value in place of its options."""
+
+    def decorate(command):
+        signature = inspect.signature(command, eval_str=True)
+        replaced = {group.name for group in groups}
+        own = [p for p in signature.parameters.values() if p.name not in replaced]
+        added = [
+            inspect.Parameter(option, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+            for group in groups
+            for option, annotation in group.options.items()
+        ]
+
+        @functools.wraps(command)
+        def wrapper(*args, **kwargs):
+            for group in groups:
+                kwargs[group.name] = group.build(**{option: kwargs.pop(option, None) for option in group.options})
+            return command(*args, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=[*own, *added])
+        wrapper.__annotations__ = {p.name: p.annotation for p in wrapper.__signature__.parameters.values()}
+        return wrapper
+
+    return decorate
+
+
+def _given_filters(**values: str | None) -> dict[str, str] | None:
+    given = {name: value for name, value in values.items() if value is not None}
+    return given or None
+
+
+FILTERS = OptionGroup(
+    "filters",
+    {
+        name: Annotated[str | None, typer.Option(f"--{name}", help=field.description)]
+        for name, field in FilterFields.model_fields.items()
+    },
+    _given_filters,
+)
+"""--title --source --author --after --before, as the `filters` dict of a request (None when none is given)."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where the documents are (--store, --chroma-url; None: the settings' defaults)."""
+
+    store: Path | None = None
+    chroma_url: str | None = None
+
+    def settings(self, **extra):
+        return settings_for(self.store, self.chroma_url, **extra)
+
+    def assistant(self, **extra):
+        return open_assistant(self.store, self.chroma_url, **extra)
+
+
+STORE = OptionGroup("where", {"store": StoreOption, "chroma_url": ChromaOption}, Store)
+"""--store and --chroma-url, as one `Store`."""
 
 
 class CliError(Exception):
@@ -87,6 +156,7 @@ def print_json(data) -> None:
 
 @app.command()
 @fail_cleanly
+@takes(STORE)
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive) to index.")],
     sync: Annotated[
@@ -94,14 +164,14 @@ def ingest(
     ] = False,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
-    store: StoreOption = None,
-    chroma_url: ChromaOption = None,
+    *,
+    where: Store,
 ) -> None:
     """Index files and folders; report added, updated, unchanged, removed and failed files."""
     from ui.progress import make_progress
     from ui.reports import print_ingest_report
 
-    assistant = open_assistant(store, chroma_url)
+    assistant = where.assistant()
     progress = make_progress(quiet or as_json and not sys.stderr.isatty())
     try:
         report = assistant.ingest([str(p) for p in paths], sync=sync, progress=progress)
@@ -117,11 +187,12 @@ def ingest(
 
 @app.command()
 @fail_cleanly
-def docs(as_json: JsonOption = False, store: StoreOption = None, chroma_url: ChromaOption = None) -> None:
+@takes(STORE)
+def docs(as_json: JsonOption = False, *, where: Store) -> None:
     """List indexed documents."""
     from ui.reports import print_documents
 
-    assistant = open_assistant(store, chroma_url)
+    assistant = where.assistant()
     documents = assistant.documents()
     encoder = assistant.library.encoder()
     health = assistant.health()
@@ -135,16 +206,17 @@ def docs(as_json: JsonOption = False, store: StoreOption = None, chroma_url: Chr
 
 @app.command()
 @fail_cleanly
+@takes(STORE)
 def doctor(
     repair: Annotated[
         bool, typer.Option("--repair", help="Delete orphan vectors, embed missing ones again, rebuild a broken index.")
     ] = False,
     as_json: JsonOption = False,
-    store: StoreOption = None,
-    chroma_url: ChromaOption = None,
+    *,
+    where: Store,
 ) -> None:
     """Compare the catalog with the vector store (every id) and probe dense search; exit 1 if they disagree."""
-    assistant = open_assistant(store, chroma_url)
+    assistant = where.assistant()
     health = assistant.health(full=True)
     repaired = None
     if repair and not health.ok:
@@ -170,15 +242,16 @@ def doctor(
 
 @app.command()
 @fail_cleanly
+@takes(STORE)
 def rm(
     keys: Annotated[list[str], typer.Argument(metavar="DOC_ID_OR_PATH...", help="Document ids or source paths.")],
-    store: StoreOption = None,
-    chroma_url: ChromaOption = None,
+    *,
+    where: Store,
 ) -> None:
     """Remove documents and all their chunks."""
     from ui.pages import forget_pages
 
-    assistant = open_assistant(store, chroma_url)
+    assistant = where.assistant()
     removed = assistant.remove(keys)
     forget_pages(assistant.settings.store, removed)
     for doc_id in removed:
@@ -187,25 +260,22 @@ def rm(
 
 @app.command()
 @fail_cleanly
+@takes(FILTERS, STORE)
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", help="Number of passages.", min=1, max=100)] = 5,
     as_json: JsonOption = False,
-    title: TitleFilter = None,
-    source: SourceFilter = None,
-    author: AuthorFilter = None,
-    after: AfterFilter = None,
-    before: BeforeFilter = None,
-    store: StoreOption = None,
-    chroma_url: ChromaOption = None,
+    *,
+    filters: dict[str, str] | None,
+    where: Store,
 ) -> None:
     """Ranked passages with scores and offsets (no answer)."""
     from ui.answers import print_passages
 
-    assistant = open_assistant(store, chroma_url)
+    request = build(SearchRequest, query=query, k=k, filters=filters)
+    assistant = where.assistant()
     assistant.prepare_to_answer()
-    filters = {"title": title, "source": source, "author": author, "after": after, "before": before}
-    passages = assistant.search(query, k=k, filters=filters)
+    passages = assistant.search(request)
     if as_json:
         print_json({"query": query, "passages": [p.to_dict() for p in passages]})
     else:
@@ -214,31 +284,28 @@ def search(
 
 @app.command()
 @fail_cleanly
+@takes(FILTERS, STORE)
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     as_json: JsonOption = False,
     k: Annotated[int | None, typer.Option("-k", help="Passages to answer from.", min=1, max=50)] = None,
     llm: Annotated[str | None, typer.Option("--llm", help="Chat model as PROVIDER:MODEL.")] = None,
     llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible server URL.")] = None,
-    title: TitleFilter = None,
-    source: SourceFilter = None,
-    author: AuthorFilter = None,
-    after: AfterFilter = None,
-    before: BeforeFilter = None,
-    store: StoreOption = None,
-    chroma_url: ChromaOption = None,
+    *,
+    filters: dict[str, str] | None,
+    where: Store,
 ) -> None:
     """Answer a question with citations to exact spans of your documents."""
     from ui.answers import print_answer
 
-    assistant = open_assistant(store, chroma_url, top_k=k, llm=llm, llm_base_url=llm_base_url)
+    request = build(AskRequest, question=question, filters=filters)
+    assistant = where.assistant(top_k=k, llm=llm, llm_base_url=llm_base_url)
     assistant.prepare_to_answer()
-    filters = {"title": title, "source": source, "author": author, "after": after, "before": before}
     if as_json:
-        print_json(assistant.ask(question, filters=filters).to_dict())
+        print_json(assistant.ask(request).to_dict())
         return
     answer = None
-    for event in assistant.stream(question, filters=filters):
+    for event in assistant.stream(request):
         if isinstance(event, str):
             typer.echo(event, nl=False)
         else:
@@ -252,20 +319,22 @@ def ask(
 
 @app.command(name="eval")
 @fail_cleanly
+@takes(STORE)
 def evaluate(
     dataset: Annotated[Path, typer.Argument(help="Dataset folder with docs/ and questions.jsonl.")],
     as_json: JsonOption = False,
     k: Annotated[int, typer.Option("-k", help="Cut-off of the ranking metrics.", min=1, max=50)] = 5,
-    store: StoreOption = None,
-    chroma_url: ChromaOption = None,
+    *,
+    where: Store,
 ) -> None:
     """Evaluate retrieval, answers, citations and abstention on a dataset."""
     from rag.evaluation import eval_store
     from rag.evaluation import evaluate as run_evaluation
     from ui.answers import print_evaluation
 
-    base = settings_for(store, chroma_url).store
-    assistant = open_assistant(eval_store(base, dataset), chroma_url, collection=f"eval-{dataset.resolve().name}"[:60])
+    base = where.settings().store
+    collection = f"eval-{dataset.resolve().name}"[:60]
+    assistant = Store(eval_store(base, dataset), where.chroma_url).assistant(collection=collection)
     result = run_evaluation(assistant, dataset, k=k)
     if as_json:
         print_json(result)
@@ -275,34 +344,36 @@ def evaluate(
 
 @app.command()
 @fail_cleanly
+@takes(STORE)
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 7860).")] = None,
     auth: Annotated[str | None, typer.Option("--auth", help="Require login USER:PASSWORD.")] = None,
-    store: StoreOption = None,
-    chroma_url: ChromaOption = None,
+    *,
+    where: Store,
 ) -> None:
     """Start the web UI and the HTTP API (/api/v1, OpenAI-compatible /v1, docs at /api/docs)."""
     from ui.web import launch
 
-    launch(settings_for(store, chroma_url, host=host, port=port, auth=auth))
+    launch(where.settings(host=host, port=port, auth=auth))
 
 
 @app.command()
 @fail_cleanly
+@takes(STORE)
 def mcp(
     port: Annotated[
         int | None, typer.Option("--port", help="Serve streamable HTTP on this port (default: stdio).")
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address for --port.")] = "127.0.0.1",
-    store: StoreOption = None,
-    chroma_url: ChromaOption = None,
+    *,
+    where: Store,
 ) -> None:
     """Serve the tools search, ask and get_passage over MCP (stdio, or streamable HTTP with --port; then the keys
     of CITEWISE_API_KEYS, or --auth's login, are required as `Authorization: Bearer KEY`)."""
     from ui.mcp_server import run
 
-    settings = settings_for(store, chroma_url, host=host)
+    settings = where.settings(host=host)
     from rag import Assistant
 
     assistant = Assistant(settings)

@@ -4,7 +4,38 @@ check a citation's quote with `get_passage` against the exact stored text."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from pydantic import Field
+
+from index.errors import CitewiseError, SpanError
 from rag import Assistant
+from rag.requests import MAX_SEARCH_K, AskRequest, SearchRequest, build
+
+Tool = TypeVar("Tool", bound=Callable[..., Any])
+
+FILTERS_DESCRIPTION = (
+    'Only documents whose metadata match all of these: {"title", "source", "author"} as text the field contains '
+    '(any case), {"after", "before"} as days YYYY-MM-DD (inclusive).'
+)
+Filters = Annotated[dict[str, str] | None, Field(description=FILTERS_DESCRIPTION)]
+Documents = Annotated[list[str] | None, Field(description="Only these document ids.")]
+
+
+def clear_errors(tool: Tool) -> Tool:
+    """A Citewise error reaches the agent as its message (the SDK hides the text of any other exception)."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    @functools.wraps(tool)
+    def wrapper(*args, **kwargs):
+        try:
+            return tool(*args, **kwargs)
+        except CitewiseError as exc:
+            raise ToolError(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def build_server(assistant: Assistant):
@@ -20,17 +51,27 @@ def build_server(assistant: Assistant):
     )
 
     @server.tool()
-    def search(query: str, k: int = 5) -> dict:
+    @clear_errors
+    def search(
+        query: str,
+        k: Annotated[int, Field(ge=1, le=MAX_SEARCH_K, description="Passages returned, best first.")] = 5,
+        filters: Filters = None,
+        documents: Documents = None,
+    ) -> dict:
         """Ranked passages of the user's documents for a query, with scores and character offsets."""
-        return {"query": query, "passages": [p.to_dict() for p in assistant.search(query, k=k)]}
+        request = build(SearchRequest, query=query, k=k, documents=documents, filters=filters)
+        return {"query": query, "passages": [p.to_dict() for p in assistant.search(request)]}
 
     @server.tool()
-    def ask(question: str, k: int | None = None) -> dict:
+    @clear_errors
+    def ask(question: str, k: int | None = None, filters: Filters = None, documents: Documents = None) -> dict:
         """Answer a question from the user's documents: text with [n] markers, the cited spans (each checked for
         support), conflicts between sources, or an abstention when the documents do not say."""
-        return assistant.ask(question, k=k).to_dict()
+        request = build(AskRequest, question=question, k=k, documents=documents, filters=filters)
+        return assistant.ask(request).to_dict()
 
     @server.tool()
+    @clear_errors
     def get_passage(doc_id: str, start: int, end: int) -> dict:
         """The exact stored text of a document between two character offsets (a citation's start and end), with
         its title, source and page: what a citation's quote must equal."""
@@ -38,7 +79,7 @@ def build_server(assistant: Assistant):
 
         stored = assistant.document(doc_id)
         if not 0 <= start <= end <= len(stored.text):
-            raise ValueError(f"start and end must satisfy 0 <= start <= end <= {len(stored.text)}")
+            raise SpanError(f"start and end must satisfy 0 <= start <= end <= {len(stored.text)}")
         return {
             "doc_id": doc_id,
             "title": stored.title,

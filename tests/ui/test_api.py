@@ -196,3 +196,120 @@ def test_deleting_an_uploaded_document_deletes_its_uploaded_file(client, assista
     assert client.delete(f"/api/v1/documents/{added['doc_id']}", headers=BEARER).status_code == 200
     assert not Path(added["path"]).exists()
     assert all(Path(p).is_file() for r in assistant.documents() for p in r.sources)  # the user's own files stay
+
+
+def test_search_takes_the_metadata_filters_as_query_parameters(client):
+    """GET /api/v1/search?source=... searches only the matching documents; an unreadable date is a 400 naming the
+    filter (the message of rag.retrieval.filters, as from Python, the CLI and MCP)."""
+    every = client.get("/api/v1/search", params={"q": "harbour ferry", "k": 5}, headers=BEARER).json()["passages"]
+    assert {p["source"].rsplit("/", 1)[-1] for p in every} == {"harbour.txt", "ferry.txt"}
+    only = client.get("/api/v1/search", params={"q": "harbour ferry", "source": "ferry"}, headers=BEARER)
+    assert only.status_code == 200
+    assert {p["source"].rsplit("/", 1)[-1] for p in only.json()["passages"]} == {"ferry.txt"}
+    ferry_id = only.json()["passages"][0]["doc_id"]
+    chosen = client.get("/api/v1/search", params={"q": "boats", "documents": [ferry_id]}, headers=BEARER).json()
+    assert {p["doc_id"] for p in chosen["passages"]} == {ferry_id}
+    bad = client.get("/api/v1/search", params={"q": "boats", "after": "notadate"}, headers=BEARER)
+    assert bad.status_code == 400 and bad.json() == {
+        "error": "filter after must be a date such as 2022-09-30, got 'notadate'"
+    }
+    nothing = client.get("/api/v1/search", params={"q": "boats", "author": "Nobody"}, headers=BEARER)
+    assert nothing.status_code == 400 and "no indexed document matches the filters author='Nobody'" in nothing.text
+
+
+def test_ask_body_filters_are_checked_with_the_same_messages(client):
+    for filters, message in (
+        ({"publisher": "x"}, "unknown filter publisher; filters are title, source, author, after, before"),
+        ({"before": "soon"}, "filter before must be a date such as 2022-09-30, got 'soon'"),
+    ):
+        response = client.post("/api/v1/ask", json={"question": "How many boats?", "filters": filters}, headers=BEARER)
+        assert response.status_code == 400 and response.json() == {"error": message}
+    answer = client.post(
+        "/api/v1/ask", json={"question": "How many boats?", "filters": {"source": "harbour"}}, headers=BEARER
+    ).json()
+    assert "37" in answer["answer"] and {c["source"].rsplit("/", 1)[-1] for c in answer["citations"]} == {"harbour.txt"}
+
+
+def test_a_broken_store_answers_503(tmp_path, fake_embeddings):
+    """A real store failure: the catalog's table of documents is gone (another program damaged the file), reading
+    it fails with a StoreError, and the API says the service is unavailable rather than that the request was bad."""
+    import sqlite3
+
+    from rag import Assistant
+
+    assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings)
+    with sqlite3.connect(assistant.library.catalog.path) as other:
+        other.execute("DROP TABLE documents")
+    client = TestClient(create_api(assistant), base_url="http://127.0.0.1")
+    response = client.get("/api/v1/documents")
+    assert response.status_code == 503 and "cannot read catalog" in response.json()["error"]
+
+
+def test_unknown_documents_and_bad_questions_answer_with_their_class_status(client):
+    assert client.get("/api/v1/documents/nope", headers=BEARER).status_code == 404
+    assert client.post("/api/v1/ask", json={"question": "\x00"}, headers=BEARER).status_code == 400
+    long = client.post("/api/v1/ask", json={"question": "x" * 2500}, headers=BEARER)
+    assert long.status_code == 400 and "the limit is 2,000" in long.json()["error"]
+    chat = client.post(
+        "/v1/chat/completions", json={"messages": [{"role": "assistant", "content": "hi"}]}, headers=BEARER
+    )
+    assert chat.status_code == 400 and "non-empty user message" in chat.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "error",
+    ["StoreError", "UnknownDocumentError", "QuestionError", "ModelTimeout", "ModelUnreachable", "ModelNotConfigured"],
+)
+def test_the_status_is_the_error_class_s_own(assistant, monkeypatch, error):
+    """Whatever a route calls raises, the answer is {"error": message} with the class's http_status: no table of
+    statuses at the edge."""
+    import index.errors
+    import rag.errors
+
+    kind = getattr(index.errors, error, None) or getattr(rag.errors, error)
+
+    def fail(*args, **kwargs):
+        raise kind("it went wrong here")
+
+    monkeypatch.setattr(assistant, "search", fail)
+    client = TestClient(create_api(assistant), base_url="http://127.0.0.1")
+    response = client.get("/api/v1/search", params={"q": "boats"})
+    assert response.status_code == kind.http_status and response.json() == {"error": "it went wrong here"}
+
+
+def test_an_unexpected_exception_is_a_500_with_a_json_error(assistant, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(assistant, "search", fail)
+    client = TestClient(create_api(assistant), base_url="http://127.0.0.1", raise_server_exceptions=False)
+    response = client.get("/api/v1/search", params={"q": "boats"})
+    assert response.status_code == 500 and "RuntimeError" in response.json()["error"]
+    assert "secret detail" not in response.text
+
+
+class BreaksMidStream:
+    """A chain whose store fails after the first piece of text was sent."""
+
+    def stream(self, turn):
+        yield "The harbour "
+        from index.errors import StoreError
+
+        raise StoreError("the vector store went away")
+
+
+def test_a_stream_that_fails_after_it_began_ends_with_an_error_event(client, assistant, monkeypatch):
+    """The status line (200) is sent with the first event; a later failure is the stream's last event, carrying
+    the error class's status, for SSE and for the OpenAI-compatible stream alike."""
+    monkeypatch.setattr(assistant, "pipeline", BreaksMidStream())
+    with client.stream("POST", "/api/v1/ask/stream", json={"question": "How many yachts?"}, headers=BEARER) as r:
+        events = [block for block in r.read().decode().split("\n\n") if block.strip()]
+    assert events[0].startswith("event: text") and events[-1].startswith("event: error")
+    assert json.loads(events[-1].split("data: ", 1)[1]) == {"error": "the vector store went away", "status": 503}
+    chat = {"messages": [{"role": "user", "content": "How many yachts?"}], "stream": True}
+    with client.stream("POST", "/v1/chat/completions", json=chat, headers=BEARER) as r:
+        lines = [line for line in r.read().decode().split("\n\n") if line.strip()]
+    assert lines[-1] == "data: [DONE]"
+    assert json.loads(lines[-2].removeprefix("data: ")) == {
+        "error": {"message": "the vector store went away", "code": 503}
+    }

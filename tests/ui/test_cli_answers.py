@@ -26,6 +26,16 @@ def test_search_json(store):
     assert {"doc_id", "source", "title", "start", "end", "page", "text", "score"} <= set(data["passages"][0])
 
 
+def test_search_with_a_filter_option(store):
+    """--source (declared once for search and ask) restricts the passages; a bad --after is one line, exit 2."""
+    code, data = run_json("search", "mobilization", "-k", "5", "--source", "koffler", "--store", store)
+    assert code == 0 and data["passages"]
+    assert all("koffler" in p["source"] for p in data["passages"])
+    bad = run_cli("search", "mobilization", "--after", "notadate", "--store", store)
+    assert bad.returncode == 2 and "filter after must be a date such as 2022-09-30, got 'notadate'" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
 def test_ask_text_shows_sources_with_quotes(store):
     result = run_cli("ask", "How many reservists were called up?", "--store", store)
     assert result.returncode == 0, result.stderr

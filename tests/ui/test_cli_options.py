@@ -1,0 +1,34 @@
+"""Options shared by several commands are declared once (ui/cli.py `OptionGroup`, `@takes`): the five metadata
+filters on `search` and `ask`, `--store` and `--chroma-url` on every command of a store."""
+
+from __future__ import annotations
+
+import typer
+from typer.testing import CliRunner
+
+from ui.cli import FILTERS, STORE, app
+
+FILTER_OPTIONS = {"--title", "--source", "--author", "--after", "--before"}
+
+
+def options(command: str) -> set[str]:
+    click_command = typer.main.get_command(app).commands[command]
+    return {name for param in click_command.params for name in param.opts if name.startswith("--")}
+
+
+def test_the_filter_and_store_options_come_from_one_declaration():
+    assert set(FILTERS.options) == {name.removeprefix("--") for name in FILTER_OPTIONS}
+    for command in ("search", "ask"):
+        assert FILTER_OPTIONS | {"--store", "--chroma-url"} <= options(command)
+    for command in ("ingest", "docs", "doctor", "rm", "eval", "serve", "mcp"):
+        assert {"--store", "--chroma-url"} <= options(command) and not FILTER_OPTIONS & options(command)
+    assert set(STORE.options) == {"store", "chroma_url"}
+
+
+def test_filter_options_become_the_request_s_filters(tmp_path):
+    """Checked with the request's own messages before any store is opened."""
+    for command, text in (("search", "boats"), ("ask", "How many boats?")):
+        result = CliRunner().invoke(app, [command, text, "--after", "notadate", "--store", str(tmp_path / "s")])
+        assert result.exit_code == 2
+        assert "filter after must be a date such as 2022-09-30, got 'notadate'" in result.output
+    assert not (tmp_path / "s").exists()
