@@ -1,5 +1,6 @@
-"""The retrieval stages as small functions: fusion, per-document picks, interleaving the parts of a question,
-MMR, passage assembly and title phrases. Chunk ids are "<doc>-<index>" as the index makes them."""
+"""The retrieval stages as small functions: per-document picks, interleaving the parts of a question, MMR,
+passage assembly and title phrases (reciprocal-rank fusion: test_rrf.py). Chunk ids are "<doc>-<index>" as the
+index makes them."""
 
 from __future__ import annotations
 
@@ -8,18 +9,12 @@ from types import SimpleNamespace
 import numpy as np
 
 from index.chunking import chunk_id
-from rag.retrieval.fusion import RetrievalRun, best_per_document, document_order, interleave, mmr, rrf
+from rag.retrieval.fusion import RetrievalRun, best_per_document, document_order, interleave, mmr
 from rag.retrieval.passages import assemble_passages
 from rag.text.titles import name_phrases, normalise_title
 from rag.types import Passage
 
 A0, A1, B0, C0 = chunk_id("a", 0), chunk_id("a", 1), chunk_id("b", 0), chunk_id("c", 0)
-
-
-def test_rrf_adds_weighted_reciprocal_ranks():
-    fused = rrf([([A0, B0], 1.0), ([B0, C0], 0.5)], k=20)
-    assert fused[A0] == 1 / 21 and fused[B0] == 1 / 22 + 0.5 / 21 and fused[C0] == 0.5 / 22
-    assert max(fused, key=fused.get) == B0
 
 
 def test_best_chunk_per_document_and_document_order():
