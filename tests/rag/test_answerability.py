@@ -77,5 +77,6 @@ def test_answer_coverage_counts_only_sentences_holding_a_phrase_of_the_asked_kin
     passages = [SimpleNamespace(text=talk.text + " " + count.text)]
     both = evidence_features(question, "", [talk, count], passages, run, keyword)
     only_talk = evidence_features(question, "", [talk], passages, run, keyword)
-    assert both.best_rare_coverage == 1.0 and abs(both.answer_coverage - 1 / 3) < 1e-9  # only the count has a number
+    assert both.best_rare_coverage == 1.0, "the talk sentence holds every rare term"
+    assert both.answer_coverage == pytest.approx(1 / 3), "only the count has a number: its coverage counts"
     assert only_talk.answer_coverage == 0.0

@@ -100,7 +100,12 @@ def test_passage_scores_are_relative_to_the_best_fused_score():
     assert [p.score for p in assembled()] == [1.0, 0.5]
 
 
-def test_title_phrases():
+def test_titles_are_normalised_without_their_brackets():
+    """Wikipedia-style disambiguations still match a question that names the person."""
     assert normalise_title("Scott Howell (political consultant)") == "scott howell political consultant"
+
+
+def test_name_phrases_are_the_capitalised_and_quoted_names_of_a_sentence():
+    """What title links look up: names and quoted titles, not a sentence-opening pronoun."""
     phrases = name_phrases('He met Yoko Ono at the "Indica Gallery" in London.')
     assert {"yoko ono", "indica gallery", "london"} <= phrases and "he" not in phrases
