@@ -5,6 +5,8 @@ attribution-dev, measure on the fourth), with macro-F1 and the share of claims c
     python -m bench.support --dataset ../shared/eval/attribution-dev --news ../shared/eval/realtimeqa2022 [--write]
 
 The features (from the bundled model) are computed once and cached in bench/.work/support-features.npz.
+Fitting and cross-validation are scikit-learn's (`pipeline()`, `cross_val_predict`); the shipped model is the
+fitted pipeline's numbers as JSON (`LogisticModel.from_pipeline`), read at run time without scikit-learn.
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ def collect(rows: list[dict], cache: Path) -> np.ndarray:
     import hashlib
 
     from index.embedding import LocalEmbeddings
-    from rag import support, text
+    from rag.checking import support
     from rag.checking.support import support_features
 
     pairs = json.dumps([[r["claim"], r["cited"]] for r in rows])
-    code = "".join(Path(module.__file__).read_text() for module in (support, text))
+    sources = [Path(support.__file__), *sorted((REPO / "rag" / "text").glob("*.py"))]
+    code = "".join(path.read_text() for path in sources)
     encoder = LocalEmbeddings(dtype="float32", batch_size=32)  # the backend users get (auto)
     key = hashlib.sha256((pairs + code + encoder.backend).encode()).hexdigest()
     if cache.is_file():
@@ -109,13 +112,13 @@ def judge_written(rows: list[dict]) -> dict:
     }
 
 
-def fit(x: np.ndarray, y: np.ndarray):
+def pipeline():
+    """Standardise, then logistic regression: what `LogisticModel.from_pipeline` turns into the shipped JSON."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=REGULARISATION, max_iter=1000).fit((x - mean) / scale, y)
-    return model, mean, scale
+    return make_pipeline(StandardScaler(), LogisticRegression(C=REGULARISATION, max_iter=1000))
 
 
 def scores(y: np.ndarray, called: np.ndarray) -> dict:
@@ -134,7 +137,7 @@ DEFAULT_CACHE = REPO / "bench" / ".work" / "support-features.npz"
 def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_CACHE):
     """The rules, the model and the checker on attribution-dev (5-fold and leave-one-source-out), and the
     shipped checker on the written and made pairs; with the model fitted on every pair (for --write)."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
 
     from rag.checking.support import FEATURE_NAMES, SupportFeatures, hard_check
     from rag.checking.verify import verify
@@ -154,10 +157,9 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
     )
     rules = np.array([int(verify(r["claim"], r["cited"]).supported) for r in rows])
     report["rules (rag.verify)"]["all"] = scores(y, rules)
-    called = np.zeros_like(y)
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
-        model, mean, scale = fit(x[train], y[train])
-        called[test] = model.predict((x[test] - mean) / scale)
+    called = cross_val_predict(pipeline(), x, y, cv=StratifiedKFold(5, shuffle=True, random_state=0))
+    # Each source predicted by the model fitted on the other three.
+    unseen = cross_val_predict(pipeline(), x, y, groups=sources, cv=LeaveOneGroupOut())
     report["model, 5-fold"]["all"] = scores(y, called)
     checked = called & ~vetoed
     report["checker (model + hard checks), 5-fold"]["all"] = scores(y, checked)
@@ -167,11 +169,10 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
         report["rules (rag.verify)"][source] = scores(y[held], rules[held])
         report["model, 5-fold"][source] = scores(y[held], called[held])
         report["checker (model + hard checks), 5-fold"][source] = scores(y[held], checked[held])
-        model, mean, scale = fit(x[~held], y[~held])
-        report["model, leave one source out"][source] = scores(y[held], model.predict((x[held] - mean) / scale))
-    fitted = fit(x, y)
+        report["model, leave one source out"][source] = scores(y[held], unseen[held])
+    fitted = pipeline().fit(x, y)
     report["written and made pairs"] = judge_written(written_pairs(news))
-    report["weights"] = dict(zip(FEATURE_NAMES, np.round(fitted[0].coef_[0], 3).tolist(), strict=True))
+    report["weights"] = dict(zip(FEATURE_NAMES, np.round(fitted[-1].coef_[0], 3).tolist(), strict=True))
     return report, fitted
 
 
@@ -185,10 +186,10 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--write", action="store_true", help=f"Write the model fitted on all pairs to {MODEL_FILE}.")
     args = parser.parse_args()
-    report, (model, mean, scale) = human_report(args.dataset, args.news, args.cache)
+    report, fitted = human_report(args.dataset, args.news, args.cache)
     print(json.dumps(report, indent=1))
     if args.write:
-        shipped = LogisticModel.from_fit(model, mean, scale, FEATURE_NAMES)
+        shipped = LogisticModel.from_pipeline(fitted, FEATURE_NAMES)
         pairs = sum(r["pairs"] for k, r in report["rules (rag.verify)"].items() if k != "all")
         shipped.write(
             MODEL_FILE, description=f"Fitted by bench/support.py on attribution-dev ({pairs} pairs)", report=report

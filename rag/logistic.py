@@ -40,6 +40,18 @@ class LogisticModel:
             names=tuple(names),
         )
 
+    @classmethod
+    def from_pipeline(cls, pipeline, names) -> LogisticModel:
+        """From a fitted scikit-learn `make_pipeline(StandardScaler(), LogisticRegression())`, read duck-typed
+        (no scikit-learn import at run time): mean and scale from the first step, weights from the last."""
+        scaler, regression = pipeline[0], pipeline[-1]
+        names = tuple(names)
+        if len(pipeline) != 2 or not hasattr(scaler, "scale_") or not hasattr(regression, "coef_"):
+            raise ValueError(f"expected a fitted (StandardScaler, LogisticRegression) pipeline, got {pipeline!r}")
+        if len(regression.coef_[0]) != len(names):
+            raise ValueError(f"the pipeline was fitted on {len(regression.coef_[0])} features, named {len(names)}")
+        return cls.from_fit(regression, scaler.mean_, scaler.scale_, names)
+
     def write(self, path: Path, **extra) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({**asdict(self), **extra}, indent=1) + "\n")

@@ -26,7 +26,13 @@ def test_a_long_encode_in_turns_gives_the_vectors_of_one_pass(real_embeddings):
     batches."""
     texts = _texts(120)  # several turns of the encoder, lengths mixed
     in_turns = real_embeddings.encode(texts)
-    one_pass = np.asarray(real_embeddings._encode_batches(texts, {"convert_to_numpy": True}), dtype=np.float32)
+    one_pass = real_embeddings.model.encode(  # the sentence-transformers model itself, all texts in one call
+        texts,
+        batch_size=real_embeddings.batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
     assert in_turns.shape == one_pass.shape == (120, real_embeddings.dimension)
     cosines = (in_turns * one_pass).sum(axis=1)
     assert cosines.min() > 0.999, f"least cosine {cosines.min():.5f}"

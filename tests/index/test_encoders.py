@@ -125,10 +125,9 @@ def test_each_backend_ranks_real_text_as_torch_does(torch_embeddings, tmp_path, 
 def test_a_repeated_text_is_encoded_once_and_gets_the_same_vector(torch_embeddings, monkeypatch):
     texts = ["The Rhine flows north.", "Cologne has a cathedral.", "The Rhine flows north."]
     seen = []
-    forward = torch_embeddings._forward
-    monkeypatch.setattr(
-        torch_embeddings, "_forward", lambda batch, **kw: seen.append(list(batch)) or forward(batch, **kw)
-    )
+    model = torch_embeddings.model  # what the texts reach: the sentence-transformers model
+    encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda batch, **kw: seen.append(list(batch)) or encode(batch, **kw))
     vectors = torch_embeddings.encode(texts)
     assert seen == [texts[:2]]
     assert np.array_equal(vectors[0], vectors[2])
@@ -209,15 +208,12 @@ def test_auto_falls_back_to_torch_for_a_new_store_when_its_choice_cannot_run(tmp
     assert not report.failed and len(report.added) == 2
     assert report.encoder["backend"] == "torch" and report.encoder["chosen_by"] == "auto"
     assert "openvino-int8 could not run here" in report.encoder["fallback"]
-    with sqlite3.connect(store / "catalog.sqlite3") as db:
-        recorded = db.execute("SELECT value FROM meta WHERE key = 'setting:encoder_backend'").fetchone()
-    assert recorded == ("torch",)
+    assert assistant.library.catalog.setting("encoder_backend") == "torch"
     hits = assistant.search(QUESTIONS[0], k=3)
     assert hits and "reservists" in " ".join(p.text for p in hits)
 
     # A store whose vectors were made by openvino-int8 is never queried another way: the failure is the answer.
-    with sqlite3.connect(store / "catalog.sqlite3") as db:
-        db.execute("UPDATE meta SET value = 'openvino-int8' WHERE key = 'setting:encoder_backend'")
+    assistant.library.catalog.set_setting("encoder_backend", "openvino-int8")
     with pytest.raises(BackendError, match="openvino-int8"):
         Assistant.open(store=store, embedding_backend="auto").search(QUESTIONS[0], k=3)
 

@@ -130,14 +130,19 @@ def test_interrupted_commit_leaves_no_orphans(fake_library, tmp_path, monkeypatc
     consistent(reopened)
 
 
-def test_keyword_index_survives_reopen_and_filters(fake_library, tmp_path):
-    docs = copy_demo(tmp_path / "docs")
-    fake_library.ingest([docs])
-    reopened = Library(fake_library.settings, fake_library.embeddings)
-    hits = reopened.keyword.search("detained protesters", 5)
+def test_keyword_index_survives_reopen(fake_library, tmp_path):
+    """A restarted server searches by keyword at once, from the index on disk, best hit first."""
+    fake_library.ingest([copy_demo(tmp_path / "docs")])
+    hits = Library(fake_library.settings, fake_library.embeddings).keyword.search("detained protesters", 5)
     assert hits and hits[0].score >= hits[-1].score
-    only = {c for c in reopened.catalog.chunk_ids() if c.startswith(hits[-1].chunk_id[:16])}
-    assert all(h.chunk_id in only for h in reopened.keyword.search("detained protesters", 5, only))
+
+
+def test_keyword_search_keeps_to_the_allowed_chunks(fake_library, tmp_path):
+    """Document and metadata filters reach keyword search as an allow-list of chunks."""
+    fake_library.ingest([copy_demo(tmp_path / "docs")])
+    last = fake_library.keyword.search("detained protesters", 5)[-1]
+    only = {c for c in fake_library.catalog.chunk_ids() if c.startswith(last.chunk_id[:16])}
+    assert all(h.chunk_id in only for h in fake_library.keyword.search("detained protesters", 5, only))
 
 
 def test_keyword_top_k_is_the_one_bm25s_ranks(fake_library, tmp_path):

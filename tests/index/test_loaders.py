@@ -81,8 +81,13 @@ def test_bad_files_raise_load_error_naming_the_file(tmp_path, kind):
     assert reason in caught.value.reason
 
 
-def test_crlf_is_normalised_and_nul_bytes_rejected():
+def test_crlf_and_cr_line_ends_are_normalised():
+    """Offsets are counted in the stored text: one line end is one character on every platform."""
     assert decode_text(b"a\r\nb\rc", "x") == "a\nb\nc"
+
+
+def test_binary_data_with_nul_bytes_is_rejected():
+    """A binary file renamed .txt fails with a reason instead of filling the index with noise."""
     with pytest.raises(LoadError):
         decode_text(b"\x00\x01\x02\x03" * 100, "x")
 

@@ -139,9 +139,9 @@ def test_retrieval_skips_chunks_the_catalog_no_longer_lists(tmp_path, fake_embed
         },
     )
     gone = next(d.doc_id for d in assistant.documents() if d.title == "Boat census")
-    with assistant.library.catalog._transaction() as db:  # the catalog forgets it; its vectors stay behind
-        db.execute("DELETE FROM documents WHERE doc_id = ?", (gone,))
-        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+    catalog = assistant.library.catalog
+    catalog.remove_documents([gone])  # the catalog forgets it; its vectors stay behind,
+    catalog.clear_pending([gone])  # and nothing records that they are to be deleted
     answer = assistant.ask("How many fishing boats did the harbour master count?")
     assert "37" in answer.answer and all(c.doc_id != gone for c in answer.citations)
     assert not assistant.health().ok  # and the health check says so

@@ -48,6 +48,9 @@ def test_answer_without_any_marker():
     assert not parsed.has_markers and len(parsed.sentences) == 2
 
 
-def test_marker_numbers_and_strip():
+def test_marker_numbers_in_order_of_appearance():
     assert marker_numbers("a [1, 3][2] b [ 4 ]") == [1, 3, 2, 4]
+
+
+def test_strip_markers_leaves_clean_text():
     assert strip_markers("Hello [1] world [2].") == "Hello world."

@@ -40,32 +40,62 @@ def news(tmp_path, real_embeddings) -> Assistant:
 
 @pytest.fixture(scope="module")
 def checker(real_embeddings) -> SupportChecker:
+    """The support checker every citation gets, with the real encoder's token vectors."""
     return SupportChecker(real_embeddings.encode_tokens)
 
 
-def test_claims_drop_the_auxiliary_and_the_reporting_words():
-    assert is_yes_no("Did the Tribune report that the bridge closed?")
-    assert not is_yes_no("Which bridge closed?") and not is_yes_no("Is the bridge or the ferry older?")
-    assert claim_of("Did the Tribune report that the bridge closed?") == "the Tribune that the bridge closed"
-    assert relates_parts("Are the bridge and the pier the same age?") and not relates_parts("Did both sink?")
-
-
-def test_check_supports_contradicts_or_leaves_undecided(checker):
-    text = "The Osterby bridge closed for 9 days of repairs after the March storm."
-
-    def outcome(claim: str, sentence: str, **document) -> str | None:
+@pytest.fixture(scope="module")
+def outcome(checker):
+    def check(claim: str, sentence: str, **document) -> str | None:
         return check_claim(claim, [evidence(sentence, **document)], checker).outcome
 
+    return check
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Did the Tribune report that the bridge closed?", True),
+        ("Which bridge closed?", False),
+        ("Is the bridge or the ferry older?", False),  # a choice, answered by naming one
+    ],
+)
+def test_yes_no_questions_are_recognised(question, expected):
+    assert is_yes_no(question) is expected
+
+
+def test_claims_drop_the_auxiliary_and_the_reporting_words():
+    assert claim_of("Did the Tribune report that the bridge closed?") == "the Tribune that the bridge closed"
+
+
+def test_a_question_relating_its_parts_is_told_from_one_about_both():
+    """ "the same age" compares the two things; "both" asks the same of each."""
+    assert relates_parts("Are the bridge and the pier the same age?")
+    assert not relates_parts("Did both sink?")
+
+
+BRIDGE = "The Osterby bridge closed for 9 days of repairs after the March storm."
+
+
+def test_check_supports_contradicts_or_leaves_undecided(outcome):
+    text = BRIDGE
     assert outcome("the Osterby bridge closed after the March storm", text) == SUPPORTS
     assert outcome("the bridge closed for 12 days", "The bridge closed for 9 days.") == CONTRADICTS
     assert outcome("the crew abandoned the wheelhouse", HERALD) == CONTRADICTS
     assert outcome("the mayor resigned", text) is None
-    # Who reported it is matched against the document's publisher and authors, not looked for in its text.
+
+
+def test_who_reported_it_is_matched_against_the_publisher_and_authors(outcome):
+    """Not looked for in the text: an article rarely names its own publisher."""
+    text = BRIDGE
     assert outcome("the Tribune the bridge closed", text, publisher="osterby-tribune.com") == SUPPORTS
     assert outcome("USA Today and Mira Holt the bridge closed", text, publisher="usatoday.com", author="Mira Holt") == (
         SUPPORTS
     )
     assert outcome("the Herald the bridge closed", text, publisher="osterby-tribune.com") is None
+
+
+def test_the_reporter_is_taken_out_of_the_claim_checked_against_the_text():
     assert (
         without_sources("CNN that Twitter agreed", evidence("", publisher="cnn.com").sources) == "that Twitter agreed"
     )
@@ -82,23 +112,38 @@ def test_verdicts_need_every_part_checked(checker):
     assert verdict([supports, unknown]) is None and verdict([contradicts, unknown]) is None
     assert verdict([supports, supports], asks_order=True, order=None) is None
     assert verdict([supports, supports], asks_order=True, order=False) == "No"
-    assert order_holds("before", "2024-03-02", "2024-04-20") and not order_holds("after", "2024-03-02", "2024-04-20")
+
+
+def test_before_and_after_compare_the_two_dates():
+    assert order_holds("before", "2024-03-02", "2024-04-20")
+    assert not order_holds("after", "2024-03-02", "2024-04-20")
+
+
+def test_an_undated_or_same_day_report_leaves_the_order_undecided():
+    """Which report came first is decided only from two different dates, never guessed."""
     assert order_holds("before", "2024-03-02", None) is None
     assert order_holds("after", "2024-03-02", "2024-03-02") is None
 
 
-def test_yes_no_answers_cite_their_evidence(news):
+def test_a_supported_claim_is_answered_yes_citing_its_evidence(news):
     yes = news.ask("Did the Tribune report that the Osterby bridge closed for repairs?")
     assert yes.verdict == "Yes" and yes.answer.startswith("Yes. ")
     assert yes.citations[0].source.endswith("tribune.txt") and "bridge closed" in yes.citations[0].quote
 
+
+def test_a_claim_with_another_number_is_answered_no_citing_what_the_text_says(news):
     wrong_number = news.ask("Did the Osterby bridge close for 12 days of repairs?")
     assert wrong_number.verdict == "No" and wrong_number.answer.startswith("No. ")
     assert "9 days" in wrong_number.citations[0].quote  # the evidence that says otherwise is shown
 
+
+def test_a_claim_the_text_negates_is_answered_no(news):
     negated = news.ask("Did the Larkfield crew abandon the wheelhouse?")
     assert negated.verdict == "No" and "did not abandon" in negated.citations[0].quote
 
+
+def test_a_claim_the_documents_do_not_settle_gets_no_verdict(news):
+    """Neither Yes nor No is guessed: the evidence found is shown, and the JSON's verdict is null."""
     unknown = news.ask("Did the Osterby mayor approve the bridge repairs?")
     assert unknown.verdict is None and not unknown.answer.startswith(("Yes", "No"))
     assert unknown.to_dict()["verdict"] is None

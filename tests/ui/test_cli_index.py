@@ -73,11 +73,13 @@ def kill_test_corpus(folder: Path) -> Path:
 
 def snapshot(store: Path) -> dict:
     from helpers.fakes import HashingEmbeddings
+    from index.catalog import Catalog
     from index.library import Library
     from index.settings import IndexSettings
 
-    with sqlite3.connect(store / "catalog.sqlite3") as db:
-        pending = db.execute("SELECT count(*) FROM pending").fetchone()[0]
+    catalog = Catalog(store / "catalog.sqlite3")  # read before Library's recovery clears what is pending
+    pending = len(catalog.pending())
+    catalog.close()
     library = Library(IndexSettings(store=store), HashingEmbeddings(dimension=384))
     chunk_ids = set(library.catalog.chunk_ids())
     return {

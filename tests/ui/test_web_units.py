@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -32,17 +33,30 @@ def citation(n=1, quote="The quote.", supported=True, start=4, **extra) -> Citat
     )
 
 
-def test_markers_link_to_marks_and_text_is_escaped():
-    answer = Answer(
+def hostile_answer() -> Answer:
+    return Answer(
         question=HOSTILE,
         answer=f"{HOSTILE} says so [1]. Unknown [9].",
         abstained=False,
         mode="extractive",
         citations=(citation(quote=HOSTILE, title=HOSTILE),),
     )
-    html = answer_html(3, answer)
+
+
+def test_question_answer_and_quotes_are_escaped():
+    """Documents and questions are untrusted: their markup is shown as text, never run in the page."""
+    html = answer_html(3, hostile_answer())
     assert "<script>" not in html and "<img" not in html
-    assert 'href="#cw-mark-3-1"' in html
+
+
+def test_a_marker_links_to_its_mark_in_the_viewer():
+    """[1] of turn 3 jumps to that turn's highlighted quote."""
+    assert 'href="#cw-mark-3-1"' in answer_html(3, hostile_answer())
+
+
+def test_a_marker_without_a_citation_stays_plain_text():
+    """A marker the answer has no citation for is shown as written, not as a link to nothing."""
+    html = answer_html(3, hostile_answer())
     assert "[9]" in html and 'href="#cw-mark-3-9"' not in html
 
 
@@ -60,15 +74,26 @@ def test_badges_for_abstention_conflict_and_unsupported():
     for css in ("cw-badge-conflict", "cw-badge-unsupported", "cw-badge-notice"):
         assert css in html
     assert "[2] (the name “&lt;b&gt;x” is not in the cited text)" in html  # why, escaped
+
+
+def test_an_abstention_has_its_badge():
+    """The reader sees at once that the documents do not answer, not an answer to trust."""
     abstained = answer_html(0, Answer(question="q", answer="no", abstained=True, mode="extractive"))
     assert "cw-badge-abstain" in abstained
 
 
-def test_viewer_mark_text_is_the_quote_and_context_is_escaped():
-    text = "Pre <b>bold</b> The quote. post"
-    c = citation(quote="The quote.", start=text.index("The quote."))
-    html = viewer_entry(0, c, text)
+VIEWED = "Pre <b>bold</b> The quote. post"
+
+
+def test_the_viewer_marks_exactly_the_quote():
+    """The highlighted text is the citation's span, so what the reader checks is what was cited."""
+    html = viewer_entry(0, citation(quote="The quote.", start=VIEWED.index("The quote.")), VIEWED)
     assert re.search(r'<mark id="cw-mark-0-1">The quote\.</mark>', html)
+
+
+def test_the_viewers_context_around_the_quote_is_escaped():
+    """The document text around the quote is untrusted markup too."""
+    html = viewer_entry(0, citation(quote="The quote.", start=VIEWED.index("The quote.")), VIEWED)
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
 
 
@@ -100,20 +125,39 @@ def test_safe_names(name, expected):
     assert safe_name(name) == expected
 
 
-def test_uploads_cannot_escape_and_are_checked(tmp_path):
+@pytest.fixture
+def upload(tmp_path) -> Path:
     source = tmp_path / "in.txt"
     source.write_text("hello")
+    return source
+
+
+def test_an_upload_cannot_escape_the_uploads_folder(upload, tmp_path):
+    """A client-chosen name with ../ lands inside the store's uploads folder, never beside it."""
     uploads = tmp_path / "store" / "uploads"
-    stored = accept(source, "../../outside.txt", uploads, 1000)
-    assert stored.parent == uploads.resolve() and not (tmp_path / "outside.txt").exists()
+    stored = accept(upload, "../../outside.txt", uploads, 1000)
+    assert stored.parent == uploads.resolve()
+    assert not (tmp_path / "outside.txt").exists()
+
+
+def test_an_upload_of_an_unsupported_type_is_refused(upload, tmp_path):
     with pytest.raises(UploadRejected, match="not supported"):
-        accept(source, "run.sh", uploads, 1000)
+        accept(upload, "run.sh", tmp_path / "uploads", 1000)
+
+
+def test_an_upload_over_the_size_limit_is_refused(upload, tmp_path):
     with pytest.raises(UploadRejected, match="over the limit"):
-        accept(source, "big.txt", uploads, 2)
+        accept(upload, "big.txt", tmp_path / "uploads", 2)
+
+
+def test_an_upload_never_overwrites_an_earlier_one_of_the_same_name(upload, tmp_path):
+    """Two users uploading report.txt keep both files."""
+    uploads = tmp_path / "uploads"
+    stored = accept(upload, "outside.txt", uploads, 1000)
     other = tmp_path / "other.txt"
     other.write_text("different")
-    second = accept(other, "outside.txt", uploads, 1000)
-    assert second != stored and stored.read_text() == "hello"
+    assert accept(other, "outside.txt", uploads, 1000) != stored
+    assert stored.read_text() == "hello"
 
 
 @pytest.fixture
