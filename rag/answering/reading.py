@@ -148,9 +148,9 @@ def matched_terms(weights: dict[str, float], terms: set[str]) -> frozenset[str]:
 
 def _kind_bonus(kind: str, sentence: str, question_names: set[str], policy: AnswerPolicy) -> float:
     if kind == "quantity":
-        return 0.12 if any(not is_year(w, sentence, o) for _, w, o in numbers(sentence)) else 0.0
+        return 0.12 if any(not is_year(n.written, sentence, n.start) for n in numbers(sentence)) else 0.0
     if kind == "time":
-        dated = any(is_year(w, sentence, o) for _, w, o in numbers(sentence))
+        dated = any(is_year(n.written, sentence, n.start) for n in numbers(sentence))
         if not dated and policy.kind_bonus_names:
             dated = bool(_WRITTEN_DATE.search(sentence))
         return 0.12 if dated else 0.0

@@ -82,11 +82,11 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
     dateline = DATELINE.match(sentence)
     body = dateline.end() if dateline else 0
     dates = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
-    for _value, written, offset in numbers(sentence):
-        end = offset + len(written)
+    for number in numbers(sentence):
+        offset, end = number.start, number.end
         if any(s <= offset < e for s, e in dates):
             continue
-        year = is_year(written, sentence, offset)
+        year = is_year(number.written, sentence, offset)
         if kind == "time" and year:
             found.append((offset, end, 2))
         elif kind == "quantity" and not year:
@@ -117,7 +117,7 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
             group = 1 if match.group(1) is not None else 2
             found.append((match.start(group), match.end(group), 2))
         if kind == "thing":
-            found += [(o, o + len(w), 1) for _, w, o in numbers(sentence)]
+            found += [(n.start, n.end, 1) for n in numbers(sentence)]
     return [c for c in found if c[0] >= body]
 
 

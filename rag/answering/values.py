@@ -9,7 +9,7 @@ import re
 from difflib import SequenceMatcher
 
 from index.dates import MONTH_NAMES, WEEKDAYS
-from rag.text import NUMBER_WORDS, STOPWORDS, is_year, numbers, spelled_numbers, words
+from rag.text import NUMBER_WORDS, STOPWORDS, Number, is_year, numbers, spelled_numbers, words
 
 _MONTH = rf"\b(?:{'|'.join(MONTH_NAMES)}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)(?:\.|(?![\w\-]))"
 """A month's name, full or abbreviated ("Sept."; not the "Mar" of "Maryland" or "Mar-a-Lago")."""
@@ -129,11 +129,13 @@ def measured_quantities(text: str) -> list[tuple[float, str | None, int, float]]
     """(value in the unit's base, dimension or None, offset, the unit's factor) of each number in the text."""
     found = []
     taken: list[tuple[int, int]] = []
-    spans = [(v, w, o) for v, w, o in numbers(text)]
-    spans += [(float(m[1]) * _SUFFIX_SCALE[m[2].lower()], m[0], m.start()) for m in _SCALED.finditer(text)]
+    spans = numbers(text)
+    spans += [
+        Number(float(m[1]) * _SUFFIX_SCALE[m[2].lower()], m[0], m.start(), m.end()) for m in _SCALED.finditer(text)
+    ]
     spans += spelled_numbers(text)
-    for value, written, offset in sorted(spans, key=lambda item: (item[2], -len(item[1]))):
-        end = offset + len(written)
+    for number in sorted(spans, key=lambda n: (n.start, -len(n.written))):
+        value, written, offset, end = number.value, number.written, number.start, number.end
         if any(s <= offset < e for s, e in taken):
             continue
         taken.append((offset, end))
@@ -199,7 +201,7 @@ def date_parts(text: str) -> dict[str, int | str]:
         month = _MONTH_WORD.search(text)
         if month:
             parts["month"] = _MONTH_INDEX[month.group(0)[:3].lower()]
-    years = [w for _, w, o in numbers(text) if is_year(w)]
+    years = [n.written for n in numbers(text) if is_year(n.written)]
     if years:
         parts["year"] = int(years[0])
     weekday = _WEEKDAY.search(text)

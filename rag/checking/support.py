@@ -79,8 +79,8 @@ def support_features(claim: str, cited: str, encode: Encode | None, sentences: S
     best = max(range(len(sentences)), key=lambda i: sum(weight[t] for t in terms if t in sentence_terms[i]))
     claim_pairs = set(zip(terms, terms[1:], strict=False))
     cited_pairs = set(zip(cited_sequence, cited_sequence[1:], strict=False))
-    asked_numbers = {round(v, 6) for v, _, _ in numbers(claim)}
-    stated_numbers = {round(v, 6) for v, _, _ in numbers(cited)}
+    asked_numbers = {round(n.value, 6) for n in numbers(claim)}
+    stated_numbers = {round(n.value, 6) for n in numbers(cited)}
     cited_lower = {w.lower().strip(".'’") for w in words(cited)}
     similarity = alignment = 0.0
     if encode is not None:
@@ -195,8 +195,8 @@ passes (caught 0.4% of 265 made from realtimeqa2022, python -m bench.support).""
 
 
 def _missing_number(claim: str, cited: str) -> str | None:
-    stated = {round(v, 6) for v, _, _ in numbers(cited)}
-    return next((written for value, written, _ in numbers(claim) if round(value, 6) not in stated), None)
+    stated = {round(n.value, 6) for n in numbers(cited)}
+    return next((n.written for n in numbers(claim) if round(n.value, 6) not in stated), None)
 
 
 def _missing_name(claim: str, cited: str) -> str | None:

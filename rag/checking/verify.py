@@ -34,12 +34,13 @@ def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:
         return Verdict(False, 0.0, "empty sentence")
     if normalize_answer(claim) and normalize_answer(claim) in normalize_answer(span):
         return Verdict(True, 1.0, "quoted")
-    span_numbers = Counter(round(v, 6) for v, _, _ in numbers(span))
+    span_numbers = Counter(round(n.value, 6) for n in numbers(span))
     claim_numbers = Counter()
-    for value, written, _ in numbers(claim):
-        claim_numbers[round(value, 6)] += 1
-        if claim_numbers[round(value, 6)] > span_numbers[round(value, 6)]:
-            return Verdict(False, 0.0, f"the number {written} is not in the cited text")
+    for number in numbers(claim):
+        value = round(number.value, 6)
+        claim_numbers[value] += 1
+        if claim_numbers[value] > span_numbers[value]:
+            return Verdict(False, 0.0, f"the number {number.written} is not in the cited text")
     span_words = {w.lower().strip(".'’") for w in words(span)}
     span_stems = {stem(w) for w in span_words}
     for name in proper_names(claim):

@@ -117,8 +117,8 @@ def _contradicts(claim: str, span: str, threshold: float) -> bool:
     """Same words, opposite polarity; or same words with a different number where the claim states one."""
     if negated(claim) != negated(span) and verify(_unnegated(claim), _unnegated(span), threshold).supported:
         return True
-    claim_numbers = {round(v, 6) for v, _, _ in numbers(claim)}
-    span_numbers = {round(v, 6) for v, _, _ in numbers(span)}
+    claim_numbers = {round(n.value, 6) for n in numbers(claim)}
+    span_numbers = {round(n.value, 6) for n in numbers(span)}
     if not claim_numbers or not span_numbers or claim_numbers <= span_numbers:
         return False
     without = _NUMBER_WORDS.sub(" ", claim)

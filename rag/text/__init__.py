@@ -2,7 +2,7 @@
 importing it loads no model and no LangChain."""
 
 from rag.text.names import proper_names
-from rag.text.numbers import NUMBER_WORDS, is_day_of_month, is_year, numbers, spelled_numbers
+from rag.text.numbers import NUMBER_WORDS, Number, is_day_of_month, is_year, numbers, spelled_numbers
 from rag.text.tokens import (
     MIN_FAMILY_STEM,
     QUESTION_WORDS,
@@ -17,6 +17,7 @@ from rag.text.tokens import (
 __all__ = [
     "MIN_FAMILY_STEM",
     "NUMBER_WORDS",
+    "Number",
     "QUESTION_WORDS",
     "STOPWORDS",
     "content_terms",

@@ -8,7 +8,7 @@ from rag.text import content_terms, is_day_of_month, is_year, numbers, proper_na
 
 
 def test_numbers_with_separators_and_scales():
-    assert [v for v, _, _ in numbers("over 1,000 protesters and 8.7 million boxes, 12%")] == [1000, 8.7e6, 12]
+    assert [n.value for n in numbers("over 1,000 protesters and 8.7 million boxes, 12%")] == [1000, 8.7e6, 12]
 
 
 def test_iso_dates_are_not_numbers():
@@ -25,8 +25,8 @@ def test_iso_dates_are_not_numbers():
     ],
 )
 def test_year_or_quantity_by_context(sentence, expected):
-    value, written, offset = numbers(sentence)[0]
-    assert is_year(written, sentence, offset) is expected
+    number = numbers(sentence)[0]
+    assert is_year(number.written, sentence, number.start) is expected
 
 
 def test_names_include_inner_capitals():
@@ -67,4 +67,4 @@ def test_numbers_written_in_words(text, value):
     """Numbers in words read as numbers, for comparing "a thousand" with "1,000"."""
     from rag.text import spelled_numbers
 
-    assert [v for v, _, _ in spelled_numbers(text)] == [value]
+    assert [n.value for n in spelled_numbers(text)] == [value]
