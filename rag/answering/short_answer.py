@@ -7,16 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
 from rag.questions.kinds import question_kind
 from rag.text import STOPWORDS, content_terms, is_year, numbers, words
+from rag.text.dates import written_dates
 
-_MONTH = MONTHS_OR_ABBREVIATED
-_WEEKDAY = WEEKDAYS
-_DATE = re.compile(
-    rf"\b(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+"
-    rf"(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|{_WEEKDAY})\b"
-)
 _CONNECTOR = r"(?:of|the|de|du|la|le|von|van|der|da|bin|al|and|&)"
 _NAME = re.compile(
     rf"(?:[A-Z][\w'’.\-]*|\d[\w\-]*[A-Za-z][\w\-]*)(?:\s+(?:{_CONNECTOR}\s+)?(?:[A-Z][\w'’.\-]*|\d+(?=\b)))*"
@@ -81,7 +75,7 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
     found: list[tuple[int, int, int]] = []
     dateline = DATELINE.match(sentence)
     body = dateline.end() if dateline else 0
-    dates = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    dates = [(d.start, d.end) for d in written_dates(sentence)]
     for number in numbers(sentence):
         offset, end = number.start, number.end
         if any(s <= offset < e for s, e in dates):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from rag.checking.verify import negated, verify
 from rag.text import content_terms, numbers, stem
+from rag.text.dates import earlier
 
 AUXILIARIES = frozenset(
     "is are was were do does did has have had can could will would should shall may might must".split()
@@ -148,7 +149,7 @@ def verdict(checks: list[PartCheck], asks_order: bool = False, order: bool | Non
 def order_holds(relation: str, first_date: str | None, second_date: str | None) -> bool | None:
     """Whether the first part's document is dated before (or after) the second's; None when a date is unknown
     or they share a day."""
-    if not first_date or not second_date or first_date[:10] == second_date[:10]:
+    first_is_earlier = earlier(first_date, second_date)
+    if first_is_earlier is None:
         return None
-    earlier = first_date[:10] < second_date[:10]
-    return earlier if relation == "before" else not earlier
+    return first_is_earlier if relation == "before" else not first_is_earlier

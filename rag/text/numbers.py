@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.dates import MONTHS, MONTHS_OR_ABBREVIATED
+from index.dates import MONTH, MONTHS
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Number:
     """As written, scale word included ("2.5 million", "twenty-five")."""
     start: int
     end: int
+
 
 _NUMBER = re.compile(
     r"(?<![\w.\-/:])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\-/:]\d)"
@@ -96,9 +97,8 @@ def spelled_numbers(text: str) -> list[Number]:
     return found
 
 
-_MONTH = MONTHS_OR_ABBREVIATED
-_MONTH_AFTER = re.compile(r"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?" + _MONTH + r"\b")
-_MONTH_BEFORE = re.compile(r"\b" + _MONTH + r"\s+$")
+_MONTH_AFTER = re.compile(r"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?" + MONTH)
+_MONTH_BEFORE = re.compile(MONTH + r"\s+$")
 
 
 def is_day_of_month(text: str, offset: int, written: str) -> bool:
