@@ -20,9 +20,10 @@ import numpy as np
 from index.chunking import split_sentences
 from index.embedding import TokenVectors
 from rag.checking.citations import strip_markers
-from rag.checking.verify import Verdict, negated
+from rag.checking.verify import Verdict
 from rag.logistic import LogisticModel, load_logistic
 from rag.text import STOPWORDS, content_terms, normalize_answer, numbers, proper_names, stem, words
+from rag.text.negation import negated
 
 MODEL_FILE = Path(__file__).parents[1] / "data" / "support.json"
 MAX_SENTENCES = 60

@@ -8,13 +8,12 @@ another therefore always fails, which is what matters most for a citation.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
 from rag.text import content_terms, normalize_answer, numbers, proper_names, stem, words
+from rag.text.negation import negated
 
-_NEGATIONS = frozenset({"not", "no", "never", "none", "neither", "nor", "nobody", "nothing", "without", "n't"})
 _STRONG = 2.0
 _FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "at", "for", "to", "by", "with"})
 
@@ -89,17 +88,6 @@ def _name_phrases(text: str) -> list[str]:
             phrases.append(" ".join(run))
         run = []
     return phrases
-
-
-_ASIDE = re.compile(r",\s*(?:although|though|even though|while|whereas|which|who|whom|despite)\b[^,]*,", re.I)
-"""A clause set off by commas ("The plan, although not popular, raised taxes"): its negation is its own."""
-
-
-def negated(text: str) -> bool:
-    """Negation in the main clause, not in an aside."""
-    lowered = _ASIDE.sub(" ", text).lower().replace("’", "'")
-    tokens = {w.lower() for w in words(lowered)}
-    return bool(tokens & _NEGATIONS) or "n't" in lowered
 
 
 def _strip_markers(sentence: str) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.checking.verify import negated, verify
+from rag.checking.verify import verify
 from rag.text import content_terms, numbers, stem
 from rag.text.dates import earlier
+from rag.text.negation import negated, without_negation
 
 AUXILIARIES = frozenset(
     "is are was were do does did has have had can could will would should shall may might must".split()
@@ -116,7 +117,7 @@ def _compact(text: str) -> str:
 
 def _contradicts(claim: str, span: str, threshold: float) -> bool:
     """Same words, opposite polarity; or same words with a different number where the claim states one."""
-    if negated(claim) != negated(span) and verify(_unnegated(claim), _unnegated(span), threshold).supported:
+    if negated(claim) != negated(span) and verify(without_negation(claim), without_negation(span), threshold).supported:
         return True
     claim_numbers = {round(n.value, 6) for n in numbers(claim)}
     span_numbers = {round(n.value, 6) for n in numbers(span)}
@@ -126,12 +127,7 @@ def _contradicts(claim: str, span: str, threshold: float) -> bool:
     return bool(content_terms(without)) and verify(without, _NUMBER_WORDS.sub(" ", span), threshold).score >= 0.8
 
 
-_NEGATION = re.compile(r"\b(?:not|no|never)\b|n[’']t\b", re.I)
 _NUMBER_WORDS = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)
-
-
-def _unnegated(text: str) -> str:
-    return _NEGATION.sub(" ", text)
 
 
 def verdict(checks: list[PartCheck], asks_order: bool = False, order: bool | None = None) -> str | None:
