@@ -20,9 +20,9 @@ import re
 from pathlib import Path
 
 from bench.common import REPO
-from index.chunking import split_sentences
 from rag.checking.verify import verify
 from rag.text import STOPWORDS, numbers, proper_names
+from rag.text.sentences import split_sentences
 
 
 def sentences_of(path: Path) -> list[str]:

@@ -267,7 +267,7 @@ def _restated_elsewhere(
 ) -> list[ScoredSentence]:
     """Sentences of the other retrieved documents, outside their retrieved passages, that begin or end as `a`
     does (a copy of the article, an update of the report)."""
-    from index.chunking import split_sentences
+    from rag.text.sentences import split_sentences
 
     if len(a.text) < 2 * RESTATED_KEY:
         return []

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import split_sentences
 from index.embedding import TokenVectors
 from rag.checking.citations import strip_markers
 from rag.checking.verify import Verdict
 from rag.logistic import LogisticModel, load_logistic
 from rag.text import STOPWORDS, content_terms, normalize_answer, numbers, proper_names, stem, words
 from rag.text.negation import negated
+from rag.text.sentences import split_sentences
 
 MODEL_FILE = Path(__file__).parents[1] / "data" / "support.json"
 MAX_SENTENCES = 60
