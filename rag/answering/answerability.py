@@ -10,7 +10,6 @@ different kinds, leave-one-set-out figures in its description) turns them into P
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from rag.answering.short_answer import find_phrase
 from rag.logistic import LogisticModel, load_logistic
 from rag.questions.kinds import question_kind
 from rag.text import proper_names
+from rag.text.names import unmentioned_names as names_not_in
 
 MODEL_FILE = Path(__file__).parents[1] / "data" / "abstention.json"
 EVIDENCE_SENTENCES = 10
@@ -109,16 +109,7 @@ def features(question: str, context: str, scored: list[ScoredSentence], passages
 
 def unmentioned_names(question: str, passages) -> list[str]:
     """Names of the question (as written) that no retrieved passage mentions: the part left unanswered."""
-    seen = " ".join(p.text.lower() for p in passages)
-    names = proper_names(question)
-    missing = []
-    for match in re.finditer(r"\S+", question):
-        word = match.group(0).strip(".,;:!?\"'“”‘’()")
-        opens_sentence = not question[: match.start()].strip() or question[: match.start()].rstrip()[-1] in ".:?!"
-        key = word.lower().strip(".'’")
-        if key in names and not opens_sentence and key not in seen and word not in missing:
-            missing.append(word)
-    return missing
+    return names_not_in(question, " ".join(p.text.lower() for p in passages))
 
 
 def load_model(path: Path = MODEL_FILE) -> LogisticModel:

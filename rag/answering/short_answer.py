@@ -10,11 +10,8 @@ from typing import Any
 from rag.questions.kinds import question_kind
 from rag.text import STOPWORDS, content_terms, is_year, numbers, words
 from rag.text.dates import written_dates
+from rag.text.names import answer_names
 
-_CONNECTOR = r"(?:of|the|de|du|la|le|von|van|der|da|bin|al|and|&)"
-_NAME = re.compile(
-    rf"(?:[A-Z][\w'’.\-]*|\d[\w\-]*[A-Za-z][\w\-]*)(?:\s+(?:{_CONNECTOR}\s+)?(?:[A-Z][\w'’.\-]*|\d+(?=\b)))*"
-)
 _QUOTED = re.compile(r"[\"“]([^\"”]{2,80}?)[.,;:!?]?[\"”]|(?<!\w)‘([^’]{2,80}?)[.,;:!?]?’(?!\w)")
 _UNIT = re.compile(r"\s+((?:[a-z][a-z\-]+\s+){0,1}[a-z][a-z\-]+)")
 _CURRENCY = "$€£¥"
@@ -95,16 +92,16 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
     if kind == "time":
         found += [(s, e, 2) for s, e in dates]
     if kind in ("person", "place", "thing"):
-        for match in _NAME.finditer(sentence):
-            start, end = match.span()
-            first = match.group(0).split()[0]
+        for name in answer_names(sentence):
+            start, end = name.start, name.end
+            first = name.written.split()[0]
             fit = 2
-            if start == body and " " not in match.group(0) and not first.isupper():
+            if start == body and " " not in name.written and not first.isupper():
                 # One capitalised word opening the sentence may be a common word: a name only failing others.
                 if first.lower() in STOPWORDS | _COMMON_OPENERS:
                     continue
                 fit = 1
-            if any(s <= start < e for s, e in dates) or first.lower() in STOPWORDS and " " not in match.group(0):
+            if any(s <= start < e for s, e in dates) or first.lower() in STOPWORDS and " " not in name.written:
                 continue
             found.append((start, end, fit))
         for match in _QUOTED.finditer(sentence):

@@ -10,7 +10,6 @@ finds a word of the same meaning in context in the cited text (both from the bun
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from rag.checking.citations import strip_markers
 from rag.checking.verify import Verdict
 from rag.logistic import LogisticModel, load_logistic
 from rag.text import STOPWORDS, content_terms, normalize_answer, numbers, proper_names, stem, words
+from rag.text.names import missing_name
 from rag.text.negation import negated
 from rag.text.sentences import split_sentences
 
@@ -169,7 +169,7 @@ class SupportChecker:
             return Verdict(False, min(probability, 0.1), vetoed)
         if probability >= self.threshold:
             return Verdict(True, probability, "")
-        name = _missing_name(claim, cited)
+        name = missing_name(claim, cited)
         reason = f"the name “{name}” is not in the cited text" if name else "the cited text does not say this"
         return Verdict(False, probability, reason)
 
@@ -184,7 +184,7 @@ def hard_check(claim: str, cited: str, features: SupportFeatures) -> str | None:
         return None
     if not features.negation_agrees:
         return "the cited text says the opposite (one is negated)"
-    name = _missing_name(claim, cited)
+    name = missing_name(claim, cited)
     return f"the name “{name}” is not in the cited text" if name else None
 
 
@@ -198,13 +198,3 @@ passes (caught 0.4% of 265 made from realtimeqa2022, python -m bench.support).""
 def _missing_number(claim: str, cited: str) -> str | None:
     stated = {round(n.value, 6) for n in numbers(cited)}
     return next((n.written for n in numbers(claim) if round(n.value, 6) not in stated), None)
-
-
-def _missing_name(claim: str, cited: str) -> str | None:
-    """The first name of the claim (as written, after its first word) that the cited text does not hold."""
-    names = proper_names(claim)
-    cited_stems = {stem(w) for w in words(cited)}
-    for word in words(claim)[1:]:
-        if word.lower().strip(".'’") in names and stem(word) not in cited_stems:
-            return re.sub(r"['’]s$", "", word)
-    return None

@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rag.text import content_terms, normalize_answer, numbers, proper_names, stem, words
+from rag.text.names import name_runs
 from rag.text.negation import negated
 
 _STRONG = 2.0
-_FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "at", "for", "to", "by", "with"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:
         if name not in span_words and stem(name) not in span_stems:
             return Verdict(False, 0.0, f"the name {name!r} is not in the cited text")
     flat_span = " ".join(w.lower() for w in words(span))
-    for phrase in _name_phrases(claim):
+    for phrase in name_runs(claim):
         if phrase not in flat_span:
             return Verdict(False, 0.0, f"the name {phrase!r} is not in the cited text")
     if negated(claim) != negated(span):
@@ -74,20 +74,6 @@ def best_support(sentence: str, candidates: list[tuple[int, int, str]], threshol
         if best is None or verdict.score > best[1].score:
             best = ((start, end, text), verdict)
     return best
-
-
-def _name_phrases(text: str) -> list[str]:
-    """Runs of two or more capitalised words ("West Virginia"), lower-cased, as they must appear in the span."""
-    tokens = words(text)
-    phrases, run = [], []
-    for index, token in enumerate(tokens + [""]):
-        if token[:1].isupper() and index > 0 and token.lower() not in _FUNCTION_WORDS:
-            run.append(token.lower())
-            continue
-        if len(run) >= 2:
-            phrases.append(" ".join(run))
-        run = []
-    return phrases
 
 
 def _strip_markers(sentence: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from rag.checking.verify import verify
 from rag.text import content_terms, numbers, stem
 from rag.text.dates import earlier
+from rag.text.names import without_names
 from rag.text.negation import negated, without_negation
 
 AUXILIARIES = frozenset(
@@ -100,15 +101,12 @@ def check_claim(claim: str, cited: list[Evidence], threshold: float) -> PartChec
     return PartCheck(CONTRADICTS, contradiction) if contradiction is not None else PartCheck(None)
 
 
-_CAPITALISED = re.compile(r"[A-Z][\w'’.&\-]*(?:\s+[A-Z][\w'’.&\-]*)*")
-
-
 def without_sources(claim: str, sources: tuple[str, ...]) -> str:
     def names_a_source(name: str) -> bool:
         compact = _compact(name)
         return len(compact) >= 3 and any(compact in source for source in sources)
 
-    return " ".join(_CAPITALISED.sub(lambda m: "" if names_a_source(m.group(0)) else m.group(0), claim).split())
+    return without_names(claim, names_a_source)
 
 
 def _compact(text: str) -> str:

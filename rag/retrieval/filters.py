@@ -14,6 +14,7 @@ from typing import Any
 from index.types import DocumentRecord
 from rag.errors import QuestionError
 from rag.text.dates import MONTH_YEAR, as_iso_date, month_start
+from rag.text.names import capitalised_words
 
 _SITE_SUFFIX = re.compile(r"\.(com|org|net|co\.uk|co|io|gov|edu|news|info)$", re.I)
 _NOT_A_NAME = frozenset({"the", "news", "times", "daily", "post", "staff", "press", "media", "online", "com"})
@@ -111,7 +112,7 @@ class NameIndex:
         """Documents whose publisher (a capitalised word of the question: "CNN", "the Guardian") or an author's
         full name the question names."""
         found: set[str] = set()
-        for word in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", question):
+        for word in capitalised_words(question):
             found |= self.publishers.get(word.lower(), set())
         if self.authors:
             lowered = f" {' '.join(re.findall(r'[a-z0-9]+', question.lower()))} "

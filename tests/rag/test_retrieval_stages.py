@@ -10,7 +10,7 @@ import numpy as np
 from index.chunking import chunk_id
 from rag.retrieval.fusion import RetrievalRun, best_per_document, document_order, interleave, mmr, rrf
 from rag.retrieval.passages import assemble_passages
-from rag.text.titles import name_phrases, normalise_title
+from rag.text.names import normalise_title, title_phrases
 from rag.types import Passage
 
 A0, A1, B0, C0 = chunk_id("a", 0), chunk_id("a", 1), chunk_id("b", 0), chunk_id("c", 0)
@@ -62,5 +62,5 @@ def test_overlapping_chunks_of_a_document_become_one_passage():
 
 def test_title_phrases():
     assert normalise_title("Scott Howell (political consultant)") == "scott howell political consultant"
-    phrases = name_phrases('He met Yoko Ono at the "Indica Gallery" in London.')
+    phrases = title_phrases('He met Yoko Ono at the "Indica Gallery" in London.')
     assert {"yoko ono", "indica gallery", "london"} <= phrases and "he" not in phrases
