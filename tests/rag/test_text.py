@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rag.text import content_terms, is_day_of_month, is_year, numbers, proper_names, related
 
@@ -68,3 +70,21 @@ def test_numbers_written_in_words(text, value):
     from rag.text import spelled_numbers
 
     assert [n.value for n in spelled_numbers(text)] == [value]
+
+
+_NUMBER_PIECES = st.sampled_from(
+    ["1,000", "8.7 million", "12%", "2022-10-05", "twenty-five", "a thousand", "half a million", "three dozen",
+     "two hundred and fifty", "$4", "40C", "3rd", "one", " ", ", ", "-", "/", "people", "Seven", "\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_NUMBER_PIECES, st.text(max_size=6)), max_size=10).map("".join))
+def test_numbers_know_where_they_are_written(text):
+    """Every number, in digits or in words, says where it stands: `text[start:end] == written`, so a short answer or
+    a changed number can be cut out of its sentence by offsets alone."""
+    from rag.text import spelled_numbers
+
+    for number in [*numbers(text), *spelled_numbers(text)]:
+        assert text[number.start : number.end] == number.written
+        assert number.end - number.start == len(number.written) > 0
