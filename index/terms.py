@@ -10,12 +10,13 @@ words out (the "s" of "U.S." too); the rest stemmed by the English Snowball stem
 
 Measured against other choices on both dev sets (python -m bench.devsets, see the CHANGELOG): joining initials
 ("U.S." -> "us", like "US") or keeping decimals ("2.5") as one term, dropping one-letter words, or bm25s's
-short stop list each did worse on at least one set.
+short stop list each did worse than this on at least one set.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -50,12 +51,18 @@ STOPWORDS = frozenset(_STOPWORDS_AS_WRITTEN) | frozenset(_normalised(w) for w in
 """Words that carry no meaning of their own, as written and as `terms` normalises them ("aren't", "arent")."""
 
 
-@lru_cache(maxsize=1)
-def stemmer():
-    """The one English Snowball stemmer of Citewise."""
-    import Stemmer
+_local = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def stemmer():
+    """The English Snowball stemmer, one per thread: a PyStemmer stemmer "must not be called concurrently", and a
+    keyword index builds in a thread of its own while questions are answered."""
+    found = getattr(_local, "stemmer", None)
+    if found is None:
+        import Stemmer
+
+        found = _local.stemmer = Stemmer.Stemmer("english")
+    return found
 
 
 def words(text: str) -> list[str]:
