@@ -20,9 +20,9 @@ import re
 from pathlib import Path
 
 from bench.common import REPO
-from index.chunking import split_sentences
 from rag.checking.verify import verify
 from rag.text import STOPWORDS, numbers, proper_names
+from rag.text.sentences import split_sentences
 
 
 def sentences_of(path: Path) -> list[str]:
@@ -54,9 +54,9 @@ def change_number(sentence: str, rng: random.Random) -> str | None:
     found = numbers(sentence)
     if not found:
         return None
-    value, written, offset = rng.choice(found)
-    digits = re.sub(r"\d", lambda m: str((int(m.group(0)) + 1) % 10), written, count=1)
-    return sentence[:offset] + digits + sentence[offset + len(written) :] if digits != written else None
+    number = rng.choice(found)
+    digits = re.sub(r"\d", lambda m: str((int(m.group(0)) + 1) % 10), number.written, count=1)
+    return sentence[: number.start] + digits + sentence[number.end :] if digits != number.written else None
 
 
 def change_name(sentence: str, names_pool: list[str], rng: random.Random) -> str | None:

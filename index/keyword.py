@@ -2,8 +2,9 @@
 rebuilt when it changes. Whole-document BM25 finds the article that is about the question's words even when
 no single chunk holds them all (news questions restate the story; a chunk holds one part of it).
 
-The index is saved beside the catalog with the catalog generation it was built from, so a store that was
-changed (or an ingestion that was killed) is never searched with a stale index.
+The index is saved beside the catalog with the catalog generation it was built from and the tokenizer version
+(`index.terms.VERSION`), so a store that was changed (or an ingestion that was killed), or an index tokenized
+another way, is never searched: it is rebuilt.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from .catalog import Catalog
+from .terms import VERSION as TOKENIZER
+from .terms import terms_of_texts
 
 KEYWORD_DIR = "bm25"
 _STATE_FILE = "citewise.json"
@@ -72,15 +74,14 @@ class KeywordIndex:
 
     @staticmethod
     def tokenize(texts: list[str]) -> list[list[str]]:
-        import bm25s
-
-        return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+        """The terms of each text (`index.terms`, shared with answering's features)."""
+        return terms_of_texts(texts)
 
     @classmethod
     def tokenize_in_pieces(cls, texts: list[str]) -> list[list[str]]:
-        """`tokenize`, with a long text cut at whitespace into pieces of at most PIECE_CHARS: bm25s tokenizes each
-        text in one call that holds Python's GIL, and a 40 MB document froze every other thread for 1.5 s (0.04 s
-        in pieces). No token spans whitespace, so the tokens are the same."""
+        """`tokenize`, with a long text cut at whitespace into pieces of at most PIECE_CHARS: a regular expression
+        scans each text in one call that holds Python's GIL, and a 40 MB document froze every other thread for 1.5 s
+        (0.04 s in pieces). No token spans whitespace, so the tokens are the same."""
         pieces: list[str] = []
         owners: list[int] = []
         for number, text in enumerate(texts):
@@ -152,7 +153,7 @@ class KeywordIndex:
         state_file = self.directory / _STATE_FILE
         try:
             state = json.loads(state_file.read_text())
-            if state["generation"] != generation or "doc_ids" not in state:
+            if state["generation"] != generation or "doc_ids" not in state or state.get("tokenizer") != TOKENIZER:
                 return None
             retriever = bm25s.BM25.load(str(self.directory), show_progress=False) if state["chunk_ids"] else None
             documents = (
@@ -186,7 +187,7 @@ class KeywordIndex:
         doc_ids = [doc_id for doc_id, _ in doc_rows]
         documents = self._index([text for _, text in doc_rows], tmp / _DOCUMENTS_DIR)
         del doc_rows
-        state = {"generation": generation, "chunk_ids": chunk_ids, "doc_ids": doc_ids}
+        state = {"generation": generation, "tokenizer": TOKENIZER, "chunk_ids": chunk_ids, "doc_ids": doc_ids}
         (tmp / _STATE_FILE).write_text(json.dumps(state))
         # Swap the finished directory in, so a crash mid-save never leaves a half-written index.
         old = self.directory.with_name(self.directory.name + ".old")
@@ -247,15 +248,3 @@ def _retrieve(retriever, ids: Sequence[str], positions: dict[str, int], tokens, 
         matching = matching[np.argpartition(scores[matching], -k)[-k:]]
     best = matching[np.argsort(-scores[matching], kind="stable")]
     return [KeywordHit(ids[int(position)], float(scores[position])) for position in best]
-
-
-@lru_cache(maxsize=1)
-def stemmer():
-    """The one English Snowball stemmer of Citewise (BM25 and the answerer must stem alike)."""
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def _stemmer():
-    return stemmer().stemWords

@@ -10,7 +10,6 @@ different kinds, leave-one-set-out figures in its description) turns them into P
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from rag.logistic import LogisticModel, load_logistic
 from rag.questions.kinds import question_kind
 from rag.stages import Collection, Features, RetrievalRun, ScoredSentence
 from rag.text import proper_names
+from rag.text.names import unmentioned_names as names_not_in
 from rag.types import Passage
 
 MODEL_FILE = Path(__file__).parents[1] / "data" / "abstention.json"
@@ -88,16 +88,7 @@ def features(
 
 def unmentioned_names(question: str, passages) -> list[str]:
     """Names of the question (as written) that no retrieved passage mentions: the part left unanswered."""
-    seen = " ".join(p.text.lower() for p in passages)
-    names = proper_names(question)
-    missing = []
-    for match in re.finditer(r"\S+", question):
-        word = match.group(0).strip(".,;:!?\"'“”‘’()")
-        opens_sentence = not question[: match.start()].strip() or question[: match.start()].rstrip()[-1] in ".:?!"
-        key = word.lower().strip(".'’")
-        if key in names and not opens_sentence and key not in seen and word not in missing:
-            missing.append(word)
-    return missing
+    return names_not_in(question, " ".join(p.text.lower() for p in passages))
 
 
 def load_model(path: Path = MODEL_FILE) -> LogisticModel:

@@ -29,6 +29,7 @@ from rag.answering.values import (
 from rag.questions.yesno import is_yes_no
 from rag.stages import Disagreement, ScoredSentence
 from rag.text import (
+    Number,
     content_terms,
     is_day_of_month,
     is_year,
@@ -58,7 +59,7 @@ def topic(question: str) -> str:
 def stated_value(sentence: str, question: str, kind: str) -> tuple[float, str] | None:
     """The number (or year) the sentence states, nearest to the words it shares with the question."""
     found = _stated(sentence, question, kind)
-    return found[:2] if found else None
+    return (found.value, found.written) if found else None
 
 
 def stated_amount(sentence: str, question: str) -> tuple[tuple[float, str | None, float], str] | None:
@@ -67,25 +68,26 @@ def stated_amount(sentence: str, question: str) -> tuple[tuple[float, str | None
     found = _stated(sentence, question, "quantity")
     if found is None:
         return None
-    value, written, offset = found
     measured = {o: (v, d, f) for v, d, o, f in measured_quantities(sentence)}
-    return measured.get(offset, (value, None, 1.0)), written
+    return measured.get(found.start, (found.value, None, 1.0)), found.written
 
 
-def _stated(sentence: str, question: str, kind: str) -> tuple[float, str, int] | None:
-    asked = {v for v, _, _ in numbers(question)}
+def _stated(sentence: str, question: str, kind: str) -> Number | None:
+    asked = {n.value for n in numbers(question)}
     found = [
-        (v, w, o)
-        for v, w, o in numbers(sentence)
-        if is_year(w, sentence, o) == (kind == "time") and v not in asked and not is_day_of_month(sentence, o, w)
+        n
+        for n in numbers(sentence)
+        if is_year(n.written, sentence, n.start) == (kind == "time")
+        and n.value not in asked
+        and not is_day_of_month(sentence, n.start, n.written)
     ]
     measure = asked_measure(question) if kind == "quantity" else None
     if measure:  # "how many days": 45 days, not the 10 of "10 Downing Street"
         measured = {offset for _, dimension, offset, _ in measured_quantities(sentence) if dimension == measure}
-        found = [item for item in found if item[2] in measured]
+        found = [n for n in found if n.start in measured]
     elif kind == "quantity" and ASKED_COUNT.search(question):  # "how many Russians": not "10 years", "$5"
         measured = {offset for _, dimension, offset, _ in measured_quantities(sentence) if dimension}
-        found = [item for item in found if item[2] not in measured]
+        found = [n for n in found if n.start not in measured]
     if not found:
         return None
     wanted = set(content_terms(question))
@@ -98,7 +100,7 @@ def _stated(sentence: str, question: str, kind: str) -> tuple[float, str, int] |
             anchors.append(position)
     if not anchors:
         return found[0]
-    return min(found, key=lambda item: min(abs(item[2] - a) for a in anchors))
+    return min(found, key=lambda n: min(abs(n.start - a) for a in anchors))
 
 
 def same_subject(a: str, b: str) -> bool:
@@ -228,7 +230,7 @@ def slot_disagreements(
     restatement in another retrieved document, among the retrieved sentences or, when `document_text(doc_id)`
     is given, anywhere in that document. The best-scoring such pair for each two documents."""
     best = scored[0].score
-    subject = {stem(w) for w in proper_names(question)} | {stem(w) for _, w, _ in numbers(question)}
+    subject = {stem(w) for w in proper_names(question)} | {stem(n.written) for n in numbers(question)}
     statements = [s for s in scored if s.score >= SLOT_RATIO * best and s.coverage >= SLOT_MIN_COVERAGE]
     documents = list(dict.fromkeys(s.doc_id for s in scored))
     found: dict[frozenset[str], Disagreement] = {}
@@ -264,7 +266,7 @@ def _restated_elsewhere(
 ) -> list[ScoredSentence]:
     """Sentences of the other retrieved documents, outside their retrieved passages, that begin or end as `a`
     does (a copy of the article, an update of the report)."""
-    from index.chunking import split_sentences
+    from rag.text.sentences import split_sentences
 
     if len(a.text) < 2 * RESTATED_KEY:
         return []

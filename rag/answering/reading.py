@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
 from index.metadata import is_header_line
 from rag.questions.kinds import question_kind
 from rag.stages import ScoredSentence
 from rag.text import MIN_FAMILY_STEM, content_terms, is_year, numbers, proper_names, related, words
+from rag.text.dates import written_dates
 from rag.types import Passage
 
 MIN_SENTENCE_WORDS = 4
@@ -28,9 +28,6 @@ class AnswerPolicy:
     kind_bonus_names: bool = True
 
 
-_WRITTEN_DATE = re.compile(
-    rf"\b(?:{MONTHS_OR_ABBREVIATED}\s+\d{{1,2}}\b|\d{{1,2}}\s+{MONTHS_OR_ABBREVIATED}|{WEEKDAYS})"
-)
 _QUESTION_END = re.compile(r"\?['\"’”)\]]*\s*$")
 _SENTENCE_END = re.compile(r"[.!?:;]['\"’”)\]]*\s*$", re.M)
 
@@ -129,11 +126,11 @@ def matched_terms(weights: dict[str, float], terms: set[str]) -> frozenset[str]:
 
 def _kind_bonus(kind: str, sentence: str, question_names: set[str], policy: AnswerPolicy) -> float:
     if kind == "quantity":
-        return 0.12 if any(not is_year(w, sentence, o) for _, w, o in numbers(sentence)) else 0.0
+        return 0.12 if any(not is_year(n.written, sentence, n.start) for n in numbers(sentence)) else 0.0
     if kind == "time":
-        dated = any(is_year(w, sentence, o) for _, w, o in numbers(sentence))
+        dated = any(is_year(n.written, sentence, n.start) for n in numbers(sentence))
         if not dated and policy.kind_bonus_names:
-            dated = bool(_WRITTEN_DATE.search(sentence))
+            dated = bool(written_dates(sentence))
         return 0.12 if dated else 0.0
     if kind == "person" or (policy.kind_bonus_names and kind in ("place", "thing")):
         return 0.08 if proper_names(sentence) - question_names else 0.0

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import re
 
-from index.dates import MONTHS_OR_ABBREVIATED, WEEKDAYS
 from rag.questions.kinds import question_kind
 from rag.text import STOPWORDS, content_terms, is_year, numbers, words
+from rag.text.dates import written_dates
+from rag.text.names import answer_names
 from rag.types import ShortAnswer
 
-_MONTH = MONTHS_OR_ABBREVIATED
-_WEEKDAY = WEEKDAYS
-_DATE = re.compile(
-    rf"\b(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+"
-    rf"(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|{_WEEKDAY})\b"
-)
-_CONNECTOR = r"(?:of|the|de|du|la|le|von|van|der|da|bin|al|and|&)"
-_NAME = re.compile(
-    rf"(?:[A-Z][\w'’.\-]*|\d[\w\-]*[A-Za-z][\w\-]*)(?:\s+(?:{_CONNECTOR}\s+)?(?:[A-Z][\w'’.\-]*|\d+(?=\b)))*"
-)
 _QUOTED = re.compile(r"[\"“]([^\"”]{2,80}?)[.,;:!?]?[\"”]|(?<!\w)‘([^’]{2,80}?)[.,;:!?]?’(?!\w)")
 _UNIT = re.compile(r"\s+((?:[a-z][a-z\-]+\s+){0,1}[a-z][a-z\-]+)")
 _CURRENCY = "$€£¥"
@@ -67,12 +58,12 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
     found: list[tuple[int, int, int]] = []
     dateline = DATELINE.match(sentence)
     body = dateline.end() if dateline else 0
-    dates = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
-    for _value, written, offset in numbers(sentence):
-        end = offset + len(written)
+    dates = [(d.start, d.end) for d in written_dates(sentence)]
+    for number in numbers(sentence):
+        offset, end = number.start, number.end
         if any(s <= offset < e for s, e in dates):
             continue
-        year = is_year(written, sentence, offset)
+        year = is_year(number.written, sentence, offset)
         if kind == "time" and year:
             found.append((offset, end, 2))
         elif kind == "quantity" and not year:
@@ -87,23 +78,23 @@ def _candidates(sentence: str, kind: str) -> list[tuple[int, int, int]]:
     if kind == "time":
         found += [(s, e, 2) for s, e in dates]
     if kind in ("person", "place", "thing"):
-        for match in _NAME.finditer(sentence):
-            start, end = match.span()
-            first = match.group(0).split()[0]
+        for name in answer_names(sentence):
+            start, end = name.start, name.end
+            first = name.written.split()[0]
             fit = 2
-            if start == body and " " not in match.group(0) and not first.isupper():
+            if start == body and " " not in name.written and not first.isupper():
                 # One capitalised word opening the sentence may be a common word: a name only failing others.
                 if first.lower() in STOPWORDS | _COMMON_OPENERS:
                     continue
                 fit = 1
-            if any(s <= start < e for s, e in dates) or first.lower() in STOPWORDS and " " not in match.group(0):
+            if any(s <= start < e for s, e in dates) or first.lower() in STOPWORDS and " " not in name.written:
                 continue
             found.append((start, end, fit))
         for match in _QUOTED.finditer(sentence):
             group = 1 if match.group(1) is not None else 2
             found.append((match.start(group), match.end(group), 2))
         if kind == "thing":
-            found += [(o, o + len(w), 1) for _, w, o in numbers(sentence)]
+            found += [(n.start, n.end, 1) for n in numbers(sentence)]
     return [c for c in found if c[0] >= body]
 
 

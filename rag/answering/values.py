@@ -8,13 +8,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from index.dates import MONTH_NAMES, WEEKDAYS
-from rag.text import NUMBER_WORDS, STOPWORDS, is_year, numbers, spelled_numbers, words
-
-_MONTH = rf"\b(?:{'|'.join(MONTH_NAMES)}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)(?:\.|(?![\w\-]))"
-"""A month's name, full or abbreviated ("Sept."; not the "Mar" of "Maryland" or "Mar-a-Lago")."""
-MONTH_DAY = re.compile(rf"(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}})\b")
-DAY_MONTH = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})")
+from rag.text import NUMBER_WORDS, STOPWORDS, Number, numbers, spelled_numbers, words
+from rag.text.dates import MONTH, WEEKDAYS, date_parts, day_key
 
 
 def fits(value: str, kind: str, opens: bool = False) -> bool:
@@ -73,8 +68,8 @@ def _meaningful(value: str) -> list[str]:
     return [w for w in words(value) if w.lower() not in STOPWORDS and not _CALENDAR_OR_NUMBER.fullmatch(w)]
 
 
-CALENDAR = re.compile(rf"{_MONTH}|{WEEKDAYS}")
-_CALENDAR_OR_NUMBER = re.compile(rf"{_MONTH}|{WEEKDAYS}|{NUMBER_WORDS}", re.I)
+CALENDAR = re.compile(rf"{MONTH}|{WEEKDAYS}")
+_CALENDAR_OR_NUMBER = re.compile(rf"{MONTH}|{WEEKDAYS}|{NUMBER_WORDS}", re.I)
 
 
 # -- the same value in other words or units
@@ -129,11 +124,13 @@ def measured_quantities(text: str) -> list[tuple[float, str | None, int, float]]
     """(value in the unit's base, dimension or None, offset, the unit's factor) of each number in the text."""
     found = []
     taken: list[tuple[int, int]] = []
-    spans = [(v, w, o) for v, w, o in numbers(text)]
-    spans += [(float(m[1]) * _SUFFIX_SCALE[m[2].lower()], m[0], m.start()) for m in _SCALED.finditer(text)]
+    spans = numbers(text)
+    spans += [
+        Number(float(m[1]) * _SUFFIX_SCALE[m[2].lower()], m[0], m.start(), m.end()) for m in _SCALED.finditer(text)
+    ]
     spans += spelled_numbers(text)
-    for value, written, offset in sorted(spans, key=lambda item: (item[2], -len(item[1]))):
-        end = offset + len(written)
+    for number in sorted(spans, key=lambda n: (n.start, -len(n.written))):
+        value, written, offset, end = number.value, number.written, number.start, number.end
         if any(s <= offset < e for s, e in taken):
             continue
         taken.append((offset, end))
@@ -178,36 +175,6 @@ def same_quantity(a: tuple[float, str | None, float], b: tuple[float, str | None
     return abs(value_a - value_b) <= tolerance * max(abs(value_a), abs(value_b), 1.0)
 
 
-_MONTH_INDEX = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_MONTH_WORD = re.compile(_MONTH)
-_WEEKDAY = re.compile(rf"\b{WEEKDAYS}\b", re.I)
-
-
-def date_parts(text: str) -> dict[str, int | str]:
-    """The year, month, day and weekday a written date states, as far as it states them: "Sept. 21",
-    "21 September 2022", "Wednesday", "2022-09-21"."""
-    iso = _ISO_DATE.search(text)
-    if iso:
-        return {"year": int(iso[1]), "month": int(iso[2]), "day": int(iso[3])}
-    parts: dict[str, int | str] = {}
-    date = MONTH_DAY.search(text) or DAY_MONTH.search(text)
-    if date:
-        parts["month"] = _MONTH_INDEX[date["month"][:3].lower()]
-        parts["day"] = int(date["day"])
-    else:
-        month = _MONTH_WORD.search(text)
-        if month:
-            parts["month"] = _MONTH_INDEX[month.group(0)[:3].lower()]
-    years = [w for _, w, o in numbers(text) if is_year(w)]
-    if years:
-        parts["year"] = int(years[0])
-    weekday = _WEEKDAY.search(text)
-    if weekday:
-        parts["weekday"] = weekday.group(0).lower()
-    return parts
-
-
 def different_values(a: str, b: str) -> bool:
     """The two values disagree. Not when they are one value in other words: the same phrase more or less fully
     ("Putin", "Vladimir Putin"), initials ("US", "United States"), the same quantity in words, digits or other
@@ -218,7 +185,7 @@ def different_values(a: str, b: str) -> bool:
         return False
     dates_a, dates_b = date_parts(a), date_parts(b)
     if dates_a and dates_b:
-        return any(dates_a[f] != dates_b[f] for f in dates_a.keys() & dates_b.keys())
+        return dates_a.contradicts(dates_b)
     amounts_a, amounts_b = quantities(a), quantities(b)
     if amounts_a and amounts_b:
         comparable = [(x, y) for x in amounts_a for y in amounts_b if not (x[1] and y[1] and x[1] != y[1])]
@@ -246,9 +213,9 @@ def _initials(short: str, long: str) -> bool:
 def phrase_key(phrase: str) -> str:
     """What two phrases must share to say the same: a date's month and day ("Sept. 21" = "21 September"),
     otherwise the lower-case words without articles."""
-    date = MONTH_DAY.search(phrase) or DAY_MONTH.search(phrase)
-    if date:
-        return f"{date['month'][:3].lower()} {int(date['day'])}"
+    day = day_key(phrase)
+    if day:
+        return day
     return " ".join(w for w in re.findall(r"[a-z0-9]+", phrase.lower()) if w not in ("the", "a", "an"))
 
 

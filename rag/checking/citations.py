@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.text.sentences import answer_sentences
 from rag.types import Citation
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\[A-Z0-9\"“(])")
 
 
 @dataclass(frozen=True)
@@ -48,25 +48,9 @@ def strip_markers(text: str) -> str:
     return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(MARKER.sub(" ", text).split()))
 
 
-def split_answer_sentences(answer: str) -> list[str]:
-    """Sentences of a model's answer; markers stay attached to the sentence they end."""
-    pieces = [p.strip() for p in _SENTENCE_END.split(answer.strip()) if p.strip()]
-    sentences: list[str] = []
-    for piece in pieces:
-        leading = re.match(r"^((?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+)(.*)$", piece, re.S)
-        if leading and sentences:
-            # Markers opening a sentence close the previous one.
-            sentences[-1] = f"{sentences[-1]} {leading.group(1).strip()}"
-            piece = leading.group(2).strip()
-            if not piece:
-                continue
-        sentences.append(piece)
-    return sentences
-
-
 def parse_answer(answer: str, passage_count: int) -> ParsedAnswer:
     parsed = ParsedAnswer()
-    for sentence in split_answer_sentences(answer):
+    for sentence in answer_sentences(answer):
         numbers = list(dict.fromkeys(marker_numbers(sentence)))
         valid = tuple(n for n in numbers if 1 <= n <= passage_count)
         dropped = tuple(n for n in numbers if not 1 <= n <= passage_count)

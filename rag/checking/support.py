@@ -10,20 +10,20 @@ finds a word of the same meaning in context in the cited text (both from the bun
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from index.chunking import split_sentences
 from index.embedding import TokenVectors
 from rag.checking.citations import strip_markers
-from rag.checking.verify import negated
 from rag.logistic import LogisticModel, load_logistic
 from rag.stages import Verdict
 from rag.text import STOPWORDS, content_terms, normalize_answer, numbers, proper_names, stem, words
+from rag.text.names import missing_name
+from rag.text.negation import negated
+from rag.text.sentences import split_sentences
 
 MODEL_FILE = Path(__file__).parents[1] / "data" / "support.json"
 MAX_SENTENCES = 60
@@ -80,8 +80,8 @@ def support_features(claim: str, cited: str, encode: Encode | None, sentences: S
     best = max(range(len(sentences)), key=lambda i: sum(weight[t] for t in terms if t in sentence_terms[i]))
     claim_pairs = set(zip(terms, terms[1:], strict=False))
     cited_pairs = set(zip(cited_sequence, cited_sequence[1:], strict=False))
-    asked_numbers = {round(v, 6) for v, _, _ in numbers(claim)}
-    stated_numbers = {round(v, 6) for v, _, _ in numbers(cited)}
+    asked_numbers = {round(n.value, 6) for n in numbers(claim)}
+    stated_numbers = {round(n.value, 6) for n in numbers(cited)}
     cited_lower = {w.lower().strip(".'’") for w in words(cited)}
     similarity = alignment = 0.0
     if encode is not None:
@@ -172,7 +172,7 @@ class SupportChecker:
             )
         if probability >= self.threshold:
             return Verdict(True, probability, "")
-        name = _missing_name(claim, cited)
+        name = missing_name(claim, cited)
         reason = f"the name “{name}” is not in the cited text" if name else "the cited text does not say this"
         return Verdict(False, probability, reason)
 
@@ -187,7 +187,7 @@ def hard_check(claim: str, cited: str, features: SupportFeatures) -> str | None:
         return None
     if not features.negation_agrees:
         return "the cited text says the opposite (one is negated)"
-    name = _missing_name(claim, cited)
+    name = missing_name(claim, cited)
     return f"the name “{name}” is not in the cited text" if name else None
 
 
@@ -199,15 +199,5 @@ passes (caught 0.4% of 265 made from realtimeqa2022, python -m bench.support).""
 
 
 def _missing_number(claim: str, cited: str) -> str | None:
-    stated = {round(v, 6) for v, _, _ in numbers(cited)}
-    return next((written for value, written, _ in numbers(claim) if round(value, 6) not in stated), None)
-
-
-def _missing_name(claim: str, cited: str) -> str | None:
-    """The first name of the claim (as written, after its first word) that the cited text does not hold."""
-    names = proper_names(claim)
-    cited_stems = {stem(w) for w in words(cited)}
-    for word in words(claim)[1:]:
-        if word.lower().strip(".'’") in names and stem(word) not in cited_stems:
-            return re.sub(r"['’]s$", "", word)
-    return None
+    stated = {round(n.value, 6) for n in numbers(cited)}
+    return next((n.written for n in numbers(claim) if round(n.value, 6) not in stated), None)

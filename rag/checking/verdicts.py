@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from rag.checking.support import SupportChecker
 from rag.text import numbers
+from rag.text.dates import earlier
+from rag.text.names import without_names
 
 SUPPORTS, CONTRADICTS = "supports", "contradicts"
 
@@ -59,7 +61,6 @@ def check_claim(claim: str, cited: Sequence[Evidence], checker: SupportChecker) 
     return PartCheck(CONTRADICTS, contradiction) if contradiction is not None else PartCheck(None)
 
 
-_CAPITALISED = re.compile(r"[A-Z][\w'’.&\-]*(?:\s+[A-Z][\w'’.&\-]*)*")
 _NUMBER_PHRASE = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)
 
 
@@ -68,7 +69,7 @@ def without_sources(claim: str, sources: tuple[str, ...]) -> str:
         compact = _compact(name)
         return len(compact) >= 3 and any(compact in source for source in sources)
 
-    return " ".join(_CAPITALISED.sub(lambda m: "" if names_a_source(m.group(0)) else m.group(0), claim).split())
+    return without_names(claim, names_a_source)
 
 
 def _compact(text: str) -> str:
@@ -77,8 +78,8 @@ def _compact(text: str) -> str:
 
 def _other_number(claim: str, span: str, checker: SupportChecker) -> bool:
     """The span states a number where the claim states another, and supports the claim's other words."""
-    claim_numbers = {round(value, 6) for value, _, _ in numbers(claim)}
-    span_numbers = {round(value, 6) for value, _, _ in numbers(span)}
+    claim_numbers = {round(n.value, 6) for n in numbers(claim)}
+    span_numbers = {round(n.value, 6) for n in numbers(span)}
     if not claim_numbers or not span_numbers or claim_numbers <= span_numbers:
         return False
     without = " ".join(_NUMBER_PHRASE.sub(" ", claim).split())
@@ -100,7 +101,7 @@ def verdict(checks: Sequence[PartCheck], asks_order: bool = False, order: bool |
 def order_holds(relation: str, first_date: str | None, second_date: str | None) -> bool | None:
     """Whether the first part's document is dated before (or after) the second's; None when a date is unknown
     or they share a day."""
-    if not first_date or not second_date or first_date[:10] == second_date[:10]:
+    first_is_earlier = earlier(first_date, second_date)
+    if first_is_earlier is None:
         return None
-    earlier = first_date[:10] < second_date[:10]
-    return earlier if relation == "before" else not earlier
+    return first_is_earlier if relation == "before" else not first_is_earlier

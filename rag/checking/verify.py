@@ -8,15 +8,14 @@ another therefore always fails, which is what matters most for a citation.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from rag.stages import Verdict
 from rag.text import content_terms, normalize_answer, numbers, proper_names, stem, words
+from rag.text.names import name_runs
+from rag.text.negation import negated
 
-_NEGATIONS = frozenset({"not", "no", "never", "none", "neither", "nor", "nobody", "nothing", "without", "n't"})
 _STRONG = 2.0
-_FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "at", "for", "to", "by", "with"})
 
 
 def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:
@@ -26,19 +25,20 @@ def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:
         return Verdict(False, 0.0, "empty sentence")
     if normalize_answer(claim) and normalize_answer(claim) in normalize_answer(span):
         return Verdict(True, 1.0, "quoted")
-    span_numbers = Counter(round(v, 6) for v, _, _ in numbers(span))
+    span_numbers = Counter(round(n.value, 6) for n in numbers(span))
     claim_numbers = Counter()
-    for value, written, _ in numbers(claim):
-        claim_numbers[round(value, 6)] += 1
-        if claim_numbers[round(value, 6)] > span_numbers[round(value, 6)]:
-            return Verdict(False, 0.0, f"the number {written} is not in the cited text")
+    for number in numbers(claim):
+        value = round(number.value, 6)
+        claim_numbers[value] += 1
+        if claim_numbers[value] > span_numbers[value]:
+            return Verdict(False, 0.0, f"the number {number.written} is not in the cited text")
     span_words = {w.lower().strip(".'’") for w in words(span)}
     span_stems = {stem(w) for w in span_words}
     for name in proper_names(claim):
         if name not in span_words and stem(name) not in span_stems:
             return Verdict(False, 0.0, f"the name {name!r} is not in the cited text")
     flat_span = " ".join(w.lower() for w in words(span))
-    for phrase in _name_phrases(claim):
+    for phrase in name_runs(claim):
         if phrase not in flat_span:
             return Verdict(False, 0.0, f"the name {phrase!r} is not in the cited text")
     if negated(claim) != negated(span):
@@ -66,31 +66,6 @@ def best_support(sentence: str, candidates: list[tuple[int, int, str]], threshol
         if best is None or verdict.score > best[1].score:
             best = ((start, end, text), verdict)
     return best
-
-
-def _name_phrases(text: str) -> list[str]:
-    """Runs of two or more capitalised words ("West Virginia"), lower-cased, as they must appear in the span."""
-    tokens = words(text)
-    phrases, run = [], []
-    for index, token in enumerate(tokens + [""]):
-        if token[:1].isupper() and index > 0 and token.lower() not in _FUNCTION_WORDS:
-            run.append(token.lower())
-            continue
-        if len(run) >= 2:
-            phrases.append(" ".join(run))
-        run = []
-    return phrases
-
-
-_ASIDE = re.compile(r",\s*(?:although|though|even though|while|whereas|which|who|whom|despite)\b[^,]*,", re.I)
-"""A clause set off by commas ("The plan, although not popular, raised taxes"): its negation is its own."""
-
-
-def negated(text: str) -> bool:
-    """Negation in the main clause, not in an aside."""
-    lowered = _ASIDE.sub(" ", text).lower().replace("’", "'")
-    tokens = {w.lower() for w in words(lowered)}
-    return bool(tokens & _NEGATIONS) or "n't" in lowered
 
 
 def _strip_markers(sentence: str) -> str:

@@ -15,16 +15,14 @@ import re
 from rag.questions.yesno import ORDER, is_yes_no
 from rag.stages import QuestionPart
 from rag.text import content_terms
+from rag.text.names import NAMED_THING, is_named_thing
 
-_WORD = r"[A-Z0-9\"“][\w'’.\-\"”]*"
-_NAME = rf"(?:{_WORD}(?:\s+(?:(?:of|the|de|du|von|van|der|la|le|from|and)\s+)*{_WORD})*)"
-"""Capitalised words, with the small words that join a name ("Statue of Liberty", "Escape from the Dark")."""
 _ALTERNATIVES = re.compile(
-    rf"^(?P<head>.+?),?\s+(?:either\s+)?(?P<a>(?:the\s+)?{_NAME})\s+or\s+(?P<b>(?:the\s+)?{_NAME})\s*\?\s*$"
+    rf"^(?P<head>.+?),?\s+(?:either\s+)?(?P<a>(?:the\s+)?{NAMED_THING})\s+or\s+(?P<b>(?:the\s+)?{NAMED_THING})\s*\?\s*$"
 )
 _PAIR = re.compile(
     rf"^(?P<head>(?i:(?:are|were|is|was|do|did|does|have|has|had)\s+(?:both\s+)?)|.*?\b(?i:both)\s+)"
-    rf"(?P<a>(?:the\s+)?{_NAME})\s+and\s+(?P<b>(?:the\s+)?{_NAME})\s+(?P<rest>[a-z].*)$"
+    rf"(?P<a>(?:the\s+)?{NAMED_THING})\s+and\s+(?P<b>(?:the\s+)?{NAMED_THING})\s+(?P<rest>[a-z].*)$"
 )
 _CLAUSES = re.compile(r",?\s+\b(?:while|whereas)\b\s+", re.I)
 MIN_CLAUSE_TERMS = 3
@@ -35,11 +33,11 @@ def split_question(question: str) -> list[QuestionPart]:
     """The parts of a multi-part question; one part (the question itself) otherwise."""
     text = question.strip()
     alternatives = _ALTERNATIVES.match(text)
-    if alternatives and _is_name(alternatives["a"]) and _is_name(alternatives["b"]):
+    if alternatives and is_named_thing(alternatives["a"]) and is_named_thing(alternatives["b"]):
         head = alternatives["head"].rstrip(",")
         return [QuestionPart(f"{head}, {alternatives[x]}?", alternatives[x]) for x in ("a", "b")]
     pair = _PAIR.match(text)
-    if pair and _is_name(pair["a"]) and _is_name(pair["b"]):
+    if pair and is_named_thing(pair["a"]) and is_named_thing(pair["b"]):
         head = re.sub(r"\bboth\s+$", "", pair["head"], flags=re.I)
         rest = re.sub(r"^both\s+", "", pair["rest"], flags=re.I)
         return [QuestionPart(f"{head}{pair[x]} {rest}".strip(), pair[x]) for x in ("a", "b")]
@@ -55,10 +53,3 @@ def split_question(question: str) -> list[QuestionPart]:
         first, second = clauses
         return [QuestionPart(first.rstrip("?") + "?", first.rstrip("?")), QuestionPart(second, second.rstrip("?"))]
     return [QuestionPart(text, text)]
-
-
-def _is_name(phrase: str) -> bool:
-    """A named thing (capitalised words, a quoted title or a number), not an ordinary noun phrase."""
-    words = re.sub(r"^the\s+", "", phrase.strip(), flags=re.I).split()
-    first = words[0][:1] if words else ""
-    return bool(words) and len(words) <= 8 and (first.isupper() or first.isdigit() or first in "\"“'")

@@ -15,7 +15,7 @@ from rag.retrieval.filters import NameIndex
 from rag.retrieval.profile import collection_profile
 from rag.settings import Settings
 from rag.stages import TermStatistics
-from rag.text.titles import PAREN, normalise_title
+from rag.text.names import PAREN, normalise_title
 
 
 class CatalogView:

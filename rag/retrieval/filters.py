@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from index.dates import MONTH_NAMES, MONTHS, as_iso_date
 from index.types import DocumentRecord
 from rag.errors import QuestionError
+from rag.text.dates import MONTH_YEAR, as_iso_date, month_start
+from rag.text.names import capitalised_words
 
 _SITE_SUFFIX = re.compile(r"\.(com|org|net|co\.uk|co|io|gov|edu|news|info)$", re.I)
 _NOT_A_NAME = frozenset({"the", "news", "times", "daily", "post", "staff", "press", "media", "online", "com"})
@@ -111,7 +112,7 @@ class NameIndex:
         """Documents whose publisher (a capitalised word of the question: "CNN", "the Guardian") or an author's
         full name the question names."""
         found: set[str] = set()
-        for word in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", question):
+        for word in capitalised_words(question):
             found |= self.publishers.get(word.lower(), set())
         if self.authors:
             lowered = f" {' '.join(re.findall(r'[a-z0-9]+', question.lower()))} "
@@ -121,7 +122,7 @@ class NameIndex:
         return found
 
 
-_SINCE = re.compile(rf"\b(after|since|before|until)\s+({MONTHS})\s+(19\d\d|20\d\d)\b", re.I)
+_SINCE = re.compile(rf"\b(after|since|before|until)\s+({MONTH_YEAR.pattern})", re.I)
 
 
 def question_dates(question: str) -> tuple[str, str] | None:
@@ -132,6 +133,8 @@ def question_dates(question: str) -> tuple[str, str] | None:
     match = _SINCE.search(question)
     if not match:
         return None
-    word, month, year = match.group(1).lower(), match.group(2), int(match.group(3))
-    first_day = f"{year:04d}-{MONTH_NAMES.index(month.capitalize()) + 1:02d}-01"
+    word, first = match.group(1).lower(), month_start(match.group(2))
+    if first is None:
+        return None
+    first_day = first.isoformat()
     return (first_day, "9999-12-31") if word in ("after", "since") else ("0000-01-01", first_day)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rag.text.titles import name_phrases
+from rag.text.names import title_phrases
 
 ENCYCLOPEDIA_LINKED_SHARE = 0.15
 """Least share of documents naming another document's title for a collection to count as encyclopedia-like:
@@ -30,7 +30,7 @@ def linked_share(doc_ids: Sequence[str], titles: dict[str, list[str]], text_of: 
     sample = list(doc_ids)[::step][:SAMPLE]
     linked = 0
     for doc_id in sample:
-        for phrase in name_phrases(text_of(doc_id)):
+        for phrase in title_phrases(text_of(doc_id)):
             if any(other != doc_id for other in titles.get(phrase, ())):
                 linked += 1
                 break

@@ -21,7 +21,7 @@ from rag.retrieval.fusion import (
 )
 from rag.retrieval.passages import assemble_passages
 from rag.stages import RetrievalRun
-from rag.text.titles import name_phrases
+from rag.text.names import title_phrases
 
 HOP_SEEDS = 2
 """First-round documents whose text seeds the second hop."""
@@ -130,7 +130,7 @@ class Retrieval(CatalogView):
         """Documents whose title is a name written in `text` (longest names first)."""
         titles = self.titles()
         found: list[str] = []
-        for phrase in sorted(name_phrases(text), key=len, reverse=True):
+        for phrase in sorted(title_phrases(text), key=len, reverse=True):
             for doc_id in titles.get(phrase, ()):
                 if doc_id not in exclude and doc_id not in found:
                     found.append(doc_id)

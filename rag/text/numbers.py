@@ -4,8 +4,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from index.dates import MONTHS, MONTHS_OR_ABBREVIATED
+from index.dates import MONTH, MONTHS
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number found in a text: `text[start:end] == written`."""
+
+    value: float
+    """Its value, scale applied ("2.5 million" -> 2500000.0, "half a million" -> 500000.0)."""
+    written: str
+    """As written, scale word included ("2.5 million", "twenty-five")."""
+    start: int
+    end: int
+
 
 _NUMBER = re.compile(
     r"(?<![\w.\-/:])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\-/:]\d)"
@@ -22,8 +36,8 @@ _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 _YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d)$")
 
 
-def numbers(text: str) -> list[tuple[float, str, int]]:
-    """(value, as written, offset) of every number, with 'million' and the like applied.
+def numbers(text: str) -> list[Number]:
+    """Every number written in digits, with 'million' and the like applied.
 
     Parts of dates (2022-10-05) are not numbers; a year is written as itself (see `is_year`)."""
     found = []
@@ -36,7 +50,7 @@ def numbers(text: str) -> list[tuple[float, str, int]]:
         except ValueError:
             continue
         value *= _SCALE.get(scale, 1.0)
-        found.append((value, match.group(0).strip(), match.start()))
+        found.append(Number(value, match.group(0), match.start(), match.end()))
     return found
 
 
@@ -55,8 +69,8 @@ NUMBER_WORDS = "(?:" + "|".join([*_ONES, *_TENS, "hundred", "dozen", *_LARGE]) +
 _SPELLED = re.compile(rf"\b(?:(?:a|an|half\s+an?)\s+)?{NUMBER_WORDS}(?:(?:[\s\-]+|\s+and\s+){NUMBER_WORDS})*\b", re.I)
 
 
-def spelled_numbers(text: str) -> list[tuple[float, str, int]]:
-    """(value, as written, offset) of every number written in words: "a thousand" (1000), "twenty-five",
+def spelled_numbers(text: str) -> list[Number]:
+    """Every number written in words: "a thousand" (1000), "twenty-five",
     "two hundred and fifty", "half a million", "three dozen". "one" alone counts (1): read it only where a
     number is expected."""
     found = []
@@ -79,13 +93,12 @@ def spelled_numbers(text: str) -> list[tuple[float, str, int]]:
                 total += (current or 1) * _LARGE[token]
                 current = 0.0
         value = (total + current) * (0.5 if half else 1.0)
-        found.append((value, match.group(0), match.start()))
+        found.append(Number(value, match.group(0), match.start(), match.end()))
     return found
 
 
-_MONTH = MONTHS_OR_ABBREVIATED
-_MONTH_AFTER = re.compile(r"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?" + _MONTH + r"\b")
-_MONTH_BEFORE = re.compile(r"\b" + _MONTH + r"\s+$")
+_MONTH_AFTER = re.compile(r"^\s*(?:st|nd|rd|th)?\s*(?:of\s+)?" + MONTH)
+_MONTH_BEFORE = re.compile(MONTH + r"\s+$")
 
 
 def is_day_of_month(text: str, offset: int, written: str) -> bool:

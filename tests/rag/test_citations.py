@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rag.checking.citations import marker_numbers, parse_answer, split_answer_sentences, strip_markers
+from rag.checking.citations import marker_numbers, parse_answer, strip_markers
+from rag.text.sentences import answer_sentences
 
 
 def test_single_marker():
@@ -29,7 +30,7 @@ def test_out_of_range_is_dropped_and_reported():
 
 
 def test_marker_at_sentence_start_belongs_to_previous_sentence():
-    sentences = split_answer_sentences("The film came out in 1986. [2] It was directed by King [1].")
+    sentences = answer_sentences("The film came out in 1986. [2] It was directed by King [1].")
     assert sentences == ["The film came out in 1986. [2]", "It was directed by King [1]."]
 
 
@@ -54,3 +55,17 @@ def test_marker_numbers_in_order_of_appearance():
 
 def test_strip_markers_leaves_clean_text():
     assert strip_markers("Hello [1] world [2].") == "Hello world."
+
+
+def test_answer_sentences_split_as_documents_do():
+    """Answers are cut by the document splitter: an abbreviation does not end a sentence, and a marker right after
+    the full stop stays with its sentence."""
+    assert answer_sentences("The U.S. Army said so [1]. Officials agreed [2].") == [
+        "The U.S. Army said so [1].",
+        "Officials agreed [2].",
+    ]
+    assert answer_sentences("It was built in 1900.[1] Next one [2].") == ["It was built in 1900.[1]", "Next one [2]."]
+
+
+def test_a_lone_marker_joins_the_sentence_before():
+    assert answer_sentences("It opened. [1] [2]") == ["It opened. [1] [2]"]

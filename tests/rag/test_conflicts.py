@@ -19,7 +19,7 @@ def statement(doc_id: str, text: str, score: float = 0.8, coverage: float = 0.6,
 
 def subject(question: str) -> set[str]:
     """The question's names and numbers, stemmed, as `slot_disagreements` reads them."""
-    return {stem(w) for w in proper_names(question)} | {stem(w) for _, w, _ in numbers(question)}
+    return {stem(w) for w in proper_names(question)} | {stem(n.written) for n in numbers(question)}
 
 
 def values(question: str, scored: list[ScoredSentence], document_text=None) -> set[frozenset[str]]:

@@ -12,7 +12,7 @@ from index.chunking import chunk_id
 from rag.retrieval.fusion import best_per_document, document_order, interleave, mmr
 from rag.retrieval.passages import assemble_passages
 from rag.stages import RetrievalRun
-from rag.text.titles import name_phrases, normalise_title
+from rag.text.names import normalise_title, title_phrases
 from rag.types import Passage
 
 A0, A1, B0, C0 = chunk_id("a", 0), chunk_id("a", 1), chunk_id("b", 0), chunk_id("c", 0)
@@ -108,5 +108,5 @@ def test_titles_are_normalised_without_their_brackets():
 
 def test_name_phrases_are_the_capitalised_and_quoted_names_of_a_sentence():
     """What title links look up: names and quoted titles, not a sentence-opening pronoun."""
-    phrases = name_phrases('He met Yoko Ono at the "Indica Gallery" in London.')
+    phrases = title_phrases('He met Yoko Ono at the "Indica Gallery" in London.')
     assert {"yoko ono", "indica gallery", "london"} <= phrases and "he" not in phrases
