@@ -21,11 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import REPO
+from rag.settings import AnsweringSettings
 
 DATA = Path(__file__).parent / "data"
 EXTRA_UNANSWERABLE = {"hotpotqa100": DATA / "hotpot_unanswerable.jsonl"}
-THRESHOLD = 0.2
-"""P(answerable) below which Citewise abstains; chosen from the leave-one-set-out sweep below."""
+THRESHOLD = AnsweringSettings().abstain_threshold
+"""P(answerable) below which Citewise abstains (the setting's default, `answering.abstain_threshold`), chosen from
+the leave-one-set-out sweep below."""
 REGULARISATION = 1.0
 """Inverse L2 strength of the logistic regression (scikit-learn's C)."""
 
@@ -39,9 +41,9 @@ def question_features(assistant, question: str) -> list[float]:
     from rag.answering.reading import score_sentences
 
     chain = assistant.chain
-    turn = chain.prepare.invoke(Turn(question=question, k=assistant.settings.top_k))
-    passages = turn.run.passages[: assistant.settings.top_k]
-    scored = score_sentences(question, passages, chain.document_text, "", assistant.settings.answer_policy())
+    turn = chain.prepare.invoke(Turn(question=question, k=assistant.settings.retrieval.top_k))
+    passages = turn.run.passages[: assistant.settings.retrieval.top_k]
+    scored = score_sentences(question, passages, chain.document_text, "", assistant.settings.answering)
     return chain.evidence(turn, scored).vector()
 
 

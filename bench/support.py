@@ -89,15 +89,17 @@ def written_pairs(news: Path | None, seed: int = 0) -> list[dict]:
 
 def judge_written(rows: list[dict]) -> dict:
     """Share right per kind of pair, for the shipped checker (real encoder) and the old rules."""
+    from bench.verify import RULES_THRESHOLD
     from index.embedding import LocalEmbeddings
     from rag.checking.support import SupportChecker
     from rag.checking.verify import verify
+    from rag.settings import CheckSettings
 
-    checker = SupportChecker(LocalEmbeddings(dtype="float32").encode_tokens)
+    checker = SupportChecker(LocalEmbeddings(dtype="float32").encode_tokens, CheckSettings().support_threshold)
     right: dict[str, list[tuple[bool, bool]]] = {}
     for row in rows:
         by_checker = checker.check(row["claim"], row["cited"]).supported == row["label"]
-        by_rules = verify(row["claim"], row["cited"]).supported == row["label"]
+        by_rules = verify(row["claim"], row["cited"], RULES_THRESHOLD).supported == row["label"]
         right.setdefault(row["kind"], []).append((by_checker, by_rules))
     return {
         kind: {
@@ -136,6 +138,7 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
     shipped checker on the written and made pairs; with the model fitted on every pair (for --write)."""
     from sklearn.model_selection import StratifiedKFold
 
+    from bench.verify import RULES_THRESHOLD
     from rag.checking.support import FEATURE_NAMES, SupportFeatures, hard_check
     from rag.checking.verify import verify
 
@@ -152,7 +155,7 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
     vetoed = np.array(
         [hard_check(r["claim"], r["cited"], SupportFeatures(*f)) is not None for r, f in zip(rows, x, strict=True)]
     )
-    rules = np.array([int(verify(r["claim"], r["cited"]).supported) for r in rows])
+    rules = np.array([int(verify(r["claim"], r["cited"], RULES_THRESHOLD).supported) for r in rows])
     report["rules (rag.verify)"]["all"] = scores(y, rules)
     called = np.zeros_like(y)
     for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):

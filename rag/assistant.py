@@ -22,12 +22,7 @@ class Assistant:
     def __init__(self, settings: Settings, embeddings=None, chat_model=None):
         self.settings = settings
         self._model = chat_model
-        self.embeddings = embeddings or LocalEmbeddings(
-            settings.embedding_model,
-            settings.embedding_dtype,
-            settings.embedding_batch_size,
-            backend=settings.embedding_backend,
-        )
+        self.embeddings = embeddings or LocalEmbeddings.from_settings(settings.embedding)
         self.library = Library(settings, self.embeddings)
         # One ingestion or removal at a time, whoever asks (web sessions, API clients, threads of one program).
         self._writing = threading.Lock()
@@ -36,14 +31,15 @@ class Assistant:
     def open(
         cls, settings: Settings | str | Path | None = None, *, embeddings=None, chat_model=None, **overrides: Any
     ) -> Assistant:
-        """Open a store: `Assistant.open(store="~/.citewise")`, `Assistant.open(settings)` or `Assistant.open()`."""
+        """Open a store: `Assistant.open(store="~/.citewise")`, `Assistant.open(settings)` or `Assistant.open()`.
+        `overrides` are settings by flat name (`top_k=3`) or group (`retrieval={"top_k": 3}`), over `settings`."""
         if isinstance(settings, (str, Path)):
             overrides.setdefault("store", settings)
             settings = None
         if settings is None:
             settings = Settings(**overrides)
         elif overrides:
-            settings = type(settings)(**{**settings.model_dump(), **overrides})
+            settings = settings.updated(**overrides)
         return cls(settings, embeddings=embeddings, chat_model=chat_model)
 
     def prepare_to_answer(self) -> None:
@@ -108,7 +104,7 @@ class Assistant:
         """A LangChain `BaseRetriever` over this store, usable in any LangChain chain."""
         from rag.retrieval.search import HybridRetriever
 
-        return HybridRetriever(retrieval=self.retrieval, k=self.settings.top_k)
+        return HybridRetriever(retrieval=self.retrieval, k=self.settings.retrieval.top_k)
 
     @property
     def profile(self) -> str:
@@ -141,7 +137,7 @@ class Assistant:
         """Ranked passages for a query (no answer). `filters`: {"title", "source", "author", "after", "before"}."""
         from rag.questions.checks import check_question
 
-        query = check_question(query, self.settings.max_question_chars)
+        query = check_question(query, self.settings.questions.max_chars)
         return self.retrieval.search(query, k=k, doc_ids=self.scope(doc_ids, filters)).passages
 
     @cached_property
@@ -152,18 +148,18 @@ class Assistant:
 
     @property
     def default_mode(self) -> str:
-        return "llm" if self.settings.llm or self._model is not None else "extractive"
+        return "llm" if self.settings.llm.model or self._model is not None else "extractive"
 
     def _turn(self, question, history, doc_ids, k, retrieve_k, mode):
         from rag.answering.chain import Turn
         from rag.errors import QuestionError
         from rag.questions.checks import check_history, check_question
 
-        question = check_question(question, self.settings.max_question_chars)
+        question = check_question(question, self.settings.questions.max_chars)
         mode = mode or self.default_mode
         if mode not in ("extractive", "llm"):
             raise QuestionError(f"mode must be 'extractive' or 'llm', got {mode!r}")
-        answer_k = k or self.settings.top_k
+        answer_k = k or self.settings.retrieval.top_k
         return Turn(
             question=question,
             history=check_history(history),

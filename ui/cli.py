@@ -49,7 +49,9 @@ def fail_cleanly(command):
         except (CitewiseError, CliError) as exc:
             _error(str(exc))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+            from ui.settings import AppSettings
+
+            problems = "; ".join(f"{AppSettings.describe(e['loc'])}: {e['msg']}" for e in exc.errors())
             _error(f"invalid setting: {problems}")
         except KeyboardInterrupt:
             _error("interrupted")
@@ -180,7 +182,7 @@ def rm(
 
     assistant = open_assistant(store, chroma_url)
     removed = assistant.remove(keys)
-    forget_pages(assistant.settings.store, removed)
+    forget_pages(assistant.settings.storage.path, removed)
     for doc_id in removed:
         typer.echo(f"removed {doc_id}")
 
@@ -189,7 +191,9 @@ def rm(
 @fail_cleanly
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
-    k: Annotated[int, typer.Option("-k", help="Number of passages.", min=1, max=100)] = 5,
+    k: Annotated[
+        int | None, typer.Option("-k", help="Number of passages (default: retrieval.top_k, 5).", min=1, max=100)
+    ] = None,
     as_json: JsonOption = False,
     title: TitleFilter = None,
     source: SourceFilter = None,
@@ -264,7 +268,7 @@ def evaluate(
     from rag.evaluation import evaluate as run_evaluation
     from ui.answers import print_evaluation
 
-    base = settings_for(store, chroma_url).store
+    base = settings_for(store, chroma_url).storage.path
     assistant = open_assistant(eval_store(base, dataset), chroma_url, collection=f"eval-{dataset.resolve().name}"[:60])
     result = run_evaluation(assistant, dataset, k=k)
     if as_json:
@@ -307,7 +311,7 @@ def mcp(
 
     assistant = Assistant(settings)
     assistant.warm_up()
-    run(assistant, port=port, host=host, access=settings.access())
+    run(assistant, port=port, host=host, access=settings.server.access())
 
 
 @app.command()
@@ -328,7 +332,7 @@ def demo(
     assistant = Assistant(settings)
     report = assistant.ingest(demo_corpus_files())
     typer.echo(
-        f"demo: {len(assistant.documents())} sample documents indexed in {settings.store} "
+        f"demo: {len(assistant.documents())} sample documents indexed in {settings.storage.path} "
         f"({len(report.added)} added, {len(report.unchanged)} unchanged)"
     )
     if not no_browser:

@@ -20,7 +20,7 @@ def build_server(assistant: Assistant):
     )
 
     @server.tool()
-    def search(query: str, k: int = 5) -> dict:
+    def search(query: str, k: int | None = None) -> dict:
         """Ranked passages of the user's documents for a query, with scores and character offsets."""
         return {"query": query, "passages": [p.to_dict() for p in assistant.search(query, k=k)]}
 

@@ -83,7 +83,7 @@ class AnswerChain:
         # An encoder without word-piece vectors (a user's own LangChain Embeddings) leaves the checker to the
         # word features.
         encode = getattr(self.retrieval.library.embeddings, "encode_tokens", None)
-        return SupportChecker(encode, self.settings.support_threshold)
+        return SupportChecker(encode, self.settings.checks.support_threshold)
 
     @property
     def model(self):
@@ -124,8 +124,8 @@ class AnswerChain:
 
     def _retrieve(self, turn: Turn) -> Turn:
         started = time.perf_counter()
-        k = turn.k or self.settings.top_k
-        turn.parts = split_question(turn.query) if self.settings.multi_part else []
+        k = turn.k or self.settings.retrieval.top_k
+        turn.parts = split_question(turn.query) if self.settings.questions.multi_part else []
         if len(turn.parts) > 1:
             turn.part_runs = [self.retrieval.search(part.question, k=k, doc_ids=turn.doc_ids) for part in turn.parts]
             turn.run = interleave(turn.part_runs, k)
@@ -146,7 +146,7 @@ class AnswerChain:
         from rag.answering.llm import answer_messages, checked_answer, is_insufficient, reply_text
 
         started = time.perf_counter()
-        passages = turn.run.passages[: turn.answer_k or self.settings.top_k]
+        passages = turn.run.passages[: turn.answer_k or self.settings.retrieval.top_k]
         if not passages:
             yield self._finish(turn, self.abstention(turn, []), started, 0.0, mode="llm")
             return
@@ -212,13 +212,15 @@ class AnswerChain:
         passages = turn.run.passages
         scored = score_sentences(
             turn.question,
-            passages[: turn.answer_k or self.settings.top_k],
+            passages[: turn.answer_k or self.settings.retrieval.top_k],
             self.document_text,
             turn.context,
-            self.settings.answer_policy(),
+            self.settings.answering,
         )
         answerability = self.answerability(turn, scored)
-        if answerability < self.settings.abstain_threshold or not scored:  # nothing retrieved: nothing to quote
+        if (
+            answerability < self.settings.answering.abstain_threshold or not scored
+        ):  # nothing retrieved: nothing to quote
             answer = self.abstention(turn, passages)
         else:
             answer = self.decide_yes_no(turn.question, self.compose(turn, scored, passages))
@@ -228,7 +230,7 @@ class AnswerChain:
         """Each part answered from its own retrieval, in the question's order; the parts the documents do
         not answer are named as such; abstention only when no part is answered."""
         started = time.perf_counter()
-        answer_k = turn.answer_k or self.settings.top_k
+        answer_k = turn.answer_k or self.settings.retrieval.top_k
         citations: list[Citation] = []
         number_of: dict[tuple[str, int], int] = {}
         texts: list[str] = []
@@ -239,16 +241,16 @@ class AnswerChain:
         best = 0.0
         for part, run in zip(turn.parts, turn.part_runs, strict=True):
             passages = run.passages[:answer_k]
-            scored = score_sentences(part.question, passages, self.document_text, "", self.settings.answer_policy())
+            scored = score_sentences(part.question, passages, self.document_text, "", self.settings.answering)
             probability = self._probability(part.question, "", scored, passages, run)
             best = max(best, probability)
-            if probability < self.settings.abstain_threshold or not scored:
+            if probability < self.settings.answering.abstain_threshold or not scored:
                 texts.append(f"On {part.subject}, the documents do not say.")
                 parts.append(AnswerPart(part.question))
                 checks.append(PartCheck(None))
                 continue
             weights = question_weights(part.question)
-            chosen = choose(scored, PART_SENTENCES, weights, self.settings.answer_policy())
+            chosen = choose(scored, PART_SENTENCES, weights, self.settings.answering)
             disagreements = find_conflicts(part.question, scored, self.document_text)
             chosen += [s for a, b, _, _ in disagreements for s in (a, b) if s not in chosen]
             markers = self.cite(chosen, citations, number_of)
@@ -294,7 +296,7 @@ class AnswerChain:
             record = self.retrieval.record(citation.doc_id)
             author, publisher = (record.author, record.publisher) if record else (None, None)
             cited.append(evidence(citation.quote, citation.title, publisher, author))
-        return check_claim(claim_of(question), cited, self.settings.yes_no_support)
+        return check_claim(claim_of(question), cited, self.settings.checks.yes_no_support)
 
     def parts_verdict(self, parts: list[QuestionPart], checks: list[PartCheck], citations: list[Citation]):
         """The verdict over all parts; a before/after question compares the dates of the deciding documents."""
@@ -313,15 +315,15 @@ class AnswerChain:
         """A stemmed term in so many chunks of the store that it names nothing in particular ("cnn", "said")."""
         frequencies, chunks = self.retrieval.library.keyword.document_frequencies([term])
         count = frequencies.get(term, 0)
-        return count >= COMMON_MIN_CHUNKS and count >= self.settings.common_term_share * chunks
+        return count >= COMMON_MIN_CHUNKS and count >= self.settings.answering.common_term_share * chunks
 
     def evidence(self, turn: Turn, scored: list[ScoredSentence]) -> Features:
-        passages = turn.run.passages[: turn.answer_k or self.settings.top_k]
+        passages = turn.run.passages[: turn.answer_k or self.settings.retrieval.top_k]
         return self._features(turn.question, turn.context, scored, passages, turn.run)
 
     def answerability(self, turn: Turn, scored: list[ScoredSentence]) -> float:
         """P(the retrieved text answers the question), from the fitted abstention model; abstain below
-        `abstain_threshold`."""
+        `answering.abstain_threshold`."""
         return load_model().probability(self.evidence(turn, scored)) if scored else 0.0
 
     def _probability(self, question: str, context: str, scored, passages, run) -> float:
@@ -348,8 +350,8 @@ class AnswerChain:
 
     def compose(self, turn: Turn, scored: list[ScoredSentence], passages: list[Passage]) -> Answer:
         weights = question_weights(turn.question, turn.context)
-        chosen = choose(scored, self.settings.answer_sentences, weights, self.settings.answer_policy())
-        if self.settings.next_sentence_answers:
+        chosen = choose(scored, self.settings.answering.max_sentences, weights, self.settings.answering)
+        if self.settings.answering.next_sentence_answers:
             chosen = with_next_sentence(turn.question, chosen, scored, self.is_common)
         disagreements = find_conflicts(turn.question, scored, self.document_text)
         for a, b, _, _ in disagreements:
@@ -360,11 +362,11 @@ class AnswerChain:
         number_of: dict[tuple[str, int], int] = {}
         markers = self.cite(chosen, citations, number_of)
         parts = [f"{sentence.text} [{n}]" for sentence, n in zip(chosen, markers, strict=True)]
-        confident = chosen[0].coverage >= self.settings.short_answer_min_coverage
+        confident = chosen[0].coverage >= self.settings.answering.short_answer_min_coverage
         short = short_answer(turn.question, citations[:1], self.is_common) if confident and not disagreements else None
         if short is not None:
             parts.insert(0, f"{short.text}.")
-        unmentioned = unmentioned_names(turn.question, passages[: turn.answer_k or self.settings.top_k])
+        unmentioned = unmentioned_names(turn.question, passages[: turn.answer_k or self.settings.retrieval.top_k])
         if unmentioned:
             parts.append("The documents do not mention " + ", ".join(f"“{name}”" for name in unmentioned) + ".")
         conflicts = []

@@ -44,27 +44,27 @@ def build_model(settings: Settings) -> BaseChatModel:
     """The chat model named by `settings.llm` (PROVIDER:MODEL), through LangChain's `init_chat_model`."""
     from langchain.chat_models import init_chat_model
 
-    if not settings.llm:
+    if not settings.llm.model:
         raise ModelError("no language model is configured (set --llm or CITEWISE_LLM)")
-    provider, _, model = settings.llm.partition(":")
+    provider, _, model = settings.llm.model.partition(":")
     kwargs: dict = {}
     if provider == "ollama":
-        if settings.llm_base_url:
-            kwargs["base_url"] = settings.llm_base_url
-        kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
+        if settings.llm.base_url:
+            kwargs["base_url"] = settings.llm.base_url
+        kwargs["client_kwargs"] = {"timeout": settings.llm.timeout}
     else:
-        kwargs.update(timeout=settings.llm_timeout, max_retries=0)
-        if settings.llm_base_url:
-            kwargs["base_url"] = settings.llm_base_url
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        if key or settings.llm_base_url:
+        kwargs.update(timeout=settings.llm.timeout, max_retries=0)
+        if settings.llm.base_url:
+            kwargs["base_url"] = settings.llm.base_url
+        key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
+        if key or settings.llm.base_url:
             kwargs["api_key"] = key or "not-needed"  # local OpenAI-compatible servers ignore the key
     try:
         return init_chat_model(model, model_provider=provider, **kwargs)
     except ImportError as exc:
         raise ModelError(f"the {provider!r} provider needs its package: pip install 'citewise[llm]' ({exc})") from exc
     except Exception as exc:
-        raise ModelError(f"cannot set up the language model {settings.llm!r}: {exc}") from exc
+        raise ModelError(f"cannot set up the language model {settings.llm.model!r}: {exc}") from exc
 
 
 def _fence(text: str) -> str:

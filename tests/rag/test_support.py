@@ -46,7 +46,7 @@ def test_the_model_prefers_the_supporting_citation_with_the_real_encoder(real_em
 def test_the_checker_gives_a_reason_a_reader_understands():
     from rag.checking.support import SupportChecker
 
-    checker = SupportChecker(encode=None)
+    checker = SupportChecker(encode=None, threshold=0.5)
     assert checker.check("The Larkfield lighthouse was lit for the first time on 12 March 1871.", CITED).reason == (
         "quoted"
     )
