@@ -50,7 +50,7 @@ def test_renamed_fields_keep_their_flat_names():
 def test_the_flat_names_are_for_input_only():
     """Code reads the groups; a flat attribute fails instead of silently reading a stale copy."""
     with pytest.raises(AttributeError):
-        Settings().top_k  # noqa: B018
+        Settings().top_k  # noqa: B018  (settings-rewrite: keep)
 
 
 def test_a_profile_sets_its_values_and_explicit_ones_win():
