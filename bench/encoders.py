@@ -36,7 +36,7 @@ def dataset_chunks(dataset: Path, embeddings, limit: int | None, chunk_tokens: i
     )
     library = Library(settings, embeddings)
     documents = [(path.name, load(path)) for path in files]
-    shutil.rmtree(settings.store, ignore_errors=True)
+    shutil.rmtree(settings.storage.path, ignore_errors=True)
     return documents, [chunk for name, loaded in documents for chunk in library.chunk(loaded, name)]
 
 

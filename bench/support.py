@@ -92,15 +92,17 @@ def written_pairs(news: Path | None, seed: int = 0) -> list[dict]:
 
 def judge_written(rows: list[dict]) -> dict:
     """Share right per kind of pair, for the shipped checker (real encoder) and the old rules."""
+    from bench.verify import RULES_THRESHOLD
     from index.embedding import LocalEmbeddings
     from rag.checking.support import SupportChecker
     from rag.checking.verify import verify
+    from rag.settings import CheckSettings
 
-    checker = SupportChecker(LocalEmbeddings(dtype="float32").encode_tokens)
+    checker = SupportChecker(LocalEmbeddings(dtype="float32").encode_tokens, CheckSettings().support_threshold)
     right: dict[str, list[tuple[bool, bool]]] = {}
     for row in rows:
         by_checker = checker.check(row["claim"], row["cited"]).supported == row["label"]
-        by_rules = verify(row["claim"], row["cited"]).supported == row["label"]
+        by_rules = verify(row["claim"], row["cited"], RULES_THRESHOLD).supported == row["label"]
         right.setdefault(row["kind"], []).append((by_checker, by_rules))
     return {
         kind: {
@@ -139,6 +141,7 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
     shipped checker on the written and made pairs; with the model fitted on every pair (for --write)."""
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
 
+    from bench.verify import RULES_THRESHOLD
     from rag.checking.support import FEATURE_NAMES, SupportFeatures, hard_check
     from rag.checking.verify import verify
 
@@ -155,7 +158,7 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
     vetoed = np.array(
         [hard_check(r["claim"], r["cited"], SupportFeatures(*f)) is not None for r, f in zip(rows, x, strict=True)]
     )
-    rules = np.array([int(verify(r["claim"], r["cited"]).supported) for r in rows])
+    rules = np.array([int(verify(r["claim"], r["cited"], RULES_THRESHOLD).supported) for r in rows])
     report["rules (rag.verify)"]["all"] = scores(y, rules)
     called = cross_val_predict(pipeline(), x, y, cv=StratifiedKFold(5, shuffle=True, random_state=0))
     # Each source predicted by the model fitted on the other three.

@@ -121,7 +121,7 @@ def pack_chunks(
     count_tokens: TokenCounter,
     chunk_tokens: int,
     max_tokens: int,
-    overlap_sentences: int = 1,
+    overlap_sentences: int,
     page_of: Callable[[int], int | None] = lambda offset: None,
 ) -> list[Chunk]:
     """Pack consecutive sentences into chunks of about `chunk_tokens` tokens, never more than `max_tokens`.

@@ -17,6 +17,7 @@ from langchain_core.embeddings import Embeddings
 from .encoders import BackendError, attach, model_key, resolve_backend
 from .errors import CitewiseError
 from .light_encoder import open_light
+from .settings import EmbeddingSettings
 
 BATCHES_PER_TURN = 2
 """Batches a long encode runs before letting a waiting question use the encoder (~0.2 s here at batch size 16)."""
@@ -77,7 +78,7 @@ class LocalEmbeddings(Embeddings):
         self,
         model_path: Path | None = None,
         dtype: str = "auto",
-        batch_size: int = 16,
+        batch_size: int | None = None,
         backend: str = "auto",
         cache: Path | None = None,
     ):
@@ -91,13 +92,18 @@ class LocalEmbeddings(Embeddings):
         self.fallback: str | None = None
         self._may_fall_back = backend == "auto"
         self._set_backend(resolve_backend(backend))
-        self.batch_size = batch_size
+        self.batch_size = batch_size or EmbeddingSettings.model_fields["batch_size"].default
         self.cache = cache  # folder for converted models, normally <store>/encoders
         self._lock = threading.Lock()
         self._short_calls = 0  # short encodes (queries) waiting for or holding the encoder
         self._short_calls_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._model = None
+
+    @classmethod
+    def from_settings(cls, settings: EmbeddingSettings, cache: Path | None = None) -> LocalEmbeddings:
+        """The encoder the `embedding` group of the settings describes."""
+        return cls(settings.model, settings.dtype, settings.batch_size, backend=settings.backend, cache=cache)
 
     @property
     def model(self):

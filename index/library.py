@@ -67,7 +67,7 @@ class Library:
     def __init__(self, settings: IndexSettings, embeddings, store: ChunkStore | None = None):
         self.settings = settings
         self.embeddings = embeddings
-        root = Path(settings.store)
+        root = Path(settings.storage.path)
         root.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(root / CATALOG_FILE)
         if store is not None:
@@ -79,14 +79,14 @@ class Library:
     @cached_property
     def vectors(self) -> ChunkStore:
         """Opened on first use: listing documents needs neither Chroma nor the model."""
-        client = open_client(Path(self.settings.store), self.settings.chroma_url)
-        store = ChunkStore(client, self.settings.collection, self.embeddings)
+        client = open_client(Path(self.settings.storage.path), self.settings.storage.chroma_url)
+        store = ChunkStore(client, self.settings.storage.collection, self.embeddings)
         self._check_collection(store)
         return store
 
     def _check_collection(self, store: ChunkStore) -> None:
         """The catalog describes one Chroma collection: opening it with another would answer from nothing."""
-        root, name = self.settings.store, self.settings.collection
+        root, name = self.settings.storage.path, self.settings.storage.collection
         bound = self.catalog.setting("collection")
         if bound is not None and bound != name:
             raise StoreError(
@@ -94,7 +94,7 @@ class Library:
                 "open it with the same collection (CITEWISE_COLLECTION), or use another --store"
             )
         if self.catalog.has_chunks() and store.count() == 0:
-            where = self.settings.chroma_url or "the embedded Chroma"
+            where = self.settings.storage.chroma_url or "the embedded Chroma"
             raise StoreError(
                 f"store {root} lists documents, but collection {name!r} in {where} holds no vectors: "
                 "point at the Chroma that was used to build it, or index into a new --store"
@@ -195,7 +195,7 @@ class Library:
         return describe() if describe else None
 
     def _groups(self, files: list[str], report: IngestReport, progress: ProgressCallback | None, stored: list[int]):
-        """Prepared files in groups of about `ingest_group_chunks` chunks."""
+        """Prepared files in groups of about `ingest.group_chunks` chunks."""
         group: list[_Prepared] = []
         group_chunks = 0
         for number, path in enumerate(files, start=1):
@@ -203,7 +203,7 @@ class Library:
             if prepared is not None:
                 group.append(prepared)
                 group_chunks += len(prepared.chunks)
-            if group_chunks >= self.settings.ingest_group_chunks:
+            if group_chunks >= self.settings.ingest.group_chunks:
                 yield group
                 group, group_chunks = [], 0
             if progress and number < len(files):
@@ -243,8 +243,8 @@ class Library:
             report.unchanged.append(FileOutcome(path=path, doc_id=known.doc_id))
             return None
         try:
-            if stat.st_size > self.settings.max_file_bytes:
-                load(Path(path), budget=self.settings.load_budget)  # raises the size error with its numbers
+            if stat.st_size > self.settings.ingest.max_file_bytes:
+                load(Path(path), budget=self.settings.ingest.load_budget)  # raises the size error with its numbers
             with open(path, "rb") as handle:
                 data = handle.read()
             doc_id, digest = content_id(data)
@@ -259,7 +259,7 @@ class Library:
                 else:
                     report.updated.append(outcome)
                 return None
-            loaded = load(Path(path), budget=self.settings.load_budget)
+            loaded = load(Path(path), budget=self.settings.ingest.load_budget)
             chunks = self.chunk(loaded, doc_id)
         except LoadError as exc:
             report.failed.append(FileOutcome(path=path, reason=exc.reason))
@@ -282,7 +282,7 @@ class Library:
     def _refresh_metadata(self, path: str, doc_id: str) -> None:
         """A store made by an older loader: read what the unchanged file says about itself again (no re-embedding)."""
         try:
-            self.catalog.update_metadata(doc_id, load(Path(path), budget=self.settings.load_budget))
+            self.catalog.update_metadata(doc_id, load(Path(path), budget=self.settings.ingest.load_budget))
         except Exception as exc:  # the file is indexed already; its old metadata stay
             log.debug("could not refresh the metadata of %s", path, exc_info=exc)
 
@@ -296,9 +296,9 @@ class Library:
             loaded.text,
             doc_id,
             self.embeddings.count_tokens,
-            chunk_tokens=self.settings.chunk_tokens,
+            chunk_tokens=self.settings.chunking.tokens,
             max_tokens=self.embeddings.max_tokens,
-            overlap_sentences=self.settings.chunk_overlap_sentences,
+            overlap_sentences=self.settings.chunking.overlap_sentences,
             page_of=lambda offset: page_at(loaded.page_starts, offset),
         )
 

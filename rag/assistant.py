@@ -26,12 +26,7 @@ class Assistant:
     def __init__(self, settings: Settings, embeddings=None, chat_model=None):
         self.settings = settings
         self._model = chat_model
-        self.embeddings = embeddings or LocalEmbeddings(
-            settings.embedding_model,
-            settings.embedding_dtype,
-            settings.embedding_batch_size,
-            backend=settings.embedding_backend,
-        )
+        self.embeddings = embeddings or LocalEmbeddings.from_settings(settings.embedding)
         self.library = Library(settings, self.embeddings)
         # One ingestion or removal at a time, whoever asks (web sessions, API clients, threads of one program).
         self._writing = threading.Lock()
@@ -40,14 +35,15 @@ class Assistant:
     def open(
         cls, settings: Settings | str | Path | None = None, *, embeddings=None, chat_model=None, **overrides: Any
     ) -> Assistant:
-        """Open a store: `Assistant.open(store="~/.citewise")`, `Assistant.open(settings)` or `Assistant.open()`."""
+        """Open a store: `Assistant.open(store="~/.citewise")`, `Assistant.open(settings)` or `Assistant.open()`.
+        `overrides` are settings by flat name (`top_k=3`) or group (`retrieval={"top_k": 3}`), over `settings`."""
         if isinstance(settings, (str, Path)):
             overrides.setdefault("store", settings)
             settings = None
         if settings is None:
             settings = Settings(**overrides)
         elif overrides:
-            settings = type(settings)(**{**settings.model_dump(), **overrides})
+            settings = settings.updated(**overrides)
         return cls(settings, embeddings=embeddings, chat_model=chat_model)
 
     def prepare_to_answer(self) -> None:
@@ -112,7 +108,7 @@ class Assistant:
         """A LangChain `BaseRetriever` over this store, usable in any LangChain chain."""
         from rag.retrieval.retriever import HybridRetriever
 
-        return HybridRetriever(retrieval=self.retrieval, k=self.settings.top_k)
+        return HybridRetriever(retrieval=self.retrieval, k=self.settings.retrieval.top_k)
 
     @property
     def profile(self) -> str:
@@ -155,7 +151,7 @@ class Assistant:
         else:
             request = build(SearchRequest, query=query, k=k, documents=doc_ids, filters=filters)
         scope = self.scope(request.documents, request.filters)
-        query = check_question(request.query, self.settings.max_question_chars)
+        query = check_question(request.query, self.settings.questions.max_chars)
         return self.retrieval.search(query, k=request.k, doc_ids=scope).passages
 
     @cached_property
@@ -171,15 +167,15 @@ class Assistant:
 
     @property
     def default_mode(self) -> str:
-        return "llm" if self.settings.llm or self._model is not None else "extractive"
+        return "llm" if self.settings.llm.model or self._model is not None else "extractive"
 
     def _turn(self, request: AskRequest, scope: list[str] | None, retrieve_k: int | None) -> Turn:
         from rag.questions.checks import check_question
         from rag.stages import Turn
 
-        answer_k = request.k or self.settings.top_k
+        answer_k = request.k or self.settings.retrieval.top_k
         return Turn(
-            question=check_question(request.question, self.settings.max_question_chars),
+            question=check_question(request.question, self.settings.questions.max_chars),
             history=tuple(request.history),
             k=max(answer_k, retrieve_k or 0),
             answer_k=answer_k,

@@ -59,7 +59,7 @@ class Pipeline:
         """The support checker of every citation and verdict, with the store's own encoder when it gives word
         pieces' vectors (a user's own LangChain Embeddings leave the checker to its word features)."""
         encode = self.encoder.encode_tokens if isinstance(self.encoder, TokenEncoder) else None
-        return SupportChecker(encode, self.retrieval.settings.support_threshold)
+        return SupportChecker(encode, self.retrieval.settings.checks.support_threshold)
 
     def model(self, settings: Settings):
         if self._model is None:
@@ -87,9 +87,9 @@ class Pipeline:
     def run(self, turn: Turn, stream: bool) -> Generator[str | Answer, None, None]:
         started = time.perf_counter()
         settings = self.retrieval.settings  # an 'auto' profile resolved for this collection, once per question
-        k, answer_k = turn.k or settings.top_k, turn.answer_k or settings.top_k
+        k, answer_k = turn.k or settings.retrieval.top_k, turn.answer_k or settings.retrieval.top_k
         rewrite = (lambda q, h: self._rewrite(q, h, settings)) if turn.mode == "llm" else None
-        query = understand(turn.question, turn.history, settings.multi_part, rewrite)
+        query = understand(turn.question, turn.history, settings.questions.multi_part, rewrite)
         notices = list(query.notices)
         retrieve_started = time.perf_counter()
         retrieved = retrieve(query, self.retrieval, k, turn.doc_ids)
@@ -119,14 +119,18 @@ class Pipeline:
         """The first stages alone (understand, retrieve, read), with the settings `run` uses: what benchmarks
         fit the abstention model on."""
         settings = self.retrieval.settings
-        query = understand(turn.question, turn.history, settings.multi_part)
-        retrieved = retrieve(query, self.retrieval, turn.k or settings.top_k, turn.doc_ids)
-        return query, retrieved, read(query, retrieved, self.retrieval, settings, turn.answer_k or settings.top_k)
+        query = understand(turn.question, turn.history, settings.questions.multi_part)
+        retrieved = retrieve(query, self.retrieval, turn.k or settings.retrieval.top_k, turn.doc_ids)
+        return (
+            query,
+            retrieved,
+            read(query, retrieved, self.retrieval, settings, turn.answer_k or settings.retrieval.top_k),
+        )
 
     # -- the two ways of answering
     def _extracted(self, query: Query, retrieved: Retrieved, answer_k: int, settings: Settings) -> Answer:
         readings = read(query, retrieved, self.retrieval, settings, answer_k)
-        decision = decide(readings, settings.abstain_threshold)
+        decision = decide(readings, settings.answering.abstain_threshold)
         if decision.abstain:
             return _abstained(query, retrieved.run.passages, "extractive", decision.answerability)
         composition = compose(query, readings, decision, self.retrieval, settings, self.checker)

@@ -1,235 +1,306 @@
-"""The application's settings: the index's, plus retrieval, answering and LLM (env prefix `CITEWISE_`)."""
+"""The application's settings: the index's groups, plus retrieval, questions, answering, checks and the LLM.
+
+Every default's measured effect, with the command that measured it, is in docs/tuning.md.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 
-from index.settings import IndexSettings
-from rag.answering.reading import AnswerPolicy
+from index.settings import Group, IndexSettings
+
+Profile = Literal["auto", "general", "encyclopedia"]
 
 # Habits of encyclopedia-like collections (documents named after what they describe, a lead sentence that
-# defines it). Measured (python -m bench.devsets) they help hotpotqa100 and do nothing for realtimeqa2022 news,
-# so only the "encyclopedia" profile has them; the default "auto" picks it for collections whose documents name
-# each other by title (rag/collection.py); explicit settings win over a profile.
+# defines it). They help hotpotqa100 and do nothing for realtimeqa2022 news (docs/tuning.md), so only the
+# "encyclopedia" profile has them; "auto" picks it for collections whose documents name each other by title
+# (rag/retrieval/profile.py). A value given explicitly (argument or environment) wins over the profile.
 PROFILES: dict[str, dict[str, object]] = {
-    "general": {"title_links": False, "lead_bonus": 0.0, "link_bonus": 0.0},
-    "encyclopedia": {"title_links": True, "lead_bonus": 0.1, "link_bonus": 0.1},
+    "general": {"retrieval.title_links": False, "answering.lead_bonus": 0.0, "answering.link_bonus": 0.0},
+    "encyclopedia": {"retrieval.title_links": True, "answering.lead_bonus": 0.1, "answering.link_bonus": 0.1},
 }
 
 
-class Settings(IndexSettings):
-    """Everything `rag` needs; built once at the edge (CLI, web UI, API caller) and passed down."""
+class RetrievalSettings(Group):
+    """Hybrid search: dense and keyword rankings, their fusion, the second hop and the passages kept."""
 
-    profile: Literal["auto", "general", "encyclopedia"] = Field(
-        default="auto",
-        description="Defaults for a kind of collection: 'general' (any documents), 'encyclopedia' (one document "
-        "per named thing, as in a wiki: title links, lead-sentence and link bonuses on), or 'auto': encyclopedia "
-        "when at least 15% of the documents name another document by its title (hotpotqa100 0.43, realtimeqa2022 "
-        "and the sample corpus 0.0), else general. Encyclopedia vs general (python -m bench.devsets): hotpotqa100 "
-        "recall@5 0.945 vs 0.815, answer-contained 0.68 vs 0.45; realtimeqa2022 retrieval identical, "
-        "answer-contained 0.61 both, citation precision 0.702 vs 0.711.",
-    )
-
-    top_k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer and shown.")
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved, read for the answer and shown (1-50).")
     candidates: int = Field(
-        default=40, ge=1, le=1000, description="Chunks each retriever (dense, BM25) proposes before fusion."
+        default=40,
+        ge=1,
+        le=1000,
+        description="Chunks each retriever (dense, chunk BM25) proposes before fusion (1-1000); at least 4 x "
+        "top_k are asked for.",
     )
     dense_weight: float = Field(
         default=0.5,
         ge=0.0,
-        description="Weight of the dense (embedding) ranking in the fusion, against 1.0 for keyword evidence "
-        "(chunk and whole-document BM25 together). 1.0 -> 0.5 measured (python -m bench.devsets): realtimeqa2022 "
-        "hit@5 0.94 -> 0.955, MRR@10 0.826 -> 0.846; hotpotqa100 MRR@10 0.916 -> 0.925, recall@5 unchanged "
-        "0.945; 0.3 and 0.7 were worse on realtimeqa2022 and no better on hotpotqa100.",
+        description="Weight of the dense (embedding) ranking in reciprocal-rank fusion, against 1.0 for all the "
+        "keyword evidence (chunk and whole-document BM25 together); >= 0, 0 leaves dense search out.",
     )
-    rrf_k: int = Field(default=20, ge=1, description="Reciprocal-rank-fusion constant: higher flattens ranks.")
+    rrf_k: int = Field(
+        default=20,
+        ge=1,
+        description="Reciprocal-rank-fusion constant (>= 1): a chunk at rank r in a list scores weight / (rrf_k + r), "
+        "so a higher value flattens the difference between ranks.",
+    )
     second_hop: bool = Field(
         default=True,
-        description="Run a second retrieval round seeded by the first round's passages (multi-hop questions).",
+        description="Run a second retrieval round seeded by the first round's best passages (multi-hop "
+        "questions: the film's passage names its director).",
     )
     hop_keep_first: int = Field(
         default=1,
         ge=0,
         le=50,
-        description="First-round documents that keep their places whatever the second hop adds "
-        "(hotpotqa100 MRR@10 0.888 -> 0.913 with 1).",
+        description="First-round documents that keep the top places whatever the second hop adds (0-50).",
     )
     hop_new_only: bool = Field(
         default=True,
-        description="The second hop's dense search adds only documents the question's own search did not find. "
-        "Measured (python -m bench.devsets): hotpotqa100 recall@5 0.925 -> 0.945, all-gold@5 0.87 -> 0.89; "
-        "realtimeqa2022 unchanged (recall@5 0.905, hit@5 0.94).",
+        description="The second hop's dense search adds only documents the question's own search did not find; "
+        "off, it may also move those up or down.",
     )
     title_links: bool = Field(
         default=False,
-        description="Rank the documents whose title the question names (and, in the second hop, that a top "
-        "passage names) as a list of their own.",
+        description="Rank the documents whose title the question names (and, in the second hop, that a top passage "
+        "names) as a list of their own. Set by the profile unless given.",
     )
     document_share: float = Field(
         default=0.5,
         ge=0.0,
         le=1.0,
-        description="Share of the keyword evidence's weight that goes to whole-document BM25 (each document as "
-        "its best chunk), the rest to chunk BM25. 0 -> 0.5 measured (python -m bench.devsets, dense weight "
-        "0.5): realtimeqa2022 hit@5 0.955 -> 0.965, recall@5 0.915 -> 0.9275, MRR@10 0.846 -> 0.860; hotpotqa100 "
-        "recall@5 0.945 either way, MRR@10 0.925 -> 0.931. Documents of one chunk rank alike either way.",
+        description="Share of the keyword evidence's weight (0-1) that goes to whole-document BM25 (each document "
+        "as its best chunk); the rest goes to chunk BM25.",
     )
     named_source_weight: float = Field(
         default=1.0,
         ge=0.0,
-        description="Weight in the fusion of the candidates from documents whose publisher or author the question "
-        "names ('what did the Guardian report'); 0 turns it off.",
+        description="Weight in the fusion (>= 0) of the candidates from documents whose publisher or author the "
+        "question names ('what did the Guardian report'); 0 turns it off.",
     )
     question_dates: bool = Field(
         default=True,
         description="A question saying 'after/since/before MONTH YEAR' ranks up the documents dated in that range "
-        "(with the named-source list). No question of either dev set has this form: measured no change on both.",
+        "(in the named-source list).",
     )
     document_candidates: int = Field(
-        default=20, ge=1, le=1000, description="Documents whole-document BM25 proposes before fusion."
+        default=20, ge=1, le=1000, description="Documents whole-document BM25 proposes before fusion (1-1000)."
     )
-    mmr: bool = Field(default=False, description="Diversify passages with maximal marginal relevance.")
-    mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0, description="MMR trade-off: 1 = relevance only.")
+    mmr: bool = Field(default=False, description="Diversify the passages with maximal marginal relevance.")
+    mmr_lambda: float = Field(
+        default=0.7, ge=0.0, le=1.0, description="MMR trade-off (0-1): 1 ranks by relevance only, 0 by novelty only."
+    )
+
+
+class QuestionSettings(Group):
+    """What questions are accepted and how they are taken apart."""
+
+    max_chars: int = Field(
+        default=2000, ge=10, description="Longest question accepted, in characters (>= 10); a longer one is refused."
+    )
     multi_part: bool = Field(
         default=True,
         description="Split comparisons of two named things, questions about two of them, and clauses joined by "
-        "while/whereas into parts, each retrieved and answered alone (see README for its measured effect).",
+        "while/whereas into parts, each retrieved and answered alone.",
     )
-    answer_sentences: int = Field(
-        default=4,
+
+
+class AnsweringSettings(Group):
+    """The extractive answerer: how sentences are scored and chosen, short answers, and when to abstain."""
+
+    max_sentences: int = Field(
+        default=4, ge=1, le=10, description="Most sentences quoted in an extractive answer (1-10), conflicts aside."
+    )
+    max_documents: int = Field(
+        default=2,
         ge=1,
         le=10,
-        description="Most sentences in an extractive answer. 3 -> 4 measured (python -m bench.devsets): "
-        "answer-contained realtimeqa2022 0.59 -> 0.61, hotpotqa100 0.45 -> 0.45 (encyclopedia 0.64 -> 0.68); "
-        "citation recall 0.54 -> 0.56 and 0.625 -> 0.635; citation precision 0.711 -> 0.711 and 0.806 -> 0.801.",
+        description="Most documents an extractive answer quotes (1-10); sentences that show a conflict come on top.",
+    )
+    coverage_weight: float = Field(
+        default=0.65,
+        ge=0.0,
+        le=1.0,
+        description="Weight (0-1) in a sentence's score of the share of the question's words it holds; the rest "
+        "of the score is 0.25 x its passage's retrieval score plus the answer-kind, lead and link bonuses.",
     )
     lead_bonus: float = Field(
         default=0.0,
         ge=0.0,
         le=1.0,
-        description="Score bonus of a document's first sentence in extractive answers (an encyclopedia habit: "
-        "its lead says what it is about). Measured 0.1 vs 0 (python -m bench.devsets): see README.",
+        description="Score added (0-1) to a document's first sentence (an encyclopedia habit: its lead says what it "
+        "is about). Set by the profile unless given.",
     )
     follow_ratio: float = Field(
         default=0.4,
         ge=0.0,
         le=1.0,
-        description="A further sentence joins an extractive answer while its score for what it adds is at least "
-        "this share of the best sentence's score.",
+        description="A further sentence joins the answer while its score for what it adds is at least this share "
+        "(0-1) of the best sentence's score.",
     )
     link_bonus: float = Field(
         default=0.0,
         ge=0.0,
         le=1.0,
-        description="Score bonus of a sentence from a document that a chosen sentence names by title, or that "
-        "names the chosen one's document (the second hop of a multi-hop answer).",
+        description="Score added (0-1) to a further sentence from a document that a chosen sentence names by title, "
+        "or that names the chosen one's document (the second hop of a multi-hop answer). Set by the profile "
+        "unless given.",
     )
     kind_bonus_names: bool = Field(
         default=True,
         description="Sentences holding a name the question does not give score higher for which/what/where "
-        "questions too (not only who), and written dates ('July 29', 'Tuesday') count for when-questions. "
-        "Measured (python -m bench.devsets): answer-contained realtimeqa2022 0.57 -> 0.59, hotpotqa100 0.43 -> "
-        "0.45 (encyclopedia 0.63 -> 0.64); citation recall up on both (0.525 -> 0.54, 0.615 -> 0.625), citation "
-        "precision down on both (0.72 -> 0.711, 0.821 -> 0.806).",
+        "questions too (not only who), and written dates ('July 29', 'Tuesday') count for when-questions.",
     )
     short_answer_min_coverage: float = Field(
         default=0.5,
         ge=0.0,
         le=1.0,
-        description="Least share of the question's words the first cited sentence must hold for its answering "
-        "phrase to lead the answer: a wrong short answer misleads more than none. 0 -> 0.5 measured (python -m "
-        "bench.devsets): short answers given on 67.5% -> 54% of realtimeqa2022 and 66% -> 45% of hotpotqa100 "
-        "questions, their token F1 0.33 -> 0.36 and 0.074 -> 0.086 (0.7: 22% / 15% given, F1 0.46 / 0.087).",
+        description="Least share (0-1) of the question's words the first cited sentence must hold for its "
+        "answering phrase to lead the answer as a short answer: a wrong short answer misleads more than none.",
     )
     next_sentence_answers: bool = Field(
         default=False,
         description="When the best sentence holds no phrase of the asked kind and the sentence right after it does, "
-        "quote that one next. Measured (python -m bench.devsets): answer-contained realtimeqa2022 0.61 -> 0.63, "
-        "hotpotqa100 0.45 -> 0.45 (encyclopedia 0.68 -> 0.68), citations unchanged: it helps one dev set only, "
-        "so it is off by default.",
-    )
-    answer_documents: int = Field(
-        default=2, ge=1, le=10, description="Most documents an extractive answer quotes (conflicts come on top)."
+        "quote that one next.",
     )
     common_term_share: float = Field(
         default=0.05,
         gt=0.0,
         le=1.0,
-        description="A word in at least this share of the store's chunks (and 20 of them) is too common to be a "
-        "short answer (a publisher's name in every article).",
+        description="A word in at least this share (0-1, > 0) of the store's chunks, and in at least 20 of them, is "
+        "too common to be a short answer (a publisher's name in every article).",
     )
     abstain_threshold: float = Field(
         default=0.2,
         ge=0.0,
         le=1.0,
-        description="Least P(answerable) (rag/answerability.py, a logistic model of evidence features) to answer; "
-        "below it Citewise abstains. Leave-one-set-out at 0.2 (python -m bench.abstention): fitted without "
-        "realtimeqa2022, it abstains on 0% of its 200 answerable and 8% of its 50 unanswerable questions; fitted "
-        "without hotpotqa100, on 5% of its 100 answerable and 100% of the 25 unanswerable written for it. "
-        "Lower answers more (0.1: 0% / 4% and 1% / 96%), higher abstains more (0.4: 0.5% / 16% and 17% / 100%).",
+        description="Least P(answerable) (0-1) from the abstention model (rag/answering/answerability.py, a "
+        "logistic model of evidence features) to answer; below it Citewise abstains. Higher abstains more.",
+    )
+
+
+class CheckSettings(Group):
+    """When a cited sentence counts as supported."""
+
+    support_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Least P(supported) (0-1) from the support model (rag/checking/support.py, fitted on human "
+        "judgements) for a cited sentence to count as supported.",
     )
     yes_no_support: float = Field(
         default=1.0,
         ge=0.0,
         le=1.0,
-        description="Least verification score (share of the claim's words in one cited sentence) for a yes/no "
-        "question's part to count as supported; 'Yes' needs every part supported. At 1.0 on hotpotqa100 (the only "
-        "dev set with yes/no questions; python -m bench.devsets): 2 right 'Yes', no wrong verdict, answer-contained "
-        "0.68 -> 0.70; at 0.5 a third 'Yes' was wrong (a film that is not animated).",
+        description="Least share (0-1) of a yes/no question's claim (its words, names and numbers counting double) "
+        "that one cited sentence must hold for that part to count as supported; 'Yes' needs every part supported.",
     )
-    support_threshold: float = Field(
-        default=0.5,
-        ge=0.0,
-        le=1.0,
-        description="Least P(supported) (rag/support.py, a logistic model fitted on human judgements by "
-        "bench/support.py) for a cited sentence to count as supported. At 0.5 on attribution-dev, 5-fold: "
-        "macro-F1 0.685, 45% of claims called supported (half are); the old word-overlap rules: 0.605, 29%.",
-    )
-    llm: str | None = Field(
+
+
+class LlmSettings(Group):
+    """The chat model that writes answers in LLM mode (the answer is checked either way)."""
+
+    model: str | None = Field(
         default=None,
-        description="Chat model as PROVIDER:MODEL (e.g. openai:gpt-4o-mini, ollama:llama3); "
-        "unset means the extractive answerer.",
+        description="Chat model as PROVIDER:MODEL (e.g. openai:gpt-4o-mini, ollama:llama3); unset means the "
+        "extractive answerer.",
     )
-    llm_base_url: str | None = Field(default=None, description="Base URL of an OpenAI-compatible server.")
-    llm_api_key: SecretStr | None = Field(default=None, description="API key for the chat model's server.")
-    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for the chat model.")
-    max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
+    base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible server (http://HOST:PORT/v1); unset means the provider's own.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="API key for the chat model's server; never printed or logged."
+    )
+    timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds to wait for the chat model (> 0); after that the extractive answer is given instead.",
+    )
 
-    @model_validator(mode="after")
-    def _apply_profile(self) -> Settings:
-        for name, value in PROFILES.get(self.profile, {}).items():
-            if name not in self.model_fields_set:
-                self.__dict__[name] = value  # direct: validate_assignment would re-run this validator
-        return self
-
-    def for_collection(self, kind: str) -> Settings:
-        """These settings with the profile `kind` applied, for an 'auto' profile once the collection is known;
-        the fields set explicitly keep their values."""
-        if self.profile != "auto":
-            return self
-        resolved = self.model_copy()
-        for name, value in PROFILES[kind].items():
-            if name not in self.model_fields_set:
-                resolved.__dict__[name] = value
-        resolved.__dict__["profile"] = kind
-        return resolved
-
-    def answer_policy(self) -> AnswerPolicy:
-        return AnswerPolicy(
-            lead_bonus=self.lead_bonus,
-            follow_ratio=self.follow_ratio,
-            link_bonus=self.link_bonus,
-            max_documents=self.answer_documents,
-            kind_bonus_names=self.kind_bonus_names,
-        )
-
-    @field_validator("llm")
+    @field_validator("model")
     @classmethod
-    def _check_llm(cls, value: str | None) -> str | None:
+    def _check_model(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
         if ":" not in value:
-            raise ValueError(f"llm must look like PROVIDER:MODEL (e.g. openai:gpt-4o-mini), got {value!r}")
+            raise ValueError(f"the chat model must look like PROVIDER:MODEL (e.g. openai:gpt-4o-mini), got {value!r}")
         return value
+
+
+class Settings(IndexSettings):
+    """Everything `rag` needs; built once at the edge (CLI, web UI, API caller) and passed down."""
+
+    FLAT_NAMES: ClassVar[dict[str, str]] = {
+        "profile": "profile",
+        "top_k": "retrieval.top_k",
+        "candidates": "retrieval.candidates",
+        "dense_weight": "retrieval.dense_weight",
+        "rrf_k": "retrieval.rrf_k",
+        "second_hop": "retrieval.second_hop",
+        "hop_keep_first": "retrieval.hop_keep_first",
+        "hop_new_only": "retrieval.hop_new_only",
+        "title_links": "retrieval.title_links",
+        "document_share": "retrieval.document_share",
+        "named_source_weight": "retrieval.named_source_weight",
+        "question_dates": "retrieval.question_dates",
+        "document_candidates": "retrieval.document_candidates",
+        "mmr": "retrieval.mmr",
+        "mmr_lambda": "retrieval.mmr_lambda",
+        "max_question_chars": "questions.max_chars",
+        "multi_part": "questions.multi_part",
+        "answer_sentences": "answering.max_sentences",
+        "answer_documents": "answering.max_documents",
+        "coverage_weight": "answering.coverage_weight",
+        "lead_bonus": "answering.lead_bonus",
+        "follow_ratio": "answering.follow_ratio",
+        "link_bonus": "answering.link_bonus",
+        "kind_bonus_names": "answering.kind_bonus_names",
+        "short_answer_min_coverage": "answering.short_answer_min_coverage",
+        "next_sentence_answers": "answering.next_sentence_answers",
+        "common_term_share": "answering.common_term_share",
+        "abstain_threshold": "answering.abstain_threshold",
+        "support_threshold": "checks.support_threshold",
+        "yes_no_support": "checks.yes_no_support",
+        "llm": "llm.model",
+        "llm_base_url": "llm.base_url",
+        "llm_api_key": "llm.api_key",
+        "llm_timeout": "llm.timeout",
+    }
+
+    profile: Profile = Field(
+        default="auto",
+        description="Defaults for a kind of collection: 'general' (any documents), 'encyclopedia' (one document per "
+        "named thing, as in a wiki: title links, lead-sentence and link bonuses on) or 'auto': encyclopedia when at "
+        "least 15% of the documents name another document by its title, else general, decided again when the "
+        "documents change. Values given explicitly win over the profile.",
+    )
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description=RetrievalSettings.__doc__)
+    questions: QuestionSettings = Field(default_factory=QuestionSettings, description=QuestionSettings.__doc__)
+    answering: AnsweringSettings = Field(default_factory=AnsweringSettings, description=AnsweringSettings.__doc__)
+    checks: CheckSettings = Field(default_factory=CheckSettings, description=CheckSettings.__doc__)
+    llm: LlmSettings = Field(default_factory=LlmSettings, description=LlmSettings.__doc__)
+
+    @classmethod
+    def with_profile(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """`given` with the values its profile sets for the fields it does not give itself ('auto' sets none
+        until `for_collection` knows the collection)."""
+        values = super().with_profile(given)
+        defaults = PROFILES.get(values.get("profile", "auto"))  # type: ignore[arg-type]  # a wrong name fails later
+        if not defaults:
+            return values
+        values = {key: dict(value) if isinstance(value, dict) else value for key, value in values.items()}
+        for path, value in defaults.items():
+            group, field = path.split(".")
+            values.setdefault(group, {}).setdefault(field, value)
+        return values
+
+    def for_collection(self, kind: str) -> Settings:
+        """For an 'auto' profile once the collection's kind is known: new settings with the profile `kind`
+        applied and validated; the values given explicitly keep theirs. Other profiles return themselves."""
+        if self.profile != "auto":
+            return self
+        return self.updated(profile=kind)  # type: ignore[return-value]  # updated keeps the class

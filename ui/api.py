@@ -162,8 +162,8 @@ def create_api(
 
     @v1.get("/search")
     def search(
-        q: str = Query(description="The query.", max_length=assistant.settings.max_question_chars),
-        k: int = Query(5, ge=1, le=MAX_SEARCH_K, description=SearchRequest.model_fields["k"].description),
+        q: str = Query(description="The query.", max_length=assistant.settings.questions.max_chars),
+        k: int | None = Query(None, ge=1, le=MAX_SEARCH_K, description=SearchRequest.model_fields["k"].description),
         title: str | None = Query(None, description=FILTER_FIELDS["title"].description),
         source: str | None = Query(None, description=FILTER_FIELDS["source"].description),
         author: str | None = Query(None, description=FILTER_FIELDS["author"].description),
@@ -187,7 +187,7 @@ def create_api(
         ready()
         folder = tempfile.TemporaryDirectory(prefix="citewise-upload-")
         try:
-            named = await run_in_threadpool(_stage, files, Path(folder.name), assistant.settings.max_file_bytes)
+            named = await run_in_threadpool(_stage, files, Path(folder.name), assistant.settings.ingest.max_file_bytes)
             result = await queue.wait(queue.submit(queue.add_files(named)), request.is_disconnected)
         finally:
             folder.cleanup()

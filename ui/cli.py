@@ -118,7 +118,9 @@ def fail_cleanly(command):
         except (CitewiseError, CliError) as exc:
             _error(str(exc))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+            from ui.settings import AppSettings
+
+            problems = "; ".join(f"{AppSettings.describe(e['loc'])}: {e['msg']}" for e in exc.errors())
             _error(f"invalid setting: {problems}")
         except KeyboardInterrupt:
             _error("interrupted")
@@ -253,7 +255,7 @@ def rm(
 
     assistant = where.assistant()
     removed = assistant.remove(keys)
-    forget_pages(assistant.settings.store, removed)
+    forget_pages(assistant.settings.storage.path, removed)
     for doc_id in removed:
         typer.echo(f"removed {doc_id}")
 
@@ -263,7 +265,9 @@ def rm(
 @takes(FILTERS, STORE)
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
-    k: Annotated[int, typer.Option("-k", help="Number of passages.", min=1, max=100)] = 5,
+    k: Annotated[
+        int | None, typer.Option("-k", help="Number of passages (default: retrieval.top_k, 5).", min=1, max=100)
+    ] = None,
     as_json: JsonOption = False,
     *,
     filters: dict[str, str] | None,
@@ -332,7 +336,7 @@ def evaluate(
     from rag.evaluation import evaluate as run_evaluation
     from ui.answers import print_evaluation
 
-    base = where.settings().store
+    base = where.settings().storage.path
     collection = f"eval-{dataset.resolve().name}"[:60]
     assistant = Store(eval_store(base, dataset), where.chroma_url).assistant(collection=collection)
     result = run_evaluation(assistant, dataset, k=k)
@@ -378,7 +382,7 @@ def mcp(
 
     assistant = Assistant(settings)
     assistant.warm_up()
-    run(assistant, port=port, host=host, access=settings.access())
+    run(assistant, port=port, host=host, access=settings.server.access())
 
 
 @app.command()
@@ -399,7 +403,7 @@ def demo(
     assistant = Assistant(settings)
     report = assistant.ingest(demo_corpus_files())
     typer.echo(
-        f"demo: {len(assistant.documents())} sample documents indexed in {settings.store} "
+        f"demo: {len(assistant.documents())} sample documents indexed in {settings.storage.path} "
         f"({len(report.added)} added, {len(report.unchanged)} unchanged)"
     )
     if not no_browser:

@@ -31,7 +31,7 @@ class Handlers:
         self.assistant = assistant
         self.queue = queue or IngestQueue(assistant)
         """Library changes wait here with the API's, one at a time."""
-        self.pages = PageImages(Path(assistant.settings.store).expanduser() / PAGES_FOLDER)
+        self.pages = PageImages(Path(assistant.settings.storage.path).expanduser() / PAGES_FOLDER)
 
     # -- chat
     def respond(

@@ -77,8 +77,8 @@ class IngestQueue:
         settings = self.assistant.settings
 
         def job():
-            uploads = uploads_folder(settings.store)
-            accepted, refused = accept_all(named, uploads, settings.max_file_bytes)
+            uploads = uploads_folder(settings.storage.path)
+            accepted, refused = accept_all(named, uploads, settings.ingest.max_file_bytes)
             if not accepted:
                 return None, refused
             report = self.assistant.ingest([str(p) for p in accepted], progress=progress)
@@ -94,8 +94,8 @@ class IngestQueue:
         def job():
             records = {r.doc_id: r for r in self.assistant.documents()}
             removed = self.assistant.remove(doc_ids)
-            forget_pages(self.assistant.settings.store, removed)
-            uploads = uploads_folder(self.assistant.settings.store)
+            forget_pages(self.assistant.settings.storage.path, removed)
+            uploads = uploads_folder(self.assistant.settings.storage.path)
             still_used = {s for r in self.assistant.documents() for s in r.sources}
             for doc_id in removed:
                 for source in records[doc_id].sources if doc_id in records else ():

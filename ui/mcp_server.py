@@ -54,7 +54,10 @@ def build_server(assistant: Assistant):
     @clear_errors
     def search(
         query: str,
-        k: Annotated[int, Field(ge=1, le=MAX_SEARCH_K, description="Passages returned, best first.")] = 5,
+        k: Annotated[
+            int | None,
+            Field(ge=1, le=MAX_SEARCH_K, description="Passages returned, best first (default: retrieval.top_k)."),
+        ] = None,
         filters: Filters = None,
         documents: Documents = None,
     ) -> dict:

@@ -1,39 +1,54 @@
-"""Settings of the web server, on top of the application's."""
+"""Settings of the web server (the `server` group), on top of the application's."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, field_validator
 
+from index.settings import Group
 from rag.settings import Settings
 
 from .gate import Access
 from .signin import Credentials
 
 
-class AppSettings(Settings):
-    host: str = Field(default="127.0.0.1", description="Address the web UI binds to; 0.0.0.0 exposes it.")
-    port: int = Field(default=7860, ge=0, le=65535, description="Port of the web UI (0 picks a free one).")
+class ServerSettings(Group):
+    """The web UI and HTTP API: address, who is let in, and the size of what they accept."""
+
+    host: str = Field(
+        default="127.0.0.1", description="Address the web UI and API bind to; 0.0.0.0 exposes them to the network."
+    )
+    port: int = Field(
+        default=7860, ge=0, le=65535, description="TCP port of the web UI and API (0-65535; 0 picks a free one)."
+    )
     auth: str | None = Field(
-        default=None, description="Login for the web UI as USER:PASSWORD; the API then takes it as a bearer key too."
+        default=None,
+        description="Login for the web UI as USER:PASSWORD; the API then takes it as a bearer key too. Unset: no "
+        "login.",
     )
     api_keys: str | None = Field(
-        default=None, description="Comma-separated bearer keys the API requires (CITEWISE_API_KEYS); none: open."
+        default=None,
+        description="Comma-separated bearer keys the API and web UI require (CITEWISE_API_KEYS); unset (and no auth): "
+        "open to whoever reaches the address.",
     )
-
     allowed_hosts: str | None = Field(
         default=None,
         description="Comma-separated host names the server answers to besides localhost, 127.0.0.1 and ::1 (and "
-        "--host when it names one address); requests naming another host are refused, which stops DNS-rebinding "
-        "attacks. '*' accepts any name: only behind a proxy that checks it.",
+        "the host setting when it names one address); requests naming another host are refused, which stops "
+        "DNS-rebinding attacks. '*' accepts any name: only behind a proxy that checks it.",
     )
     max_request_kb: int = Field(
-        default=1024, ge=1, le=1_000_000, description="Largest request body accepted, uploads aside, in KiB (413)."
+        default=1024,
+        ge=1,
+        le=1_000_000,
+        description="Largest request body accepted, uploads aside, in KiB (1-1,000,000); a larger one gets 413.",
     )
     max_upload_mb: float = Field(
         default=200.0,
         gt=0,
-        description="Largest upload request (all its files together), in MB; each file must also be within "
-        "max_file_mb. A larger body is refused with 413 as soon as it passes the limit.",
+        description="Largest upload request (all its files together), in MB (> 0); each file must also be within "
+        "ingest.max_file_mb. A larger body is refused with 413 as soon as it passes the limit.",
     )
 
     @property
@@ -61,3 +76,19 @@ class AppSettings(Settings):
         if not sep or not user or not password:
             raise ValueError("auth must look like USER:PASSWORD")
         return value
+
+
+class AppSettings(Settings):
+    """The application's settings and the server's."""
+
+    FLAT_NAMES: ClassVar[dict[str, str]] = {
+        "host": "server.host",
+        "port": "server.port",
+        "auth": "server.auth",
+        "api_keys": "server.api_keys",
+        "allowed_hosts": "server.allowed_hosts",
+        "max_request_kb": "server.max_request_kb",
+        "max_upload_mb": "server.max_upload_mb",
+    }
+
+    server: ServerSettings = Field(default_factory=ServerSettings, description=ServerSettings.__doc__)

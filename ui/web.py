@@ -30,7 +30,7 @@ def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
     import gradio as gr
 
     handlers = Handlers(assistant, queue)
-    llm_ready = bool(assistant.settings.llm)
+    llm_ready = bool(assistant.settings.llm.model)
 
     with gr.Blocks(title="Citewise", analytics_enabled=False) as app:
         turns = gr.State([])
@@ -47,7 +47,7 @@ def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
                             show_label=False,
                             scale=5,
                             elem_id="cw-question",
-                            max_length=assistant.settings.max_question_chars,
+                            max_length=assistant.settings.questions.max_chars,
                         )
                         ask = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask")
                     with gr.Row():
@@ -64,7 +64,7 @@ def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
                     value="extractive",
                     label="Answer mode" + ("" if llm_ready else " (configure --llm to enable LLM mode)"),
                 )
-                k = gr.Slider(1, 20, value=assistant.settings.top_k, step=1, label="Passages to read")
+                k = gr.Slider(1, 20, value=assistant.settings.retrieval.top_k, step=1, label="Passages to read")
                 only = document_picker(handlers, "Only these documents (empty = all)", "cw-only")
                 with gr.Row():
                     source_filter = gr.Textbox(label="Source contains", elem_id="cw-filter-source")
@@ -159,7 +159,7 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     assistant = assistant or Assistant(settings)
     assistant.serve_while_indexing()
     assistant.warm_up()  # load the model and open the store now, not on the first question
-    access = settings.access()
+    access = settings.server.access()
     queue = IngestQueue(assistant)
     blocks = build_app(assistant, queue, signed_in=access.credentials.required)
     blocks.queue(default_concurrency_limit=8)
@@ -169,16 +169,21 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
         blocks,
         path="/",
         css=CSS,
-        max_file_size=settings.max_file_bytes,
+        max_file_size=settings.ingest.max_file_bytes,
         show_error=False,
         footer_links=[],
-        allowed_paths=[str(Path(assistant.settings.store).expanduser().resolve() / PAGES_FOLDER)],
+        allowed_paths=[str(Path(assistant.settings.storage.path).expanduser().resolve() / PAGES_FOLDER)],
     )
-    port = settings.port or free_port(settings.host)
+    port = settings.server.port or free_port(settings.server.host)
     # No access log: request lines would carry query strings into logs; keys travel in headers, never logged.
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level="warning", access_log=False))
-    print(f"Citewise web UI on http://{settings.host}:{port} (store {settings.store}); API under /api/v1", flush=True)
-    if settings.host in ("0.0.0.0", "::") and not settings.allowed_hosts:
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.server.host, port=port, log_level="warning", access_log=False)
+    )
+    print(
+        f"Citewise web UI on http://{settings.server.host}:{port} (store {settings.storage.path}); API under /api/v1",
+        flush=True,
+    )
+    if settings.server.host in ("0.0.0.0", "::") and not settings.server.allowed_hosts:
         print(
             "Note: only requests addressed to localhost, 127.0.0.1 or ::1 are answered; name this machine's host "
             "names in CITEWISE_ALLOWED_HOSTS to be reached by them.",

@@ -79,9 +79,9 @@ def compose(
             continue
         scored = list(reading.sentences)
         weights = question_weights(reading.question, reading.context)
-        limit = PART_SENTENCES if query.multi_part else settings.answer_sentences
-        chosen = choose(scored, limit, weights, settings.answer_policy())
-        if not query.multi_part and settings.next_sentence_answers:
+        limit = PART_SENTENCES if query.multi_part else settings.answering.max_sentences
+        chosen = choose(scored, limit, weights, settings.answering)
+        if not query.multi_part and settings.answering.next_sentence_answers:
             chosen = with_next_sentence(reading.question, chosen, scored, is_common)
         disagreements = [d for d in find_conflicts(reading.question, scored, text_of) if not same_statement(d, checker)]
         chosen += [s for d in disagreements for s in (d.first, d.second) if s not in chosen]
@@ -90,7 +90,7 @@ def compose(
         if query.multi_part:
             texts.append(f"On {subject}: {quoted}")
         else:
-            confident = chosen[0].coverage >= settings.short_answer_min_coverage
+            confident = chosen[0].coverage >= settings.answering.short_answer_min_coverage
             if confident and not disagreements:
                 short = short_answer(reading.question, citations.cited[:1], is_common)
             texts += [f"{short.text}." if short else "", quoted]
@@ -147,7 +147,7 @@ def common_terms(collection: Collection, settings: Settings) -> Callable[[str], 
     def is_common(term: str) -> bool:
         statistics = collection.term_statistics([term])
         count = statistics.frequencies.get(term, 0)
-        return count >= COMMON_MIN_CHUNKS and count >= settings.common_term_share * statistics.chunks
+        return count >= COMMON_MIN_CHUNKS and count >= settings.answering.common_term_share * statistics.chunks
 
     return is_common
 

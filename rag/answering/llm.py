@@ -46,23 +46,23 @@ def build_model(settings: Settings) -> BaseChatModel:
     `ModelNotConfigured` when there is none or it cannot be set up."""
     from langchain.chat_models import init_chat_model
 
-    if not settings.llm:
+    if not settings.llm.model:
         raise ModelNotConfigured(
             "no language model is configured (set --llm or CITEWISE_LLM)",
             reason="none is configured: set --llm or CITEWISE_LLM",
         )
-    provider, _, model = settings.llm.partition(":")
+    provider, _, model = settings.llm.model.partition(":")
     kwargs: dict = {}
     if provider == "ollama":
-        if settings.llm_base_url:
-            kwargs["base_url"] = settings.llm_base_url
-        kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
+        if settings.llm.base_url:
+            kwargs["base_url"] = settings.llm.base_url
+        kwargs["client_kwargs"] = {"timeout": settings.llm.timeout}
     else:
-        kwargs.update(timeout=settings.llm_timeout, max_retries=0)
-        if settings.llm_base_url:
-            kwargs["base_url"] = settings.llm_base_url
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        if key or settings.llm_base_url:
+        kwargs.update(timeout=settings.llm.timeout, max_retries=0)
+        if settings.llm.base_url:
+            kwargs["base_url"] = settings.llm.base_url
+        key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
+        if key or settings.llm.base_url:
             kwargs["api_key"] = key or "not-needed"  # local OpenAI-compatible servers ignore the key
     try:
         return init_chat_model(model, model_provider=provider, **kwargs)
@@ -73,7 +73,7 @@ def build_model(settings: Settings) -> BaseChatModel:
         ) from exc
     except Exception as exc:
         raise ModelNotConfigured(
-            f"cannot set up the language model {settings.llm!r}: {exc}",
+            f"cannot set up the language model {settings.llm.model!r}: {exc}",
             reason=f"it could not be set up: {_detail(exc)}",
         ) from exc
 

@@ -25,7 +25,7 @@ def read(query: Query, retrieved: Retrieved, collection: Collection, settings: S
                 list(passages),
                 lambda doc_id: collection.document(doc_id).text,
                 context,
-                settings.answer_policy(),
+                settings.answering,
             )
         )
         evidence = features(question, context, scored, passages, run, collection) if scored else None

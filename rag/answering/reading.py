@@ -4,7 +4,7 @@ each quoted exactly and cited. Grounded by construction; it abstains when no sen
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from index.metadata import is_header_line
 from rag.questions.kinds import question_kind
@@ -13,19 +13,10 @@ from rag.text import MIN_FAMILY_STEM, content_terms, is_year, numbers, proper_na
 from rag.text.dates import written_dates
 from rag.types import Passage
 
+if TYPE_CHECKING:
+    from rag.settings import AnsweringSettings
+
 MIN_SENTENCE_WORDS = 4
-
-
-@dataclass(frozen=True)
-class AnswerPolicy:
-    """The answerer's tuned constants; `Settings.answer_policy()` builds it, each field described there."""
-
-    coverage_weight: float = 0.65
-    lead_bonus: float = 0.0
-    follow_ratio: float = 0.4
-    link_bonus: float = 0.1
-    max_documents: int = 2
-    kind_bonus_names: bool = True
 
 
 _QUESTION_END = re.compile(r"\?['\"’”)\]]*\s*$")
@@ -56,9 +47,10 @@ def question_weights(question: str, context: str = "") -> dict[str, float]:
 
 
 def score_sentences(
-    question: str, passages: list[Passage], document_text, context: str = "", policy: AnswerPolicy = AnswerPolicy()
+    question: str, passages: list[Passage], document_text, context: str, policy: AnsweringSettings
 ) -> list[ScoredSentence]:
-    """Every sentence of the passages, scored for how well it answers the question (best first)."""
+    """Every sentence of the passages, scored for how well it answers the question (best first). `policy` is the
+    answering group of the settings (coverage weight, lead bonus, kind bonus for names)."""
     weights = question_weights(question, context)
     names = proper_names(question)
     total = sum(weights.values()) or 1.0
@@ -124,7 +116,7 @@ def matched_terms(weights: dict[str, float], terms: set[str]) -> frozenset[str]:
     )
 
 
-def _kind_bonus(kind: str, sentence: str, question_names: set[str], policy: AnswerPolicy) -> float:
+def _kind_bonus(kind: str, sentence: str, question_names: set[str], policy: AnsweringSettings) -> float:
     if kind == "quantity":
         return 0.12 if any(not is_year(n.written, sentence, n.start) for n in numbers(sentence)) else 0.0
     if kind == "time":
@@ -138,7 +130,7 @@ def _kind_bonus(kind: str, sentence: str, question_names: set[str], policy: Answ
 
 
 def choose(
-    scored: list[ScoredSentence], limit: int, weights: dict[str, float], policy: AnswerPolicy = AnswerPolicy()
+    scored: list[ScoredSentence], limit: int, weights: dict[str, float], policy: AnsweringSettings
 ) -> list[ScoredSentence]:
     """The best sentence, then, one at a time, the sentence that best adds to what is chosen: question words
     not yet covered, or a link to a chosen sentence's document; from at most `policy.max_documents` documents."""

@@ -130,7 +130,8 @@ class SupportChecker:
     name the cited text does not hold, is not supported whatever the model says. Everything else is the fitted
     model's call."""
 
-    def __init__(self, encode: Encode | None = None, threshold: float = 0.5, model: LogisticModel | None = None):
+    def __init__(self, encode: Encode | None, threshold: float, model: LogisticModel | None = None):
+        """`threshold`: the least P(supported) to count as supported (`checks.support_threshold`)."""
         self.encode = encode
         self.model = model or load_support_model()
         self.threshold = threshold

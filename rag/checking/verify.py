@@ -18,8 +18,9 @@ from rag.text.negation import negated
 _STRONG = 2.0
 
 
-def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:
-    """Check one (sentence, cited span) pair."""
+def verify(sentence: str, span: str, threshold: float) -> Verdict:
+    """Check one (sentence, cited span) pair: supported when no hard check fails and at least `threshold` (0..1) of
+    its weighted words are in the span (the yes/no checks pass `checks.yes_no_support`)."""
     claim = _strip_markers(sentence)
     if not claim.strip():
         return Verdict(False, 0.0, "empty sentence")
@@ -58,7 +59,7 @@ def verify(sentence: str, span: str, threshold: float = 0.5) -> Verdict:
     return Verdict(False, score, f"only {score:.0%} of the sentence is found in the cited text")
 
 
-def best_support(sentence: str, candidates: list[tuple[int, int, str]], threshold: float = 0.5):
+def best_support(sentence: str, candidates: list[tuple[int, int, str]], threshold: float):
     """The candidate span (start, end, text) that supports the sentence best, with its verdict."""
     best = None
     for start, end, text in candidates:

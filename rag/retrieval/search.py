@@ -50,10 +50,10 @@ class Retrieval(CatalogView):
         import time
 
         self._fresh()
-        k = k or self.settings.top_k
-        second_hop = self.settings.second_hop if second_hop is None else second_hop
-        mmr = self.settings.mmr if mmr is None else mmr
-        candidates = max(self.settings.candidates, k * 4)
+        k = k or self.settings.retrieval.top_k
+        second_hop = self.settings.retrieval.second_hop if second_hop is None else second_hop
+        mmr = self.settings.retrieval.mmr if mmr is None else mmr
+        candidates = max(self.settings.retrieval.candidates, k * 4)
         started = time.perf_counter()
         vector = query_vector if query_vector is not None else self.library.embeddings.embed_query(query)
         embedded = time.perf_counter()
@@ -69,23 +69,29 @@ class Retrieval(CatalogView):
         dense = [h for h in dense if listed(h.chunk_id)]
         dense_vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
         keyword = [h for h in self.library.keyword.search(query, candidates, allowed) if listed(h.chunk_id)]
-        share = self.settings.document_share
+        share = self.settings.retrieval.document_share
         ranked_lists = [
-            RankedList(tuple(h.chunk_id for h in dense), self.settings.dense_weight),
+            RankedList(tuple(h.chunk_id for h in dense), self.settings.retrieval.dense_weight),
             RankedList(tuple(h.chunk_id for h in keyword), 1.0 - share),
         ]
         dense_scores = {h.chunk_id: h.score for h in dense}
-        if self.settings.title_links:
+        if self.settings.retrieval.title_links:
             ranked_lists += self._title_list(query, vector, doc_ids)
         if share > 0:
             ranked_lists += self._document_list(query, candidates, doc_ids, ranked_lists, share)
-        if self.settings.named_source_weight > 0:
+        if self.settings.retrieval.named_source_weight > 0:
             ranked_lists += self._named_list(query, ranked_lists)
-        fused = {chunk: score for chunk, score in rrf(ranked_lists, self.settings.rrf_k).items() if listed(chunk)}
+        fused = {
+            chunk: score for chunk, score in rrf(ranked_lists, self.settings.retrieval.rrf_k).items() if listed(chunk)
+        }
         if second_hop and fused:
-            first_round = best_per_document(fused, self.settings.hop_keep_first)
+            first_round = best_per_document(fused, self.settings.retrieval.hop_keep_first)
             hop_lists = self._second_hop(vector, fused, doc_ids, candidates, dense_vectors)
-            fused = {c: score for c, score in rrf(ranked_lists + hop_lists, self.settings.rrf_k).items() if listed(c)}
+            fused = {
+                c: score
+                for c, score in rrf(ranked_lists + hop_lists, self.settings.retrieval.rrf_k).items()
+                if listed(c)
+            }
             # The question's own best match stays first: the hop adds documents, it does not reorder the top.
             top = max(fused.values())
             for position, chunk_id_ in enumerate(first_round):
@@ -124,7 +130,7 @@ class Retrieval(CatalogView):
             return order
         got = self.library.vectors.collection.get(ids=order, include=["embeddings"])
         vectors = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
-        return mmr(order, vectors, vector, self.settings.mmr_lambda, k)
+        return mmr(order, vectors, vector, self.settings.retrieval.mmr_lambda, k)
 
     def linked_documents(self, text: str, exclude: set[str]) -> list[str]:
         """Documents whose title is a name written in `text` (longest names first)."""
@@ -146,11 +152,13 @@ class Retrieval(CatalogView):
     def _document_list(self, query: str, candidates: int, doc_ids, ranked_lists, weight: float) -> list[RankedList]:
         """Whole documents ranked by BM25, each as its best chunk: the best one the other lists found, or else
         its chunk that BM25 ranks first."""
-        hits = self.library.keyword.search_documents(query, self.settings.document_candidates, _as_set(doc_ids))
+        hits = self.library.keyword.search_documents(
+            query, self.settings.retrieval.document_candidates, _as_set(doc_ids)
+        )
         if not hits:
             return []
         best_chunk: dict[str, str] = {}
-        for chunk_id_ in sorted(rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1]):
+        for chunk_id_ in sorted(rrf(ranked_lists, self.settings.retrieval.rrf_k).items(), key=lambda item: -item[1]):
             best_chunk.setdefault(doc_of(chunk_id_[0]), chunk_id_[0])
         missing = [h.chunk_id for h in hits if h.chunk_id not in best_chunk]
         if missing:
@@ -164,14 +172,14 @@ class Retrieval(CatalogView):
         (a boost, not a filter: the name may be there for another reason); nothing when it names most of them."""
         records = self.records()
         named = self.names().named_documents(query)
-        dates = question_dates(query) if self.settings.question_dates else None
+        dates = question_dates(query) if self.settings.retrieval.question_dates else None
         if dates:
             named |= {r.doc_id for r in records if r.date and dates[0] <= r.date <= dates[1]}
         if not named or len(named) > len(records) / 2:
             return []
-        order = sorted(rrf(ranked_lists, self.settings.rrf_k).items(), key=lambda item: -item[1])
+        order = sorted(rrf(ranked_lists, self.settings.retrieval.rrf_k).items(), key=lambda item: -item[1])
         boosted = [chunk for chunk, _ in order if doc_of(chunk) in named]
-        return [RankedList(tuple(boosted), self.settings.named_source_weight)] if boosted else []
+        return [RankedList(tuple(boosted), self.settings.retrieval.named_source_weight)] if boosted else []
 
     def _rank_documents(self, doc_ids: list[str], vector) -> list[str]:
         """First chunks of documents, ordered by cosine to the vector."""
@@ -213,13 +221,17 @@ class Retrieval(CatalogView):
         linked_by_seed = []
         for seed in seeds:
             seed_chunk = self.chunk(seed)
-            linked = self.linked_documents(seed_chunk.text, {seed_chunk.doc_id}) if self.settings.title_links else []
+            linked = (
+                self.linked_documents(seed_chunk.text, {seed_chunk.doc_id})
+                if self.settings.retrieval.title_links
+                else []
+            )
             linked_by_seed.append([d for d in linked if allowed_docs is None or d in allowed_docs])
         first_chunks = self._first_chunk_vectors([d for linked in linked_by_seed for d in linked])
         first_docs = {doc_of(c) for c in fused}
         for rank, (hits, linked, seed_mixed) in enumerate(zip(hop_hits, linked_by_seed, mixed, strict=True)):
             weight = HOP_WEIGHT / (1 + rank)
-            if self.settings.hop_new_only:  # documents the question found itself keep their own ranks
+            if self.settings.retrieval.hop_new_only:  # documents the question found itself keep their own ranks
                 hits = [h for h in hits if doc_of(h.chunk_id) not in first_docs]
             lists.append(RankedList(tuple(h.chunk_id for h in hits), weight * DENSE_HOP_SHARE))
             if linked:

@@ -60,7 +60,7 @@ def test_overlong_sentence_is_cut_to_fit():
 
 def test_giant_word_is_cut_by_characters():
     text = "x" * 3000
-    chunks = pack_chunks(text, "d", count, chunk_tokens=100, max_tokens=254)
+    chunks = pack_chunks(text, "d", count, chunk_tokens=100, max_tokens=254, overlap_sentences=1)
     assert "".join(c.text for c in chunks) == text
 
 

@@ -47,7 +47,7 @@ def test_an_unknown_backend_is_refused_with_the_choices(monkeypatch):
     with pytest.raises(BackendError, match="openvino-int8"):
         resolve_backend("openvino-fp8")
     monkeypatch.setenv("CITEWISE_EMBEDDING_BACKEND", "tensorrt")
-    with pytest.raises(ValidationError, match="embedding_backend"):
+    with pytest.raises(ValidationError, match=r"embedding\.backend"):
         IndexSettings()
 
 

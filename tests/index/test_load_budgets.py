@@ -107,7 +107,7 @@ def test_a_bomb_the_size_of_the_reported_one_is_refused_by_default(tmp_path):
     path.write_bytes(out.getvalue())
     assert path.stat().st_size < 1_200_000  # deflate stops near 200:1 on this XML
 
-    budget = IndexSettings(store=tmp_path / "store").load_budget
+    budget = IndexSettings(store=tmp_path / "store").ingest.load_budget
     started = time.perf_counter()
     with pytest.raises(LoadError, match=r"unpacks to 2\d\d MB, over the limit of 200 MB"):
         load(path, budget=budget)
@@ -329,10 +329,10 @@ def test_budget_settings_reach_load_and_are_validated(monkeypatch, tmp_path):
     monkeypatch.setenv("CITEWISE_MAX_UNPACKED_MB", "1.5")
     monkeypatch.setenv("CITEWISE_LOAD_SECONDS", "30")
     settings = IndexSettings(store=tmp_path)
-    assert settings.load_budget == LoadBudget(50_000_000, 1_500_000, 30.0)
+    assert settings.ingest.load_budget == LoadBudget(50_000_000, 1_500_000, 30.0)
     monkeypatch.delenv("CITEWISE_MAX_UNPACKED_MB")
     monkeypatch.delenv("CITEWISE_LOAD_SECONDS")
-    assert IndexSettings(store=tmp_path).load_budget == LoadBudget(50_000_000, 200_000_000, 600.0)
+    assert IndexSettings(store=tmp_path).ingest.load_budget == LoadBudget(50_000_000, 200_000_000, 600.0)
     for field in ("max_unpacked_mb", "load_seconds"):
         with pytest.raises(ValueError, match="greater than 0"):
             IndexSettings(store=tmp_path, **{field: 0})

@@ -45,11 +45,11 @@ def test_auto_profile_follows_the_collection(tmp_path, fake_embeddings):
     wiki = Assistant.open(store=tmp_path / "wiki", embeddings=fake_embeddings)
     wiki.ingest([write_wiki(tmp_path / "wiki-docs")])
     assert wiki.settings.profile == "auto" and wiki.profile == "encyclopedia"
-    assert wiki.retrieval.settings.title_links and wiki.retrieval.settings.lead_bonus > 0
+    assert wiki.retrieval.settings.retrieval.title_links and wiki.retrieval.settings.answering.lead_bonus > 0
 
     news = Assistant.open(store=tmp_path / "news", embeddings=fake_embeddings)
     news.ingest([write_news(tmp_path / "news-docs")])
-    assert news.profile == "general" and not news.retrieval.settings.title_links
+    assert news.profile == "general" and not news.retrieval.settings.retrieval.title_links
 
 
 def test_auto_profile_is_decided_again_when_the_collection_changes(tmp_path, fake_embeddings):
@@ -64,8 +64,8 @@ def test_an_explicit_profile_or_setting_wins_over_auto(tmp_path, fake_embeddings
     write_wiki(tmp_path / "wiki-docs")
     general = Assistant.open(store=tmp_path / "s", embeddings=fake_embeddings, profile="general")
     general.ingest([tmp_path / "wiki-docs"])
-    assert general.profile == "general" and not general.retrieval.settings.title_links
+    assert general.profile == "general" and not general.retrieval.settings.retrieval.title_links
     no_links = Assistant.open(store=tmp_path / "s", embeddings=fake_embeddings, title_links=False)
-    assert no_links.profile == "encyclopedia" and not no_links.retrieval.settings.title_links
-    assert no_links.retrieval.settings.lead_bonus == 0.1
-    assert Settings(profile="encyclopedia").title_links and not Settings().title_links
+    assert no_links.profile == "encyclopedia" and not no_links.retrieval.settings.retrieval.title_links
+    assert no_links.retrieval.settings.answering.lead_bonus == 0.1
+    assert Settings(profile="encyclopedia").retrieval.title_links and not Settings().retrieval.title_links

@@ -5,8 +5,13 @@ from __future__ import annotations
 from rag.answering.conflicts import find_conflicts
 from rag.answering.reading import choose, is_heading, is_lead, question_weights
 from rag.answering.values import phrase_key
+from rag.settings import AnsweringSettings, Settings
 from rag.stages import ScoredSentence
 from rag.text import content_terms
+
+GENERAL = AnsweringSettings()
+ENCYCLOPEDIA = Settings(profile="encyclopedia").answering
+"""The answering settings of the encyclopedia profile: lead and link bonuses on."""
 
 DOC = "Scott Howell (political consultant)\n\nHerbert Howell is a political consultant. He worked for Rudy Giuliani.\n"
 
@@ -39,7 +44,7 @@ def test_the_second_hop_follows_the_document_the_best_sentence_names():
     unrelated = sentence(
         "other", "Scott Howell worked with Carlton.", 0.5, {"scott", "howel", "work"}, "Scott Howell (footballer)"
     )
-    chosen = choose([best, unrelated, linked], limit=3, weights=weights)
+    chosen = choose([best, unrelated, linked], limit=3, weights=weights, policy=ENCYCLOPEDIA)
     assert [c.doc_id for c in chosen] == ["howell", "giuliani"]
 
 
@@ -51,7 +56,7 @@ def test_an_answer_quotes_at_most_two_documents():
         sentence("c", "gamma words here", 0.5, {"gamma"}),
         sentence("a", "delta words more", 0.4, {"delta"}, start=100),
     ]
-    chosen = choose(scored, limit=3, weights=weights)
+    chosen = choose(scored, limit=3, weights=weights, policy=GENERAL)
     assert {c.doc_id for c in chosen} == {"a", "b"} and len(chosen) == 3
 
 
@@ -61,7 +66,7 @@ def test_a_sentence_that_adds_nothing_does_not_follow():
         sentence("a", "alpha beta here", 0.8, {"alpha", "beta"}),
         sentence("b", "alpha beta again", 0.79, {"alpha", "beta"}),
     ]
-    assert len(choose(scored, limit=3, weights=weights)) == 1
+    assert len(choose(scored, limit=3, weights=weights, policy=GENERAL)) == 1
 
 
 def test_values_about_different_things_are_no_conflict():

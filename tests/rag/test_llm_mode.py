@@ -39,12 +39,12 @@ def with_replies(store, fake_embeddings, *replies) -> Assistant:
 
 
 def passage_number(assistant: Assistant, needle: str, question: str = QUESTION) -> int:
-    passages = assistant.retrieval.search(question, k=assistant.settings.top_k).passages
+    passages = assistant.retrieval.search(question, k=assistant.settings.retrieval.top_k).passages
     return next(i for i, p in enumerate(passages, start=1) if needle in p.text)
 
 
 def other_number(assistant: Assistant, needle: str, question: str = QUESTION) -> int:
-    passages = assistant.retrieval.search(question, k=assistant.settings.top_k).passages
+    passages = assistant.retrieval.search(question, k=assistant.settings.retrieval.top_k).passages
     return next(i for i, p in enumerate(passages, start=1) if needle not in p.text)
 
 

@@ -131,7 +131,7 @@ def test_filters_restrict_answers_and_metadata_reaches_json(news):
 
 
 def test_a_store_from_before_metadata_is_upgraded_without_reembedding(news, fake_embeddings):
-    store = news.settings.store
+    store = news.settings.storage.path
     with sqlite3.connect(store / "catalog.sqlite3") as db:
         db.execute("UPDATE documents SET title = 'old'")
         db.execute("ALTER TABLE documents DROP COLUMN author")  # the schema of the first release

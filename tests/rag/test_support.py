@@ -11,6 +11,7 @@ from hypothesis import given, settings
 
 from helpers.fakes import HashingEmbeddings
 from rag.checking.support import FEATURE_NAMES, SupportFeatures, load_support_model, support_features
+from rag.settings import CheckSettings
 
 CITED = (
     "The Larkfield lighthouse was lit for the first time on 12 March 1871. It stands 41 metres tall. "
@@ -99,7 +100,7 @@ def test_a_quoted_claim_is_supported_as_quoted():
     """A sentence the cited text contains word for word needs no model: supported, reason "quoted"."""
     from rag.checking.support import SupportChecker
 
-    verdict = SupportChecker(encode=None).check(
+    verdict = SupportChecker(encode=None, threshold=CheckSettings().support_threshold).check(
         "The Larkfield lighthouse was lit for the first time on 12 March 1871.", CITED
     )
     assert (verdict.supported, verdict.reason) == (True, "quoted")
@@ -125,7 +126,7 @@ def test_an_unsupported_claim_gets_a_reason_a_reader_understands(claim, reason):
     """The UI shows the reason beside the citation: it names the number or name, or says the text is negated."""
     from rag.checking.support import SupportChecker
 
-    verdict = SupportChecker(encode=None).check(claim, CITED)
+    verdict = SupportChecker(encode=None, threshold=CheckSettings().support_threshold).check(claim, CITED)
     assert (verdict.supported, verdict.reason) == (False, reason)
 
 
@@ -133,7 +134,7 @@ def test_best_picks_the_candidate_that_supports_the_claim():
     """Of several cited texts, the one that states the claim is chosen, with the score it earns there."""
     from rag.checking.support import SupportChecker
 
-    checker = SupportChecker(encode=None)
+    checker = SupportChecker(encode=None, threshold=CheckSettings().support_threshold)
     index, verdict = checker.best("The lighthouse is 41 metres tall.", ["The ferry sails at dawn.", CITED])
     assert index == 1
     assert verdict.score > checker.check("The lighthouse is 41 metres tall.", "The ferry sails at dawn.").score

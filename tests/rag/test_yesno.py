@@ -19,6 +19,7 @@ from rag.checking.verdicts import (
 )
 from rag.questions.parts import split_question
 from rag.questions.yesno import claim_of, is_yes_no, relates_parts
+from rag.settings import CheckSettings
 
 pytestmark = pytest.mark.slow  # the real encoder: verdicts weigh its similarity features
 
@@ -41,7 +42,7 @@ def news(tmp_path, real_embeddings) -> Assistant:
 @pytest.fixture(scope="module")
 def checker(real_embeddings) -> SupportChecker:
     """The support checker every citation gets, with the real encoder's token vectors."""
-    return SupportChecker(real_embeddings.encode_tokens)
+    return SupportChecker(real_embeddings.encode_tokens, CheckSettings().support_threshold)
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ def test_upload_search_and_delete(client, assistant):
     assert report["failed"][0]["path"] == "macro.xlsm" and "not supported" in report["failed"][0]["reason"]
     passages = client.get("/api/v1/search", params={"q": "zebras census", "k": 2}, headers=BEARER).json()["passages"]
     assert passages[0]["doc_id"] == added["doc_id"]
-    limit = assistant.settings.max_file_bytes
+    limit = assistant.settings.ingest.max_file_bytes
     big = [("files", ("big.txt", b"word " * (limit // 5 + 1), "text/plain"))]
     assert client.post("/api/v1/documents", files=big, headers=BEARER).status_code == 413
     record = client.get(f"/api/v1/documents/{added['doc_id']}", headers=BEARER).json()
@@ -101,7 +101,7 @@ def test_openai_client_against_a_running_server(assistant, capfd, caplog):
     from ui.settings import AppSettings
     from ui.web import launch
 
-    settings = AppSettings(store=assistant.settings.store, port=0, api_keys=KEY)
+    settings = AppSettings(store=assistant.settings.storage.path, port=0, api_keys=KEY)
     server = launch(settings, assistant=assistant, block=False)
     try:
         port = server.config.port
@@ -171,7 +171,7 @@ def test_bad_input_is_a_400_with_an_error_never_a_500_or_a_422(client):
 def test_an_upload_whose_every_file_is_refused_is_a_400_and_leaves_no_file_behind(client, assistant):
     from ui.uploads import uploads_folder
 
-    uploads = uploads_folder(assistant.settings.store)
+    uploads = uploads_folder(assistant.settings.storage.path)
     before = set(uploads.iterdir()) if uploads.exists() else set()
     files = [
         ("files", ("macro.xlsm", b"PK\x03\x04", "application/octet-stream")),

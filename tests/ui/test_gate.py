@@ -28,7 +28,9 @@ def server(tmp_path, fake_embeddings):
     from ui.web import launch
 
     assistant = answering_store(tmp_path, fake_embeddings, TEXTS)
-    settings = AppSettings(store=assistant.settings.store, port=0, api_keys=KEY, max_request_kb=64, max_upload_mb=1)
+    settings = AppSettings(
+        store=assistant.settings.storage.path, port=0, api_keys=KEY, max_request_kb=64, max_upload_mb=1
+    )
     running = launch(settings, assistant=assistant, block=False)
     yield f"http://127.0.0.1:{running.config.port}", assistant
     running.should_exit = True
@@ -45,7 +47,7 @@ def test_a_key_closes_every_route_of_the_web_ui_too(server):
             ("POST", "/gradio_api/call/respond"),
             ("POST", "/gradio_api/queue/join"),
             ("POST", "/gradio_api/upload"),
-            ("GET", f"/gradio_api/file={assistant.settings.store}/pages/0/1.png"),
+            ("GET", f"/gradio_api/file={assistant.settings.storage.path}/pages/0/1.png"),
             ("GET", "/api/v1/documents"),
             ("GET", "/api/docs"),
             ("GET", "/v1/models"),

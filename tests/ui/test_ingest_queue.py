@@ -54,7 +54,7 @@ def test_questions_and_health_answer_at_once_during_a_long_ingestion_and_left_up
     from ui.web import launch
 
     assistant = answering_store(tmp_path, SlowEmbeddings(), TEXTS)
-    server = launch(AppSettings(store=assistant.settings.store, port=0), assistant=assistant, block=False)
+    server = launch(AppSettings(store=assistant.settings.storage.path, port=0), assistant=assistant, block=False)
     base = f"http://127.0.0.1:{server.config.port}"
     long_text = "\n\n".join(f"Paragraph {i} tells of tide number {i} at the old pier." * 3 for i in range(1500))
     try:
@@ -108,7 +108,7 @@ def test_a_server_answers_while_its_keyword_index_builds(tmp_path, fake_embeddin
     from ui.web import launch
 
     assistant = answering_store(tmp_path, fake_embeddings, TEXTS)
-    store = assistant.settings.store
+    store = assistant.settings.storage.path
     shutil.rmtree(store / KEYWORD_DIR)
     from rag import Assistant
 
