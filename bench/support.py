@@ -93,9 +93,9 @@ def written_pairs(news: Path | None, seed: int = 0) -> list[dict]:
 def judge_written(rows: list[dict]) -> dict:
     """Share right per kind of pair, for the shipped checker (real encoder) and the old rules."""
     from bench.verify import RULES_THRESHOLD
+    from bench.word_overlap import verify
     from index.embedding import LocalEmbeddings
     from rag.checking.support import SupportChecker
-    from rag.checking.verify import verify
     from rag.settings import CheckSettings
 
     checker = SupportChecker(LocalEmbeddings(dtype="float32").encode_tokens, CheckSettings().support_threshold)
@@ -142,8 +142,8 @@ def human_report(dataset: Path, news: Path | None = None, cache: Path = DEFAULT_
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
 
     from bench.verify import RULES_THRESHOLD
+    from bench.word_overlap import verify
     from rag.checking.support import FEATURE_NAMES, SupportFeatures, hard_check
-    from rag.checking.verify import verify
 
     rows = read_pairs(dataset)
     y = np.array([int(r["label"]) for r in rows])

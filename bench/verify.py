@@ -20,12 +20,12 @@ import re
 from pathlib import Path
 
 from bench.common import REPO
-from rag.checking.verify import verify
+from bench.word_overlap import verify
 from rag.text import STOPWORDS, numbers, proper_names
 from rag.text.sentences import split_sentences
 
 RULES_THRESHOLD = 0.5
-"""Share of a claim's weighted words the old word-overlap rules (rag/checking/verify.py) need to call it supported:
+"""Share of a claim's weighted words the old word-overlap rules (bench/word_overlap.py) need to call it supported:
 the figure they are compared at with the support checker."""
 
 

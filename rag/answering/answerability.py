@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.answering.reading import matched_terms, question_weights
+from rag.answering.scoring import matched_terms, question_weights
 from rag.answering.short_answer import find_phrase
 from rag.logistic import LogisticModel, load_logistic
 from rag.questions.kinds import question_kind

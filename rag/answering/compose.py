@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from rag.answering.answerability import unmentioned_names
 from rag.answering.conflicts import find_conflicts, topic
-from rag.answering.reading import choose, question_weights, with_next_sentence
+from rag.answering.scoring import choose, question_weights, with_next_sentence
 from rag.answering.short_answer import short_answer
 from rag.checking.citations import span_citation
 from rag.checking.support import SupportChecker

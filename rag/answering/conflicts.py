@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from rag.answering.reading import answer_kind
+from rag.answering.scoring import answer_kind
 from rag.answering.short_answer import DATELINE, find_phrase
 from rag.answering.values import (
     ASKED_COUNT,

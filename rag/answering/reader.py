@@ -7,7 +7,7 @@ settings, so the features fitted are the features served."""
 from __future__ import annotations
 
 from rag.answering.answerability import features, load_model
-from rag.answering.reading import score_sentences
+from rag.answering.scoring import score_sentences
 from rag.settings import Settings
 from rag.stages import Collection, Decision, Query, Reading, Retrieved
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.answering.conflicts import find_conflicts
-from rag.answering.reading import choose, is_heading, is_lead, question_weights
+from rag.answering.scoring import choose, is_heading, is_lead, question_weights
 from rag.answering.values import phrase_key
 from rag.settings import AnsweringSettings, Settings
 from rag.stages import ScoredSentence
@@ -100,7 +100,7 @@ def test_two_sources_stating_different_counts_conflict():
 
 
 def test_the_sentence_after_the_best_one_joins_when_only_it_names_the_answer():
-    from rag.answering.reading import with_next_sentence
+    from rag.answering.scoring import with_next_sentence
 
     best = sentence("d", "The condiment is running out across the country.", 0.9)
     after = sentence("d", "Dijon mustard makers blame the heatwave in Canada.", 0.2, start=best.end + 1)

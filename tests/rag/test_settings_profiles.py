@@ -97,8 +97,8 @@ def test_the_answering_group_is_the_answerers_policy():
     """No second set of defaults: the answerer reads the group it is given, with the settings' defaults."""
     import inspect
 
-    from rag.answering import reading
+    from rag.answering import scoring
 
-    for function in (reading.score_sentences, reading.choose):
+    for function in (scoring.score_sentences, scoring.choose):
         assert inspect.signature(function).parameters["policy"].default is inspect.Parameter.empty
     assert Settings().answering == AnsweringSettings()

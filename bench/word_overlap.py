@@ -1,4 +1,7 @@
-"""Does a cited span support a sentence? A transparent lexical check, strict on numbers, names and negation.
+"""The old word-overlap rules, retired from production (every citation, verdict and conflict is now judged by the
+support checker, rag/checking/support.py): kept as the baseline bench/verify.py and bench/support.py compare the
+checker with. Does a cited span support a sentence? A transparent lexical check, strict on numbers, names and
+negation.
 
 A sentence is supported when its meaningful words are found in the span (stemmed, weighted: names and
 numbers count double), every number it states is stated there too, every name it uses appears there, and
