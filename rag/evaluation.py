@@ -148,6 +148,7 @@ def evaluate(assistant, dataset: Path, k: int = 5, progress=None) -> dict:
     ingest_seconds = time.perf_counter() - started
     name_of = {doc_id: Path(path).name for path, doc_id in assistant.library.catalog.sources().items()}
     if questions:  # load the model and open the store before timing, so latencies are warm
+        assistant.warm_up()
         assistant.ask(questions[0].question)
     rows = []
     for number, q in enumerate(questions, start=1):

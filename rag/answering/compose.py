@@ -13,7 +13,7 @@ from rag.answering.scoring import choose, question_weights, with_next_sentence
 from rag.answering.short_answer import short_answer
 from rag.checking.citations import span_citation
 from rag.checking.support import SupportChecker
-from rag.checking.verdicts import PartCheck, check_claim, evidence, order_holds, verdict
+from rag.checking.verdicts import PartCheck, check_claims, evidence, order_holds, verdict
 from rag.questions.yesno import claim_of
 from rag.settings import Settings
 from rag.stages import Collection, Composition, Decision, Disagreement, Query, Reading, ScoredSentence
@@ -64,8 +64,8 @@ def compose(
     named as such."""
     citations = Citations(collection, checker)
     texts: list[str] = []
-    parts: list[AnswerPart] = []
-    checks: list[PartCheck] = []
+    markers_of: list[tuple[int, ...] | None] = []
+    """Each part's citation markers; None for a part the documents do not answer."""
     conflicts: list[Conflict] = []
     short = None
     is_common = common_terms(collection, settings)
@@ -74,8 +74,7 @@ def compose(
         subject = reading.part.subject
         if not answered:
             texts.append(f"On {subject}, the documents do not say.")
-            parts.append(AnswerPart(reading.part.question))
-            checks.append(PartCheck(None))
+            markers_of.append(None)
             continue
         scored = list(reading.sentences)
         weights = question_weights(reading.question, reading.context)
@@ -83,7 +82,7 @@ def compose(
         chosen = choose(scored, limit, weights, settings.answering)
         if not query.multi_part and settings.answering.next_sentence_answers:
             chosen = with_next_sentence(reading.question, chosen, scored, is_common)
-        disagreements = [d for d in find_conflicts(reading.question, scored, text_of) if not same_statement(d, checker)]
+        disagreements = different_statements(find_conflicts(reading.question, scored, text_of), checker)
         chosen += [s for d in disagreements for s in (d.first, d.second) if s not in chosen]
         markers = citations.markers(chosen)
         quoted = " ".join(f"{citations[n].quote} [{n}]" for n in markers)
@@ -101,11 +100,16 @@ def compose(
             conflict = disagreement(reading.question, found, citations)
             conflicts.append(conflict)
             texts.append(conflict_sentence(conflict))
-        check = PartCheck(None)
-        if query.yes_no:
-            check = check_part(reading.question, [citations[n] for n in markers], collection, checker)
-        checks.append(check if check.sentence is None else PartCheck(check.outcome, markers[check.sentence]))
-        parts.append(AnswerPart(reading.part.question, tuple(markers), True, check.outcome))
+        markers_of.append(tuple(markers))
+    checks = (
+        check_parts(readings, markers_of, citations, collection) if query.yes_no else [PartCheck(None)] * len(readings)
+    )
+    parts = [
+        AnswerPart(r.part.question, markers, True, check.outcome)
+        if markers is not None
+        else AnswerPart(r.part.question)
+        for r, markers, check in zip(readings, markers_of, checks, strict=True)
+    ]
     decided = yes_no_verdict(query, checks, citations, collection) if query.yes_no else None
     return Composition(
         text=" ".join(t for t in ([f"{decided}."] if decided else []) + texts if t),
@@ -130,9 +134,10 @@ def disagreement(question: str, found: Disagreement, citations: Citations) -> Co
     return Conflict(about=topic(question), citations=(first, second), values=(found.first_value, found.second_value))
 
 
-def same_statement(found: Disagreement, checker: SupportChecker) -> bool:
-    """The two sentences say the same thing in other words, by the support checker: no disagreement."""
-    return checker.check(found.first.text, found.second.text).supported
+def different_statements(found: list[Disagreement], checker: SupportChecker) -> list[Disagreement]:
+    """The disagreements whose two sentences the support checker does not find saying the same thing."""
+    verdicts = checker.check_each([(d.first.text, d.second.text) for d in found])
+    return [d for d, verdict in zip(found, verdicts, strict=True) if not verdict.supported]
 
 
 def conflict_sentence(conflict: Conflict) -> str:
@@ -152,14 +157,28 @@ def common_terms(collection: Collection, settings: Settings) -> Callable[[str], 
     return is_common
 
 
-def check_part(question: str, cited: Sequence[Citation], collection: Collection, checker: SupportChecker) -> PartCheck:
-    """Whether the cited sentences support or contradict the claim of a yes/no question (or of its part)."""
-    items = []
-    for citation in cited:
-        record = collection.record(citation.doc_id)
-        author, publisher = (record.author, record.publisher) if record else (None, None)
-        items.append(evidence(citation.quote, citation.title, publisher, author))
-    return check_claim(claim_of(question), items, checker)
+def check_parts(
+    readings: Sequence[Reading],
+    markers_of: Sequence[tuple[int, ...] | None],
+    citations: Citations,
+    collection: Collection,
+) -> list[PartCheck]:
+    """Whether each answered part's cited sentences support or contradict the part's claim (all parts checked
+    in one batch); the deciding sentence given as its citation's marker."""
+    claims = []
+    for reading, markers in zip(readings, markers_of, strict=True):
+        cited = []
+        for n in markers or ():
+            citation = citations[n]
+            record = collection.record(citation.doc_id)
+            author, publisher = (record.author, record.publisher) if record else (None, None)
+            cited.append(evidence(citation.quote, citation.title, publisher, author))
+        claims.append((claim_of(reading.question), cited))
+    checks = check_claims(claims, citations.checker)
+    return [
+        PartCheck(check.outcome, markers[check.sentence]) if markers and check.sentence is not None else check
+        for check, markers in zip(checks, markers_of, strict=True)
+    ]
 
 
 def yes_no_verdict(

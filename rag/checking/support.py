@@ -139,16 +139,32 @@ class SupportChecker:
     def check(self, claim: str, cited: str) -> Verdict:
         return self.best(claim, [cited])[1]
 
+    def check_each(self, pairs: Sequence[tuple[str, str]]) -> list[Verdict]:
+        """The verdict of each (claim, cited text) pair; every text the pairs hold is embedded in one batch (a
+        yes/no question's claim against each cited sentence, the two sides of each disagreement)."""
+        claims = [strip_markers(claim) for claim, _ in pairs]
+        split = [cited_sentences(cited) for _, cited in pairs]
+        settled = [_without_model(claim, cited) for claim, (_, cited) in zip(claims, pairs, strict=True)]
+        texts = [
+            text
+            for verdict, claim, sentences in zip(settled, claims, split, strict=True)
+            if verdict is None
+            for text in (claim, *sentences)
+        ]
+        encode = self._cached_encode(texts) if texts else None
+        return [
+            verdict if verdict is not None else self._verdict(claim, cited, encode, sentences)
+            for verdict, claim, (_, cited), sentences in zip(settled, claims, pairs, split, strict=True)
+        ]
+
     def best(self, claim: str, candidates: Sequence[str]) -> tuple[int, Verdict]:
         """The candidate cited text that supports the claim best (index), with its verdict. Sentences shared by
         several candidates are embedded once."""
         claim = strip_markers(claim)
-        if not claim.strip():
-            return 0, Verdict(False, 0.0, "empty sentence")
-        normalised = normalize_answer(claim)
         for index, cited in enumerate(candidates):
-            if normalised and normalised in normalize_answer(cited):
-                return index, Verdict(True, 1.0, "quoted")
+            settled = _without_model(claim, cited)
+            if settled is not None and (settled.supported or not claim.strip()):
+                return index, settled
         split = [cited_sentences(cited) for cited in candidates]
         encode = self._cached_encode([claim, *(s for sentences in split for s in sentences)])
         verdicts = [self._verdict(claim, c, encode, s) for c, s in zip(candidates, split, strict=True)]
@@ -176,6 +192,16 @@ class SupportChecker:
         name = missing_name(claim, cited)
         reason = f"the name “{name}” is not in the cited text" if name else "the cited text does not say this"
         return Verdict(False, probability, reason)
+
+
+def _without_model(claim: str, cited: str) -> Verdict | None:
+    """The verdicts that need no model: an empty claim is not supported, a claim the cited text quotes is."""
+    if not claim.strip():
+        return Verdict(False, 0.0, "empty sentence")
+    normalised = normalize_answer(claim)
+    if normalised and normalised in normalize_answer(cited):
+        return Verdict(True, 1.0, "quoted")
+    return None
 
 
 def hard_check(claim: str, cited: str, features: SupportFeatures) -> str | None:

@@ -49,16 +49,30 @@ def evidence(sentence: str, title: str = "", publisher: str | None = None, autho
 
 def check_claim(claim: str, cited: Sequence[Evidence], checker: SupportChecker) -> PartCheck:
     """The first cited sentence that supports the claim, else the first that contradicts it."""
-    contradiction = None
-    for index, item in enumerate(cited):
-        own_claim = without_sources(claim, item.sources)
-        span = f"{item.sentence} {item.title}"
-        verdict = checker.check(own_claim, span)
-        if verdict.supported:
-            return PartCheck(SUPPORTS, index)
-        if contradiction is None and (verdict.opposite or _other_number(own_claim, span, checker)):
-            contradiction = index
-    return PartCheck(CONTRADICTS, contradiction) if contradiction is not None else PartCheck(None)
+    return check_claims([(claim, cited)], checker)[0]
+
+
+def check_claims(claims: Sequence[tuple[str, Sequence[Evidence]]], checker: SupportChecker) -> list[PartCheck]:
+    """`check_claim` of each (claim, cited sentences), every pair checked in one batch of the checker."""
+    pairs = [
+        (without_sources(claim, item.sources), f"{item.sentence} {item.title}")
+        for claim, cited in claims
+        for item in cited
+    ]
+    verdicts = iter(checker.check_each(pairs))
+    pairs_of = iter(pairs)
+    checks = []
+    for _, cited in claims:
+        own = [(next(pairs_of), next(verdicts)) for _ in cited]
+        supporting = next((i for i, (_, verdict) in enumerate(own) if verdict.supported), None)
+        if supporting is not None:
+            checks.append(PartCheck(SUPPORTS, supporting))
+            continue
+        contradicting = next(
+            (i for i, ((claim, span), v) in enumerate(own) if v.opposite or _other_number(claim, span, checker)), None
+        )
+        checks.append(PartCheck(CONTRADICTS, contradicting) if contradicting is not None else PartCheck(None))
+    return checks
 
 
 _NUMBER_PHRASE = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)
