@@ -23,7 +23,7 @@ _STRONG = 2.0
 
 def verify(sentence: str, span: str, threshold: float) -> Verdict:
     """Check one (sentence, cited span) pair: supported when no hard check fails and at least `threshold` (0..1) of
-    its weighted words are in the span (the yes/no checks pass `checks.yes_no_support`)."""
+    its weighted words are in the span (the retired yes/no checks asked for all of them)."""
     claim = _strip_markers(sentence)
     if not claim.strip():
         return Verdict(False, 0.0, "empty sentence")

@@ -191,13 +191,6 @@ class CheckSettings(Group):
         description="Least P(supported) (0-1) from the support model (rag/checking/support.py, fitted on human "
         "judgements) for a cited sentence to count as supported.",
     )
-    yes_no_support: float = Field(
-        default=1.0,
-        ge=0.0,
-        le=1.0,
-        description="Least share (0-1) of a yes/no question's claim (its words, names and numbers counting double) "
-        "that one cited sentence must hold for that part to count as supported; 'Yes' needs every part supported.",
-    )
 
 
 class LlmSettings(Group):
@@ -264,7 +257,6 @@ class Settings(IndexSettings):
         "common_term_share": "answering.common_term_share",
         "abstain_threshold": "answering.abstain_threshold",
         "support_threshold": "checks.support_threshold",
-        "yes_no_support": "checks.yes_no_support",
         "llm": "llm.model",
         "llm_base_url": "llm.base_url",
         "llm_api_key": "llm.api_key",

@@ -5,8 +5,11 @@ A part's claim (rag/questions/yesno.py `claim_of`) is checked against each cited
 title; names of the claim that name the document's publisher or author ("USA Today" for usatoday.com) are what
 the document says of itself, so they are matched there and not looked for in the sentence. A claim is
 contradicted when the checker finds that the sentence says the opposite (same words, one negated), or when
-the sentence says the claim's other words with another number. "before"/"after" between two reports is
-decided by the documents' dates when both are known.
+the sentence says the claim's other words with another number. A verdict states the answer outright, so a part
+counts as supported only when, besides the checker's verdict, the sentence holds every name of the claim (the
+checker's own name check, without the condition that the sentence says the claim's other words: "Géza von
+Cziffra was an Austro-Hungarian film director" does not make him an American director). "before"/"after"
+between two reports is decided by the documents' dates when both are known.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.checking.support import SupportChecker
+from rag.stages import Verdict
 from rag.text import numbers
 from rag.text.dates import earlier
-from rag.text.names import without_names
+from rag.text.names import missing_name, without_names
 
 SUPPORTS, CONTRADICTS = "supports", "contradicts"
 
@@ -64,7 +68,14 @@ def check_claims(claims: Sequence[tuple[str, Sequence[Evidence]]], checker: Supp
     checks = []
     for _, cited in claims:
         own = [(next(pairs_of), next(verdicts)) for _ in cited]
-        supporting = next((i for i, (_, verdict) in enumerate(own) if verdict.supported), None)
+        supporting = next(
+            (
+                i
+                for i, ((claim, span), verdict) in enumerate(own)
+                if verdict.supported and not missing_name(claim, span)
+            ),
+            None,
+        )
         if supporting is not None:
             checks.append(PartCheck(SUPPORTS, supporting))
             continue
@@ -73,6 +84,10 @@ def check_claims(claims: Sequence[tuple[str, Sequence[Evidence]]], checker: Supp
         )
         checks.append(PartCheck(CONTRADICTS, contradicting) if contradicting is not None else PartCheck(None))
     return checks
+
+
+def _supports(claim: str, span: str, verdict: Verdict) -> bool:
+    return verdict.supported and missing_name(claim, span) is None
 
 
 _NUMBER_PHRASE = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)
