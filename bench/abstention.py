@@ -41,7 +41,7 @@ def question_features(assistant, question: str) -> list[list[float]]:
     the settings resolved for the collection (one row per part of a multi-part question)."""
     from rag.stages import Turn
 
-    _, _, readings = assistant.pipeline.readings(Turn(question=question))
+    readings = assistant.pipeline.readings(Turn(question=question))
     return [r.features.vector() for r in readings if r.features is not None]
 
 

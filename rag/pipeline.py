@@ -115,17 +115,13 @@ class Pipeline:
             standalone_question=query.standalone or (query.search if query.context else None),
         )
 
-    def readings(self, turn: Turn) -> tuple[Query, Retrieved, tuple[Reading, ...]]:
-        """The first stages alone (understand, retrieve, read), with the settings `run` uses: what benchmarks
-        fit the abstention model on."""
+    def readings(self, turn: Turn) -> tuple[Reading, ...]:
+        """The first stages alone (understand, retrieve, read), with the settings `run` uses: the evidence
+        benchmarks fit the abstention model on, one `Reading` per part."""
         settings = self.retrieval.settings
         query = understand(turn.question, turn.history, settings.questions.multi_part)
         retrieved = retrieve(query, self.retrieval, turn.k or settings.retrieval.top_k, turn.doc_ids)
-        return (
-            query,
-            retrieved,
-            read(query, retrieved, self.retrieval, settings, turn.answer_k or settings.retrieval.top_k),
-        )
+        return read(query, retrieved, self.retrieval, settings, turn.answer_k or settings.retrieval.top_k)
 
     # -- the two ways of answering
     def _extracted(self, query: Query, retrieved: Retrieved, answer_k: int, settings: Settings) -> Answer:
