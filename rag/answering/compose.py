@@ -82,7 +82,7 @@ def compose(
         chosen = choose(scored, limit, weights, settings.answering)
         if not query.multi_part and settings.answering.next_sentence_answers:
             chosen = with_next_sentence(reading.question, chosen, scored, is_common)
-        disagreements = different_statements(find_conflicts(reading.question, scored, text_of), checker)
+        disagreements = find_conflicts(reading.question, scored, text_of)
         chosen += [s for d in disagreements for s in (d.first, d.second) if s not in chosen]
         markers = citations.markers(chosen)
         quoted = " ".join(f"{citations[n].quote} [{n}]" for n in markers)
@@ -132,12 +132,6 @@ def abstention_text(passages: Sequence[Passage]) -> str:
 def disagreement(question: str, found: Disagreement, citations: Citations) -> Conflict:
     first, second = citations.marker(found.first), citations.marker(found.second)
     return Conflict(about=topic(question), citations=(first, second), values=(found.first_value, found.second_value))
-
-
-def different_statements(found: list[Disagreement], checker: SupportChecker) -> list[Disagreement]:
-    """The disagreements whose two sentences the support checker does not find saying the same thing."""
-    verdicts = checker.check_each([(d.first.text, d.second.text) for d in found])
-    return [d for d, verdict in zip(found, verdicts, strict=True) if not verdict.supported]
 
 
 def conflict_sentence(conflict: Conflict) -> str:
