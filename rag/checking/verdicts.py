@@ -57,30 +57,33 @@ def check_claim(claim: str, cited: Sequence[Evidence], checker: SupportChecker) 
 
 
 def check_claims(claims: Sequence[tuple[str, Sequence[Evidence]]], checker: SupportChecker) -> list[PartCheck]:
-    """`check_claim` of each (claim, cited sentences), every pair checked in one batch of the checker."""
+    """`check_claim` of each (claim, cited sentences). The parts' first cited sentences are checked together in
+    one batch of the checker, then the next ones of the parts still undecided: a part its best sentence supports
+    costs one sentence's check."""
     pairs = [
-        (without_sources(claim, item.sources), f"{item.sentence} {item.title}")
+        [(without_sources(claim, item.sources), f"{item.sentence} {item.title}") for item in cited]
         for claim, cited in claims
-        for item in cited
     ]
-    verdicts = iter(checker.check_each(pairs))
-    pairs_of = iter(pairs)
+    verdicts: list[list[Verdict]] = [[] for _ in claims]
+    supporting: list[int | None] = [None] * len(claims)
+    for rank in range(max((len(p) for p in pairs), default=0)):
+        open_parts = [i for i, p in enumerate(pairs) if supporting[i] is None and rank < len(p)]
+        for i, verdict in zip(open_parts, checker.check_each([pairs[i][rank] for i in open_parts]), strict=True):
+            verdicts[i].append(verdict)
+            if _supports(*pairs[i][rank], verdict):
+                supporting[i] = rank
     checks = []
-    for _, cited in claims:
-        own = [(next(pairs_of), next(verdicts)) for _ in cited]
-        supporting = next(
-            (
-                i
-                for i, ((claim, span), verdict) in enumerate(own)
-                if verdict.supported and not missing_name(claim, span)
-            ),
-            None,
-        )
-        if supporting is not None:
-            checks.append(PartCheck(SUPPORTS, supporting))
+    for own, judged, found in zip(pairs, verdicts, supporting, strict=True):
+        if found is not None:
+            checks.append(PartCheck(SUPPORTS, found))
             continue
         contradicting = next(
-            (i for i, ((claim, span), v) in enumerate(own) if v.opposite or _other_number(claim, span, checker)), None
+            (
+                i
+                for i, ((claim, span), v) in enumerate(zip(own, judged, strict=True))
+                if v.opposite or _other_number(claim, span, checker)
+            ),
+            None,
         )
         checks.append(PartCheck(CONTRADICTS, contradicting) if contradicting is not None else PartCheck(None))
     return checks
