@@ -73,7 +73,6 @@ class RetrievalRun:
     """Passages plus what reading reuses (dense scores, the documents each search found) and timings."""
 
     passages: tuple[Passage, ...]
-    query_vector: tuple[float, ...] | None = None
     dense_scores: dict[str, float] = field(default_factory=dict)
     dense_docs: tuple[str, ...] = ()
     """Documents in the order the dense search found them (first chunk of each)."""

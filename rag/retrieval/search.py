@@ -104,7 +104,6 @@ class Retrieval(CatalogView):
         finished = time.perf_counter()
         return RetrievalRun(
             passages=tuple(passages),
-            query_vector=tuple(vector),
             dense_scores=dense_scores,
             dense_docs=tuple(document_order(h.chunk_id for h in dense)),
             keyword_docs=tuple(document_order(h.chunk_id for h in keyword)),
