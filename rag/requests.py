@@ -77,7 +77,12 @@ class _Scoped(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    @field_validator("filters", mode="after", check_fields=False)
+    documents: list[str] | None = Field(
+        default=None, description="Only these document ids (with `filters`: those of them that match)."
+    )
+    filters: FilterFields | None = Field(default=None, description="Only documents whose metadata match these.")
+
+    @field_validator("filters", mode="after")
     @classmethod
     def _no_empty_filters(cls, value: FilterFields | None) -> FilterFields | None:
         return value if value is not None and value.parsed() is not None else None
@@ -101,10 +106,6 @@ class AskRequest(_Scoped):
         le=MAX_ASK_K,
         description=f"Passages the answer is read from, 1 to {MAX_ASK_K} (default: the `top_k` setting, 5).",
     )
-    documents: list[str] | None = Field(
-        default=None, description="Only these document ids (with `filters`: those of them that match)."
-    )
-    filters: FilterFields | None = Field(default=None, description="Only documents whose metadata match these.")
     mode: Literal["extractive", "llm"] | None = Field(
         default=None,
         description='"extractive" quotes the documents; "llm" has the configured chat model write the answer, '
@@ -141,10 +142,6 @@ class SearchRequest(_Scoped):
         le=MAX_SEARCH_K,
         description=f"Passages returned, best first, 1 to {MAX_SEARCH_K} (default: the `top_k` setting, 5).",
     )
-    documents: list[str] | None = Field(
-        default=None, description="Only these document ids (with `filters`: those of them that match)."
-    )
-    filters: FilterFields | None = Field(default=None, description="Only documents whose metadata match these.")
 
     @field_validator("query", mode="before")
     @classmethod
