@@ -1,10 +1,11 @@
-"""Shared fixtures: fake and real encoders, stores, and a real `chroma run` server on 127.0.0.1."""
+"""Shared fixtures: fake and real encoders, stores, a real `chroma run` server and a real PostgreSQL 15 on 127.0.0.1."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,31 @@ def chroma_server(tmp_path_factory):
         process.kill()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL 15 on 127.0.0.1 (tests/helpers/postgres.py), one per session because initdb and start cost
+    about a second; stopped by its data folder at the end. Without Debian's postgresql-15 the tests that need it
+    skip, except in CI, where a missing server must not pass unnoticed."""
+    from helpers.postgres import BIN, PostgresServer
+
+    if not PostgresServer.available():
+        message = f"PostgreSQL 15 is not installed ({BIN}, as root also a postgres user); scripts/test-deps.sh does it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(postgres_server):
+    """The URL of a fresh, empty database on `postgres_server` (`t_<10 hex>`, from template0), dropped afterwards,
+    so each test starts from nothing without paying for a server of its own."""
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    url = postgres_server.create_database(name)
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(name)
