@@ -1,68 +1,30 @@
-"""The catalog: one SQLite row per document with its stored text, its sources, and its chunks' offsets.
+"""The catalog: documents with their stored text, sources, original files and chunks, in the store's database.
 
 A document becomes visible here only after all its chunks are in the vector store, and `pending` records
-documents whose vectors may exist without a catalog row (an ingestion or removal that was interrupted), so
-that the next run can delete those orphans.
+documents whose vectors may exist without a document row (an ingestion or removal that was interrupted), so
+that the next run can delete those orphans. The keyword index is written in the same transactions.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from .errors import StoreError, UnknownDocumentError
+from sqlalchemy import Connection, delete, func, select, update
+
+from . import keyword
+from .db import schema
+from .db.database import Database
+from .db.upsert import insert_or_ignore, insert_or_update
+from .errors import UnknownDocumentError
 from .types import Chunk, DocumentRecord, LoadedDocument, document_metadata
 
-CATALOG_FILE = "catalog.sqlite3"
-LONG_DOCUMENT_BYTES = 1_000_000
-"""Documents larger than this (file size) have their chunks sliced from the text read once, not by SQL."""
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    content_hash TEXT NOT NULL,
-    title TEXT NOT NULL,
-    date TEXT,
-    size INTEGER NOT NULL,
-    chunk_count INTEGER NOT NULL,
-    ingested_at TEXT NOT NULL,
-    text TEXT NOT NULL,
-    page_starts TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS sources (
-    path TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    mtime_ns INTEGER NOT NULL,
-    size INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    page INTEGER,
-    sentences TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS char_boxes (
-    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
-    boxes BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-# Columns added after the first release, created on open in stores made before them.
-_ADDED_COLUMNS = {"documents": (("author", "TEXT"), ("publisher", "TEXT"))}
+D, C, S = schema.documents, schema.chunks, schema.sources
 
 
 @dataclass(frozen=True)
@@ -70,6 +32,15 @@ class SourceState:
     doc_id: str
     mtime_ns: int
     size: int
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A document's original bytes, as received."""
+
+    sha256: str
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -86,6 +57,8 @@ class StoredDocument:
     publisher: str | None = None
     char_boxes: bytes | None = None
     """PDFs: each character's box on its page, packed (`index.pdf`)."""
+    file_sha256: str | None = None
+    """The original file's bytes in the database (`Catalog.file`), None for a document imported without them."""
 
     @property
     def metadata(self) -> dict:
@@ -105,135 +78,99 @@ class StoredDocument:
         return [] if self._boxes is None else span_boxes(self._boxes, self.page_starts, start, end)
 
 
+def _chunk(row) -> Chunk:
+    return Chunk(
+        row.chunk_id,
+        row.doc_id,
+        row.idx,
+        row.start,
+        row.end,
+        row.text,
+        row.page,
+        tuple(tuple(s) for s in json.loads(row.sentences)),
+    )
+
+
+_CHUNK_COLUMNS = (C.c.chunk_id, C.c.doc_id, C.c.idx, C.c.start, C.c.end, C.c.text, C.c.page, C.c.sentences)
+
+
 class Catalog:
-    """Writes go through one connection under a lock; reads through a connection of the reading thread, which
-    in WAL mode sees the last committed state without waiting for a write in progress (an ingestion never
-    stalls a question)."""
+    """Reads run on pooled connections and never wait for a write; each write is one short transaction."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.is_file() and self.path.stat().st_size == 0:
-            # SQLite would take a 0-byte file for a new, empty database: the store would look empty and later
-            # ingestions would leave the old vectors orphaned. A truncated catalog is damage, said as such.
-            raise StoreError(
-                f"catalog {self.path} is empty (0 bytes): it was truncated or damaged. Restore it from a backup, "
-                "or move the store aside and index the files again"
-            )
-        try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._add_missing_columns()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open catalog {self.path}: {exc}") from exc
-        self._lock = threading.RLock()
-        self._readers = threading.local()
-        self._reader_connections: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()  # not the write lock: a reader must never wait for a write
-        self._long_texts: OrderedDict[str, str] = OrderedDict()
-
-    def _reader(self) -> sqlite3.Connection:
-        connection = getattr(self._readers, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            connection.execute("PRAGMA query_only=ON")
-            self._readers.connection = connection
-            with self._readers_lock:
-                self._reader_connections.append(connection)
-        return connection
-
-    def _add_missing_columns(self) -> None:
-        for table, columns in _ADDED_COLUMNS.items():
-            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            for name, kind in columns:
-                if name not in present:
-                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    def __init__(self, database: Database):
+        self.database = database
 
     def close(self) -> None:
-        with self._lock, self._readers_lock:
-            for connection in self._reader_connections:
-                connection.close()
-            self._reader_connections.clear()
-            self._db.close()
+        self.database.dispose()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        try:
-            return self._reader().execute(sql, tuple(params)).fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot read catalog {self.path}: {exc}") from exc
-
-    # -- generation: bumped by every change, so derived indexes know when they are stale
     def generation(self) -> int:
-        rows = self._query("SELECT value FROM meta WHERE key = 'generation'")
-        return int(rows[0][0]) if rows else 0
-
-    @staticmethod
-    def _bump(db: sqlite3.Connection) -> None:
-        db.execute(
-            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
+        """The change counter: bumped by every change, so caches know when they are stale."""
+        return self.database.generation()
 
     # -- settings the store was built with, checked when it is opened again
     def setting(self, key: str) -> str | None:
-        rows = self._query("SELECT value FROM meta WHERE key = ?", (f"setting:{key}",))
-        return rows[0][0] if rows else None
+        with self.database.read() as db:
+            return db.execute(select(schema.settings.c.value).where(schema.settings.c.key == key)).scalar()
 
     def set_setting(self, key: str, value: str) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (f"setting:{key}", value),
-            )
+        with self.database.write() as db:
+            insert_or_update(db, schema.settings, [{"key": key, "value": value}], ["key"])
+            self.database.bump(db)
 
     def update_metadata(self, doc_id: str, loaded: LoadedDocument) -> None:
         """Refresh what a document says about itself (title, date, author, publisher); text and chunks stay."""
-        with self._transaction() as db:
+        with self.database.write() as db:
             db.execute(
-                "UPDATE documents SET title = ?, date = ?, author = ?, publisher = ? WHERE doc_id = ?",
-                (loaded.title, loaded.date, loaded.author, loaded.publisher, doc_id),
+                update(D)
+                .where(D.c.doc_id == doc_id)
+                .values(title=loaded.title, date=loaded.date, author=loaded.author, publisher=loaded.publisher)
             )
-            self._bump(db)
+            self.database.bump(db)
 
     def has_chunks(self) -> bool:
-        return bool(self._query("SELECT 1 FROM chunks LIMIT 1"))
+        with self.database.read() as db:
+            return db.execute(select(C.c.id).limit(1)).first() is not None
 
-    # -- pending: vectors that may exist without a catalog row
-    def mark_pending(self, doc_ids: Iterable[str]) -> None:
-        with self._transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO pending(doc_id) VALUES (?)", [(d,) for d in doc_ids])
+    # -- pending: vectors that may exist without a document row
+    def mark_pending(self, doc_ids: Iterable[str], job_id: int | None = None) -> None:
+        with self.database.write() as db:
+            insert_or_ignore(db, schema.pending, [{"doc_id": d, "job_id": job_id} for d in doc_ids])
 
-    def pending(self) -> list[str]:
-        return [row[0] for row in self._query("SELECT doc_id FROM pending")]
+    def pending(self) -> dict[str, int | None]:
+        """Each pending document with the job that marked it (None: an in-process ingestion or a removal)."""
+        with self.database.read() as db:
+            return dict(db.execute(select(schema.pending.c.doc_id, schema.pending.c.job_id)).all())
 
     def clear_pending(self, doc_ids: Iterable[str]) -> None:
-        with self._transaction() as db:
-            db.executemany("DELETE FROM pending WHERE doc_id = ?", [(d,) for d in doc_ids])
+        doc_ids = list(doc_ids)
+        if doc_ids:
+            with self.database.write() as db:
+                db.execute(delete(schema.pending).where(schema.pending.c.doc_id.in_(doc_ids)))
+
+    # -- original files
+    def store_file(self, sha256: str, name: str, data: bytes) -> None:
+        with self.database.write() as db:
+            _store_file(db, sha256, name, data)
+
+    def file(self, sha256: str) -> StoredFile | None:
+        files = schema.files
+        with self.database.read() as db:
+            row = db.execute(select(files.c.name, files.c.data).where(files.c.sha256 == sha256)).first()
+        return StoredFile(sha256, row.name, bytes(row.data)) if row else None
 
     # -- sources and documents
     def source(self, path: str) -> SourceState | None:
-        rows = self._query("SELECT doc_id, mtime_ns, size FROM sources WHERE path = ?", (path,))
-        return SourceState(*rows[0]) if rows else None
+        with self.database.read() as db:
+            row = db.execute(select(S.c.doc_id, S.c.mtime_ns, S.c.size).where(S.c.path == path)).first()
+        return SourceState(*row) if row else None
 
     def sources(self) -> dict[str, str]:
-        return dict(self._query("SELECT path, doc_id FROM sources"))
+        with self.database.read() as db:
+            return dict(db.execute(select(S.c.path, S.c.doc_id)).all())
 
     def has_document(self, doc_id: str) -> bool:
-        return bool(self._query("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)))
+        with self.database.read() as db:
+            return db.execute(select(D.c.doc_id).where(D.c.doc_id == doc_id)).first() is not None
 
     def commit_document(
         self,
@@ -244,211 +181,252 @@ class Catalog:
         chunks: list[Chunk],
         path: str,
         mtime_ns: int,
+        data: bytes | None = None,
     ) -> list[str]:
-        """Make a document, its chunks and its source visible at once.
-
-        Returns the documents this left without a source (an updated file's old version)."""
+        """Make a document, its chunks, its keyword postings, its source and (given `data`) its original bytes
+        visible at once. Returns the documents this left without a source (an updated file's old version)."""
+        terms = keyword.DocumentTerms.of(loaded.title, loaded.text, [c.text for c in chunks])  # before the lock
+        lengths = terms.chunk_lengths
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self._transaction() as db:
-            previous = db.execute("SELECT doc_id FROM sources WHERE path = ?", (path,)).fetchone()
+        with self.database.write() as db:
+            previous = db.execute(select(S.c.doc_id).where(S.c.path == path)).scalar()
+            if db.execute(select(D.c.doc_id).where(D.c.doc_id == doc_id)).first():
+                _delete_documents(db, [doc_id])  # written again (a job run twice): replaced, never doubled
+            if data is not None:
+                _store_file(db, content_hash, Path(path).name, data)
             db.execute(
-                "INSERT OR REPLACE INTO documents(doc_id, content_hash, title, date, size, chunk_count, "
-                "ingested_at, text, page_starts, author, publisher) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    doc_id,
-                    content_hash,
-                    loaded.title,
-                    loaded.date,
-                    size,
-                    len(chunks),
-                    now,
-                    loaded.text,
-                    json.dumps(list(loaded.page_starts)),
-                    loaded.author,
-                    loaded.publisher,
-                ),
-            )
-            if loaded.char_boxes is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO char_boxes(doc_id, boxes) VALUES (?, ?)", (doc_id, loaded.char_boxes)
+                D.insert().values(
+                    doc_id=doc_id,
+                    content_hash=content_hash,
+                    file_sha256=content_hash if data is not None else None,
+                    title=loaded.title,
+                    date=loaded.date,
+                    author=loaded.author,
+                    publisher=loaded.publisher,
+                    size=size,
+                    chunk_count=len(chunks),
+                    ingested_at=now,
+                    page_starts=json.dumps(list(loaded.page_starts)),
+                    terms_len=terms.length,
                 )
-            db.executemany(
-                'INSERT OR REPLACE INTO chunks(chunk_id, doc_id, idx, start, "end", page, sentences) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(c.chunk_id, doc_id, c.index, c.start, c.end, c.page, json.dumps(c.sentences)) for c in chunks],
             )
-            db.execute(
-                "INSERT OR REPLACE INTO sources(path, doc_id, mtime_ns, size) VALUES (?, ?, ?, ?)",
-                (path, doc_id, mtime_ns, size),
-            )
-            db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
-            self._bump(db)
-            if previous and previous[0] != doc_id:
-                return self._drop_if_orphaned(db, [previous[0]])
-        return []
+            db.execute(schema.texts.insert().values(doc_id=doc_id, text=loaded.text))
+            if loaded.char_boxes is not None:
+                db.execute(schema.boxes.insert().values(doc_id=doc_id, data=loaded.char_boxes))
+            if chunks:
+                db.execute(
+                    C.insert(),
+                    [
+                        {
+                            "chunk_id": c.chunk_id,
+                            "doc_id": doc_id,
+                            "idx": c.index,
+                            "start": c.start,
+                            "end": c.end,
+                            "page": c.page,
+                            "sentences": json.dumps(c.sentences),
+                            "text": c.text,
+                            "terms_len": length,
+                        }
+                        for c, length in zip(chunks, lengths, strict=True)
+                    ],
+                )
+            rows = dict(db.execute(select(C.c.idx, C.c.id).where(C.c.doc_id == doc_id)).all())
+            keyword.add_document(db, doc_id, {i: rows[c.index] for i, c in enumerate(chunks)}, terms)
+            insert_or_update(db, S, [{"path": path, "doc_id": doc_id, "mtime_ns": mtime_ns, "size": size}], ["path"])
+            db.execute(delete(schema.pending).where(schema.pending.c.doc_id == doc_id))
+            orphaned = _drop_if_orphaned(db, [previous]) if previous and previous != doc_id else []
+            self.database.bump(db)
+        return orphaned
 
     def set_source(self, path: str, doc_id: str, mtime_ns: int, size: int) -> list[str]:
         """Point a path at an existing document (an alias, or a touched but unchanged file).
 
         Returns the documents this left without a source (removed, pending vector deletion)."""
-        with self._transaction() as db:
-            previous = db.execute("SELECT doc_id FROM sources WHERE path = ?", (path,)).fetchone()
-            db.execute(
-                "INSERT OR REPLACE INTO sources(path, doc_id, mtime_ns, size) VALUES (?, ?, ?, ?)",
-                (path, doc_id, mtime_ns, size),
-            )
-            if previous and previous[0] != doc_id:
-                return self._drop_if_orphaned(db, [previous[0]])
-        return []
+        with self.database.write() as db:
+            previous = db.execute(select(S.c.doc_id).where(S.c.path == path)).scalar()
+            insert_or_update(db, S, [{"path": path, "doc_id": doc_id, "mtime_ns": mtime_ns, "size": size}], ["path"])
+            orphaned = _drop_if_orphaned(db, [previous]) if previous and previous != doc_id else []
+            self.database.bump(db)
+        return orphaned
 
     def remove_sources(self, paths: Iterable[str]) -> list[str]:
         """Forget paths; documents left without any source are removed and returned as pending."""
         paths = list(paths)
-        with self._transaction() as db:
-            doc_ids = {row[0] for p in paths for row in db.execute("SELECT doc_id FROM sources WHERE path = ?", (p,))}
-            db.executemany("DELETE FROM sources WHERE path = ?", [(p,) for p in paths])
-            return self._drop_if_orphaned(db, doc_ids)
-
-    def _drop_if_orphaned(self, db: sqlite3.Connection, doc_ids: Iterable[str]) -> list[str]:
-        orphaned = [d for d in doc_ids if not db.execute("SELECT 1 FROM sources WHERE doc_id = ?", (d,)).fetchone()]
-        self._delete_documents(db, orphaned)
+        with self.database.write() as db:
+            doc_ids = set(db.execute(select(S.c.doc_id).where(S.c.path.in_(paths))).scalars())
+            db.execute(delete(S).where(S.c.path.in_(paths)))
+            orphaned = _drop_if_orphaned(db, sorted(doc_ids))
+            self.database.bump(db)
         return orphaned
 
     def remove_documents(self, doc_ids: Iterable[str]) -> list[str]:
         doc_ids = list(doc_ids)
-        with self._transaction() as db:
-            self._delete_documents(db, doc_ids)
+        with self.database.write() as db:
+            _delete_documents(db, doc_ids, pending=True)
+            self.database.bump(db)
         return doc_ids
-
-    def _delete_documents(self, db: sqlite3.Connection, doc_ids: list[str]) -> None:
-        if not doc_ids:
-            return
-        # Recorded as pending in the same transaction: the vectors go after the commit.
-        db.executemany("INSERT OR IGNORE INTO pending(doc_id) VALUES (?)", [(d,) for d in doc_ids])
-        db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids])
-        self._bump(db)
 
     def resolve(self, key: str) -> str:
         """A document id from an id, an id prefix, or a source path."""
         if self.has_document(key):
             return key
         path = str(Path(key).expanduser().resolve()) if key else key
-        rows = self._query("SELECT doc_id FROM sources WHERE path = ? OR path = ?", (key, path))
-        if rows:
-            return rows[0][0]
-        if len(key) >= 6:
-            rows = self._query("SELECT doc_id FROM documents WHERE doc_id LIKE ?", (key + "%",))
-            if len(rows) == 1:
-                return rows[0][0]
+        with self.database.read() as db:
+            found = db.execute(select(S.c.doc_id).where(S.c.path.in_([key, path])).limit(1)).scalar()
+            if found:
+                return found
+            if len(key) >= 6:
+                matches = db.execute(
+                    select(D.c.doc_id).where(D.c.doc_id.startswith(key, autoescape=True)).limit(2)
+                ).scalars()
+                matches = list(matches)
+                if len(matches) == 1:
+                    return matches[0]
         raise UnknownDocumentError(f"no indexed document has the id or path {key!r}")
 
     def documents(self) -> list[DocumentRecord]:
-        rows = self._query(
-            "SELECT d.doc_id, d.title, d.chunk_count, d.size, d.ingested_at, d.content_hash, d.date, "
-            "group_concat(s.path, char(0)), d.author, d.publisher FROM documents d "
-            "LEFT JOIN sources s ON s.doc_id = d.doc_id "
-            "GROUP BY d.doc_id ORDER BY d.ingested_at, d.doc_id"
-        )
+        with self.database.read() as db:
+            rows = db.execute(
+                select(
+                    D.c.doc_id,
+                    D.c.title,
+                    D.c.chunk_count,
+                    D.c.size,
+                    D.c.ingested_at,
+                    D.c.content_hash,
+                    D.c.date,
+                    D.c.author,
+                    D.c.publisher,
+                ).order_by(D.c.ingested_at, D.c.doc_id)
+            ).all()
+            paths: dict[str, list[str]] = {}
+            for path, doc_id in db.execute(select(S.c.path, S.c.doc_id)):
+                paths.setdefault(doc_id, []).append(path)
         records = []
-        for doc_id, title, chunks, size, at, content_hash, date, paths, author, publisher in rows:
-            sources = tuple(sorted(paths.split("\0"))) if paths else ()
+        for row in rows:
+            sources = tuple(sorted(paths.get(row.doc_id, ())))
             records.append(
                 DocumentRecord(
-                    doc_id=doc_id,
+                    doc_id=row.doc_id,
                     source=sources[0] if sources else "",
-                    title=title,
-                    chunks=chunks,
-                    size=size,
-                    ingested_at=at,
-                    content_hash=content_hash,
-                    date=date,
+                    title=row.title,
+                    chunks=row.chunk_count,
+                    size=row.size,
+                    ingested_at=row.ingested_at,
+                    content_hash=row.content_hash,
+                    date=row.date,
                     sources=sources,
-                    author=author,
-                    publisher=publisher,
+                    author=row.author,
+                    publisher=row.publisher,
                 )
             )
         return records
 
     def document(self, doc_id: str) -> StoredDocument:
-        rows = self._query(
-            "SELECT d.title, d.text, d.page_starts, d.date, min(s.path), d.author, d.publisher, b.boxes "
-            "FROM documents d LEFT JOIN sources s ON s.doc_id = d.doc_id "
-            "LEFT JOIN char_boxes b ON b.doc_id = d.doc_id WHERE d.doc_id = ? GROUP BY d.doc_id",
-            (doc_id,),
-        )
-        if not rows:
+        with self.database.read() as db:
+            row = db.execute(
+                select(
+                    D.c.title,
+                    schema.texts.c.text,
+                    D.c.page_starts,
+                    D.c.date,
+                    D.c.author,
+                    D.c.publisher,
+                    schema.boxes.c.data,
+                    D.c.file_sha256,
+                )
+                .join(schema.texts, schema.texts.c.doc_id == D.c.doc_id)
+                .outerjoin(schema.boxes, schema.boxes.c.doc_id == D.c.doc_id)
+                .where(D.c.doc_id == doc_id)
+            ).first()
+            source = db.execute(select(func.min(S.c.path)).where(S.c.doc_id == doc_id)).scalar() if row else None
+        if row is None:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
-        title, text, page_starts, date, source, author, publisher, boxes = rows[0]
         return StoredDocument(
-            doc_id, title, source or "", text, tuple(json.loads(page_starts)), date, author, publisher, boxes
+            doc_id,
+            row.title,
+            source or "",
+            row.text,
+            tuple(json.loads(row.page_starts)),
+            row.date,
+            row.author,
+            row.publisher,
+            bytes(row.data) if row.data is not None else None,
+            row.file_sha256,
         )
 
     def document_count(self) -> int:
-        return self._query("SELECT count(*) FROM documents")[0][0]
+        with self.database.read() as db:
+            return db.execute(select(func.count()).select_from(D)).scalar_one()
 
     def chunk_count(self) -> int:
-        return self._query("SELECT count(*) FROM chunks")[0][0]
+        with self.database.read() as db:
+            return db.execute(select(func.count()).select_from(C)).scalar_one()
 
     def sample_chunk_ids(self, n: int) -> list[str]:
         """Up to `n` chunk ids spread evenly over the catalog (first, ..., last), the same each time."""
         count = self.chunk_count()
         offsets = sorted({round(i * (count - 1) / max(1, n - 1)) for i in range(n)}) if count else []
-        return [
-            self._query("SELECT chunk_id FROM chunks ORDER BY chunk_id LIMIT 1 OFFSET ?", (o,))[0][0] for o in offsets
-        ]
+        with self.database.read() as db:
+            return [
+                db.execute(select(C.c.chunk_id).order_by(C.c.chunk_id).limit(1).offset(o)).scalar_one() for o in offsets
+            ]
 
     def chunk_ids(self) -> list[str]:
-        return [row[0] for row in self._query("SELECT chunk_id FROM chunks ORDER BY chunk_id")]
-
-    def chunk_texts(self) -> Iterator[tuple[str, str]]:
-        """Every chunk's id and text, in chunk id order (for the keyword index). Each document's text is read
-        once and sliced here: linear in the text (SQL's substr per chunk copied the whole text each time)."""
-        reader = self._reader()
-        rows: list[tuple[str, str]] = []
-        for doc_id, text in reader.execute("SELECT doc_id, text FROM documents"):
-            spans = reader.execute('SELECT chunk_id, start, "end" FROM chunks WHERE doc_id = ?', (doc_id,))
-            rows.extend((chunk_id, text[start:end]) for chunk_id, start, end in spans)
-        rows.sort()
-        yield from rows
-
-    def document_texts(self) -> Iterator[tuple[str, str]]:
-        """Every document's id and title + text, in a stable order (for the document-level keyword index)."""
-        for doc_id, title, text in self._reader().execute("SELECT doc_id, title, text FROM documents ORDER BY doc_id"):
-            yield doc_id, f"{title or ''}\n{text}"
+        with self.database.read() as db:
+            return list(db.execute(select(C.c.chunk_id).order_by(C.c.chunk_id)).scalars())
 
     def chunk(self, chunk_id: str, text: str | None = None) -> Chunk:
-        """One chunk; `text` is its document's stored text when the caller has it. A chunk of a short document is
-        sliced by SQL in the same query; SQLite reads a whole TEXT value to slice it, so the text of a long one is
-        read once and kept (a document's id is its content hash: its text never changes)."""
-        rows = self._query(
-            'SELECT c.doc_id, c.idx, c.start, c."end", c.page, c.sentences, '
-            f'CASE WHEN d.size <= {LONG_DOCUMENT_BYTES} THEN substr(d.text, c.start + 1, c."end" - c.start) END '
-            "FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id = ?",
-            (chunk_id,),
-        )
-        if not rows:
+        """One chunk (its text is stored with it: `text` is accepted for callers that have the document's)."""
+        with self.database.read() as db:
+            row = db.execute(select(*_CHUNK_COLUMNS).where(C.c.chunk_id == chunk_id)).first()
+        if row is None:
             raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
-        doc_id, idx, start, end, page, sentences, piece = rows[0]
-        if text is None and piece is None:
-            text = self._long_text(doc_id)
-        piece = text[start:end] if text is not None else piece
-        return Chunk(chunk_id, doc_id, idx, start, end, piece, page, tuple(tuple(s) for s in json.loads(sentences)))
-
-    def _long_text(self, doc_id: str) -> str:
-        with self._readers_lock:
-            text = self._long_texts.get(doc_id)
-        if text is None:
-            found = self._query("SELECT text FROM documents WHERE doc_id = ?", (doc_id,))
-            if not found:
-                raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
-            text = found[0][0]
-            with self._readers_lock:
-                self._long_texts[doc_id] = text
-                while len(self._long_texts) > 4:
-                    self._long_texts.popitem(last=False)
-        return text
+        return _chunk(row)
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
-        text = self.document(doc_id).text
-        ids = [row[0] for row in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))]
-        return [self.chunk(i, text) for i in ids]
+        with self.database.read() as db:
+            rows = db.execute(select(*_CHUNK_COLUMNS).where(C.c.doc_id == doc_id).order_by(C.c.idx)).all()
+        return [_chunk(row) for row in rows]
+
+
+def _store_file(db: Connection, sha256: str, name: str, data: bytes) -> None:
+    insert_or_ignore(
+        db,
+        schema.files,
+        [{"sha256": sha256, "size": len(data), "name": name, "data": data, "created_at": time.time()}],
+    )
+
+
+def _drop_if_orphaned(db: Connection, doc_ids: Iterable[str]) -> list[str]:
+    doc_ids = list(doc_ids)
+    if not doc_ids:
+        return []
+    kept = set(db.execute(select(S.c.doc_id).where(S.c.doc_id.in_(doc_ids))).scalars())
+    orphaned = [d for d in doc_ids if d not in kept]
+    _delete_documents(db, orphaned, pending=True)
+    return orphaned
+
+
+def _delete_documents(db: Connection, doc_ids: list[str], pending: bool = False) -> None:
+    if not doc_ids:
+        return
+    if pending:  # recorded in the same transaction: the vectors go after the commit
+        insert_or_ignore(db, schema.pending, [{"doc_id": d, "job_id": None} for d in doc_ids])
+    hashes = set(db.execute(select(D.c.file_sha256).where(D.c.doc_id.in_(doc_ids))).scalars()) - {None}
+    keyword.remove_documents(db, doc_ids)
+    db.execute(delete(C).where(C.c.doc_id.in_(doc_ids)))
+    db.execute(delete(D).where(D.c.doc_id.in_(doc_ids)))
+    if hashes:  # their files go too, unless another document or an unfinished job still needs them
+        files, jobs = schema.files, schema.jobs
+        used = (
+            select(D.c.file_sha256)
+            .where(D.c.file_sha256.in_(hashes))
+            .union(
+                select(jobs.c.file_sha256).where(
+                    jobs.c.file_sha256.in_(hashes), jobs.c.state.in_(("queued", "running"))
+                )
+            )
+        )
+        db.execute(delete(files).where(files.c.sha256.in_(hashes), files.c.sha256.notin_(used.scalar_subquery())))

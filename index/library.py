@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .catalog import CATALOG_FILE, Catalog, StoredDocument
+from .catalog import Catalog, StoredDocument
 from .chunking import pack_chunks
+from .db import open_database
 from .errors import CitewiseError, LoadError, StoreError, failure_reason
 from .files import discover, is_under
 from .health import check as check_health
 from .health import repair as repair_vectors
-from .keyword import KEYWORD_DIR, KeywordIndex
+from .keyword import KeywordIndex
 from .loaders import load
 from .settings import IndexSettings
 from .store import ChunkStore, open_client
@@ -55,6 +56,7 @@ class _Prepared:
     loaded: LoadedDocument
     chunks: list[Chunk]
     replaces: str | None
+    data: bytes
 
 
 def content_id(data: bytes) -> tuple[str, str]:
@@ -69,10 +71,14 @@ class Library:
         self.embeddings = embeddings
         root = Path(settings.storage.path)
         root.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(root / CATALOG_FILE)
+        database = settings.database
+        self.database = open_database(
+            database.resolved_url(root), root, database.poll_seconds, database.pool_size, database.auto_upgrade
+        )
+        self.catalog = Catalog(self.database)
         if store is not None:
             self.vectors = store
-        self.keyword = KeywordIndex(root / KEYWORD_DIR, self.catalog)
+        self.keyword = KeywordIndex(self.database)
         self._bind_encoder(root)
         self.recover()
 
@@ -140,13 +146,18 @@ class Library:
         return repair_vectors(self)
 
     def recover(self) -> list[str]:
-        """Delete vectors of documents an interrupted run stored but never committed."""
+        """Delete vectors of documents an interrupted run stored but never committed (not those of a job that a
+        live worker is running: its vectors are on their way to being committed)."""
+        from .jobs import live_jobs
+
         pending = self.catalog.pending()
-        stale = [doc_id for doc_id in pending if not self.catalog.has_document(doc_id)]
+        live = live_jobs(self.database, {job for job in pending.values() if job is not None})
+        settled = [doc_id for doc_id, job in pending.items() if job is None or job not in live]
+        stale = [doc_id for doc_id in settled if not self.catalog.has_document(doc_id)]
         if stale:
             self.vectors.delete_documents(stale)
-        if pending:
-            self.catalog.clear_pending(pending)
+        if settled:
+            self.catalog.clear_pending(settled)
         return stale
 
     def remove(self, keys: Iterable[str]) -> list[str]:
@@ -154,7 +165,6 @@ class Library:
         doc_ids = sorted({self.catalog.resolve(key) for key in keys})
         self.catalog.remove_documents(doc_ids)
         self._drop_vectors(doc_ids)
-        self.keyword.refresh()
         return doc_ids
 
     def _drop_vectors(self, doc_ids: list[str]) -> None:
@@ -181,7 +191,6 @@ class Library:
             stored[0] += self._encode_and_store(group, report)
         if progress and total:
             progress(IngestProgress(total, total, stored[0], None))
-        self.keyword.refresh()
         if self._stale_metadata:
             self.catalog.set_setting("metadata_version", str(METADATA_VERSION))
             del self._stale_metadata
@@ -272,7 +281,7 @@ class Library:
             self._fail(report, path, exc, "splitting the text into chunks")
             return None
         return _Prepared(
-            path, doc_id, digest, stat.st_size, stat.st_mtime_ns, loaded, chunks, known.doc_id if known else None
+            path, doc_id, digest, stat.st_size, stat.st_mtime_ns, loaded, chunks, known.doc_id if known else None, data
         )
 
     @cached_property
@@ -337,7 +346,7 @@ class Library:
         self.vectors.upsert(chunks, vectors)
         for item in items:
             orphaned = self.catalog.commit_document(
-                item.doc_id, item.content_hash, item.size, item.loaded, item.chunks, item.path, item.mtime_ns
+                item.doc_id, item.content_hash, item.size, item.loaded, item.chunks, item.path, item.mtime_ns, item.data
             )
             self._drop_vectors(orphaned)
             outcome = FileOutcome(

@@ -20,7 +20,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .budget import LoadBudget
@@ -69,6 +78,37 @@ class StorageSettings(Group):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"chroma_url must look like http://HOST:PORT, got {value!r}")
         return value.rstrip("/")
+
+
+class DatabaseSettings(Group):
+    """The database that holds everything but vectors (documents, files, text, chunks, keyword index, jobs)."""
+
+    url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database: unset means sqlite:///<store>/citewise.db (embedded, nothing "
+        "to start); postgresql://USER:PASSWORD@HOST:PORT/DB for a team's shared database. Never printed: reports "
+        "show it with the password masked.",
+    )
+    poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often, at most, a process reads the database's change counter, in seconds (0-60]: a change "
+        "made by another server or worker is searchable here within about this long.",
+    )
+    auto_upgrade: bool = Field(
+        default=True,
+        description="Apply pending schema migrations when a command opens the database; false makes commands refuse "
+        "an out-of-date database and name `citewise db upgrade`.",
+    )
+    pool_size: int = Field(
+        default=5, ge=1, le=100, description="PostgreSQL connections each process keeps open (1-100)."
+    )
+
+    def resolved_url(self, store: Path) -> str:
+        from .db.urls import default_url
+
+        return self.url.get_secret_value() if self.url is not None else default_url(store)
 
 
 class EmbeddingSettings(Group):
@@ -140,6 +180,19 @@ class IngestSettings(Group):
         description="Wall-clock time to read one file's text, in seconds (> 0); a file still being read then fails "
         "with that reason and the others go on. Checked between DOCX paragraphs, PDF pages and OCR pages; one "
         "parser call (a DOCX's XML, a PDF page, an HTML page's extraction) runs to its end first.",
+    )
+
+    mode: Literal["auto", "direct", "queue"] = Field(
+        default="auto",
+        description="How files are indexed: 'direct' in the process that is given them; 'queue' stores them in the "
+        "database as jobs that `citewise worker` processes (or `serve --workers`) claim; 'auto' queues when the "
+        "database is PostgreSQL (shared by several servers) and indexes directly otherwise.",
+    )
+    lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a worker's claim on a job lasts without a heartbeat, in seconds (> 0); the worker renews "
+        "it every third of that, and a job whose worker stopped is claimed again once it runs out.",
     )
 
     @property
@@ -353,9 +406,16 @@ class IndexSettings(GroupedSettings):
         "max_file_mb": "ingest.max_file_mb",
         "max_unpacked_mb": "ingest.max_unpacked_mb",
         "load_seconds": "ingest.load_seconds",
+        "ingest_mode": "ingest.mode",
+        "lease_seconds": "ingest.lease_seconds",
+        "database_url": "database.url",
+        "database_poll_seconds": "database.poll_seconds",
+        "database_auto_upgrade": "database.auto_upgrade",
+        "database_pool_size": "database.pool_size",
     }
 
     storage: StorageSettings = Field(default_factory=StorageSettings, description=StorageSettings.__doc__)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description=EmbeddingSettings.__doc__)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description=ChunkingSettings.__doc__)
     ingest: IngestSettings = Field(default_factory=IngestSettings, description=IngestSettings.__doc__)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings, description=DatabaseSettings.__doc__)

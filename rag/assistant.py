@@ -57,12 +57,6 @@ class Assistant:
         """False while the encoder is still loading (an API answers 503 then, instead of waiting)."""
         return bool(getattr(self.embeddings, "loaded", True))
 
-    def serve_while_indexing(self) -> None:
-        """For a long-running server: when another process changed the store, the keyword index is rebuilt in
-        the background and questions are answered meanwhile with the previous one (or by dense search alone
-        while a store's first index builds), instead of waiting."""
-        self.library.keyword.background = True
-
     def warm_up(self) -> None:
         """Load the encoder and open the stores, so that the first question is answered at full speed."""
         self.embeddings.embed_query("warm up")
@@ -97,7 +91,7 @@ class Assistant:
         return self.library.health(full)
 
     def keyword_index_state(self) -> str:
-        """'ready', or 'building' while searches use the previous keyword index (or dense search alone)."""
+        """'ready': the keyword index lives in the database and is written with the documents (kept for /health)."""
         return self.library.keyword.state
 
     def repair(self):

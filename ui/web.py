@@ -157,7 +157,6 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     from .ports import free_port
 
     assistant = assistant or Assistant(settings)
-    assistant.serve_while_indexing()
     assistant.warm_up()  # load the model and open the store now, not on the first question
     access = settings.server.access()
     queue = IngestQueue(assistant)

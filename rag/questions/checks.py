@@ -25,6 +25,8 @@ def check_question(question: object, max_chars: int) -> str:
 def check_history(history: object) -> list[tuple[str, str]]:
     """Earlier turns as (question, answer) pairs of valid text."""
     turns = []
+    if history is not None and not isinstance(history, (list, tuple)):
+        raise QuestionError("the history must be a list of (question, answer) pairs")
     for turn in history or []:
         if not (isinstance(turn, (list, tuple)) and len(turn) == 2 and all(isinstance(t, str) for t in turn)):
             raise QuestionError("each turn of the history must be a (question, answer) pair of texts")

@@ -8,7 +8,6 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 
 from index.catalog import StoredDocument
-from index.chunking import chunk_id
 from index.library import Library
 from index.types import Chunk
 from rag.retrieval.filters import NameIndex
@@ -95,13 +94,6 @@ class CatalogView:
         if self._vector_count is None:  # reset by _fresh() whenever the catalog changes
             self._vector_count = self.library.vectors.count() if self.library.catalog.generation() else 0
         return self._vector_count > 0
-
-    def _allowed_chunks(self, doc_ids: Sequence[str] | None) -> set[str] | None:
-        """Every chunk id of the documents (ids derive from document and position: no catalog read)."""
-        if not doc_ids:
-            return None
-        counts = self._chunk_counts()
-        return {chunk_id(d, i) for d in doc_ids for i in range(counts.get(d, 0))}
 
     def _chunk_counts(self) -> dict[str, int]:
         self._fresh()

@@ -57,7 +57,6 @@ class Retrieval(CatalogView):
         started = time.perf_counter()
         vector = query_vector if query_vector is not None else self.library.embeddings.embed_query(query)
         embedded = time.perf_counter()
-        allowed = self._allowed_chunks(doc_ids)
         dense = (
             self.library.vectors.query(vector, candidates, doc_ids, with_vectors=second_hop)
             if self._has_vectors()
@@ -68,7 +67,7 @@ class Retrieval(CatalogView):
         listed = self._listed()
         dense = [h for h in dense if listed(h.chunk_id)]
         dense_vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
-        keyword = [h for h in self.library.keyword.search(query, candidates, allowed) if listed(h.chunk_id)]
+        keyword = [h for h in self.library.keyword.search(query, candidates, doc_ids or None) if listed(h.chunk_id)]
         share = self.settings.retrieval.document_share
         ranked_lists = [
             RankedList(tuple(h.chunk_id for h in dense), self.settings.retrieval.dense_weight),
@@ -161,7 +160,7 @@ class Retrieval(CatalogView):
             best_chunk.setdefault(doc_of(chunk_id_[0]), chunk_id_[0])
         missing = [h.chunk_id for h in hits if h.chunk_id not in best_chunk]
         if missing:
-            for hit in self.library.keyword.search(query, candidates, self._allowed_chunks(missing)):
+            for hit in self.library.keyword.search(query, candidates, missing):
                 best_chunk.setdefault(doc_of(hit.chunk_id), hit.chunk_id)
         ranked = [best_chunk.get(h.chunk_id, chunk_id(h.chunk_id, 0)) for h in hits]
         return [RankedList(tuple(ranked), weight)]

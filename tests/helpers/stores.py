@@ -4,12 +4,46 @@ from __future__ import annotations
 
 
 def consistent(library) -> set[str]:
-    """Assert the three stores (catalog, Chroma, BM25) agree and nothing is pending; return the chunk ids."""
+    """Assert the catalog, Chroma and the keyword index agree and nothing is pending; return the chunk ids."""
     catalog_ids = set(library.catalog.chunk_ids())
     assert set(library.vectors.all_ids()) == catalog_ids
-    assert set(library.keyword.chunk_ids()) == catalog_ids
+    assert keyword_postings(library) == expected_postings(library)
+    assert len(library.keyword) == len(catalog_ids)
     assert not library.catalog.pending()
     return catalog_ids
+
+
+def keyword_postings(library) -> dict[str, dict[str, int]]:
+    """The chunk-level keyword index as stored: chunk id -> {term: tf}."""
+    from sqlalchemy import select
+
+    from index.db import schema
+
+    postings, chunks = schema.postings, schema.chunks
+    found: dict[str, dict[str, int]] = {}
+    with library.database.read() as db:
+        rows = db.execute(
+            select(chunks.c.chunk_id, postings.c.term, postings.c.tf).join(chunks, chunks.c.id == postings.c.chunk)
+        )
+        for chunk_id, term, tf in rows:
+            found.setdefault(chunk_id, {})[term] = tf
+    return found
+
+
+def expected_postings(library) -> dict[str, dict[str, int]]:
+    """The postings each chunk's text gives when tokenized afresh from the document's stored text."""
+    from collections import Counter
+
+    from index.keyword import tokenize
+
+    expected = {}
+    for record in library.documents():
+        text = library.document(record.doc_id).text
+        for chunk in library.catalog.chunks_of(record.doc_id):
+            counts = Counter(tokenize([text[chunk.start : chunk.end]])[0])
+            if counts:
+                expected[chunk.chunk_id] = dict(counts)
+    return expected
 
 
 def answering_store(tmp_path, embeddings, texts: dict[str, str], **settings):

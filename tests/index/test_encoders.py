@@ -159,8 +159,8 @@ def test_a_store_answers_with_the_backend_that_built_it(torch_embeddings, tmp_pa
         Assistant.open(store=store, embedding_backend="openvino")
     assert "'torch'" in str(refused.value) and "'openvino'" in str(refused.value) and str(store) in str(refused.value)
 
-    with sqlite3.connect(store / "catalog.sqlite3") as db:  # a store made before backends were recorded
-        db.execute("DELETE FROM meta WHERE key = 'setting:encoder_backend'")
+    with sqlite3.connect(store / "citewise.db") as db:  # a store made before backends were recorded
+        db.execute("DELETE FROM settings WHERE key = 'encoder_backend'")
     assert Assistant.open(store=store).library.encoder()["backend"] == "torch"
 
 

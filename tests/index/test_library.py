@@ -137,19 +137,27 @@ def test_keyword_index_survives_reopen(fake_library, tmp_path):
     assert hits and hits[0].score >= hits[-1].score
 
 
-def test_keyword_search_keeps_to_the_allowed_chunks(fake_library, tmp_path):
-    """Document and metadata filters reach keyword search as an allow-list of chunks."""
+def test_keyword_search_keeps_to_the_allowed_documents(fake_library, tmp_path):
+    """Document and metadata filters reach keyword search as an allow-list of documents."""
     fake_library.ingest([copy_demo(tmp_path / "docs")])
     last = fake_library.keyword.search("detained protesters", 5)[-1]
-    only = {c for c in fake_library.catalog.chunk_ids() if c.startswith(last.chunk_id[:16])}
-    assert all(h.chunk_id in only for h in fake_library.keyword.search("detained protesters", 5, only))
+    only = {last.chunk_id.rsplit("-", 1)[0]}
+    hits = fake_library.keyword.search("detained protesters", 5, only)
+    assert hits and all(h.chunk_id.rsplit("-", 1)[0] in only for h in hits)
+    assert fake_library.keyword.search("detained protesters", 5, []) == []
 
 
-def test_keyword_top_k_is_the_one_bm25s_ranks(fake_library, tmp_path):
-    """Citewise picks the top BM25 chunks itself (bm25s's own selection is slow on large stores): the scores and
-    chunks must be exactly those of bm25s's retrieve, ties and allow-lists included, never a zero-score chunk."""
+def test_keyword_ranking_is_the_one_bm25s_computes(fake_library, tmp_path):
+    """The database's BM25 (computed in SQL from postings, kept up to date per document) ranks and scores exactly
+    as bm25s (method lucene, k1 1.5, b 0.75) ranks the same chunks built from scratch, ties and allow-lists
+    included, and after documents were removed and updated, never returning a zero-score chunk."""
     import random
 
+    import bm25s
+
+    from index.keyword import K1, B
+
+    assert (bm25s.BM25().k1, bm25s.BM25().b, bm25s.BM25().method) == (K1, B, "lucene")
     rng = random.Random(7)
     words = "river bridge council vote harbour storm ferry mayor budget school".split()
     docs = tmp_path / "many"
@@ -158,26 +166,41 @@ def test_keyword_top_k_is_the_one_bm25s_ranks(fake_library, tmp_path):
         sentences = [" ".join(rng.choices(words, k=6)).capitalize() + "." for _ in range(rng.randint(1, 4))]
         (docs / f"note-{number:02d}.txt").write_text(" ".join(sentences))
     fake_library.ingest([docs])
+    for number in rng.sample(range(80), 10):  # removed and changed documents: the index is kept, not rebuilt
+        (docs / f"note-{number:02d}.txt").unlink()
+    for number in rng.sample(range(80), 10):
+        path = docs / f"note-{number:02d}.txt"
+        if path.exists():
+            path.write_text(path.read_text() + " Ferry budget vote.")
+    fake_library.ingest([docs], sync=True)
     keyword = fake_library.keyword
-    keyword.refresh()
-    ids = keyword.chunk_ids()
-    allowed = set(rng.sample(ids, len(ids) // 3))
+    catalog = fake_library.catalog
+    ids = catalog.chunk_ids()
+    texts = [catalog.chunk(i).text for i in ids]
+    oracle = bm25s.BM25()
+    oracle.index(keyword.tokenize(texts), show_progress=False)
+    doc_ids = sorted({i.rsplit("-", 1)[0] for i in ids})
+    allowed = set(rng.sample(doc_ids, len(doc_ids) // 3))
     for query in ("river", "storm ferry", "mayor budget school vote", "zebra", "the river"):
         for k in (1, 5, 40, 500):
             for only in (None, allowed):
                 hits = keyword.search(query, k, only)
-                mask = None if only is None else np.array([1.0 if i in only else 0.0 for i in ids], dtype=np.float32)
-                found, scores = keyword._snapshot.retriever.retrieve(
+                mask = None
+                if only is not None:
+                    mask = np.array([1.0 if i.rsplit("-", 1)[0] in only else 0.0 for i in ids], dtype=np.float32)
+                found, scores = oracle.retrieve(
                     keyword.tokenize([query]), k=min(k, len(ids)), show_progress=False, weight_mask=mask, n_threads=0
                 )
                 expected = [(ids[int(d)], float(x)) for d, x in zip(found[0], scores[0], strict=True) if x > 0]
-                assert [h.score for h in hits] == pytest.approx([x for _, x in expected])
-                assert all(h.score > 0 for h in hits) and (only is None or {h.chunk_id for h in hits} <= only)
+                assert [h.score for h in hits] == pytest.approx([x for _, x in expected], rel=1e-5)
+                assert all(h.score > 0 for h in hits)
+                assert only is None or {h.chunk_id.rsplit("-", 1)[0] for h in hits} <= only
                 if expected:
                     cut = expected[-1][1]  # chunks tied at the cut may differ; every chunk above it may not
                     above = {i for i, x in expected if x > cut + 1e-6}
                     assert above <= {h.chunk_id for h in hits}
     assert keyword.search("zebra", 5) == []
+    consistent(fake_library)
 
 
 def test_a_store_opened_with_another_collection_is_a_clear_error(tmp_path, fake_embeddings):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,23 +9,6 @@ from hypothesis import strategies as st
 from index.keyword import KeywordIndex
 from index.terms import VERSION, stem, terms
 from rag.text import content_terms
-
-
-class _Catalog:
-    """The two things the keyword index reads of a catalog: its texts and its generation."""
-
-    def __init__(self, texts: dict[str, str], generation: int = 1):
-        self.texts = texts
-        self._generation = generation
-
-    def generation(self) -> int:
-        return self._generation
-
-    def chunk_texts(self):
-        return iter(self.texts.items())
-
-    def document_texts(self):
-        return iter(self.texts.items())
 
 
 @pytest.mark.parametrize(
@@ -51,27 +32,47 @@ def test_stem_of_a_word_is_its_term():
     assert [stem(w) for w in ("O'Neal", "O’Neal’s", "NHL’s", "reserves")] == ["oneal", "oneal", "nhl", "reserv"]
 
 
-def test_content_terms_are_in_the_index_vocabulary(tmp_path):
+def test_content_terms_are_in_the_index_vocabulary(fake_library, tmp_path):
     """What `content_terms` gives for a text, the keyword index built over that text holds, every term of it: the
     answerer's features look terms up there (a term it cannot find counts as unknown to the store)."""
     text = "Shaquille O'Neal told the U.S. press about the NHL’s call-up, Zürich and the 2.5% rise."
-    index = KeywordIndex(tmp_path / "bm25", _Catalog({"doc-0": text, "doc-1": "Another text entirely."}))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(text)
+    (docs / "b.txt").write_text("Another text entirely.")
+    fake_library.ingest([docs])
+    index = fake_library.keyword
     frequencies, chunks = index.document_frequencies(content_terms(text))
     assert chunks == 2 and set(frequencies) == set(content_terms(text)) and all(n == 1 for n in frequencies.values())
-    assert index.search("O’Neal’s U.S. call-up", k=2)[0].chunk_id == "doc-0"
+    best = index.search("O’Neal’s U.S. call-up", k=2)[0].chunk_id
+    assert fake_library.catalog.chunk(best).text == text
 
 
-def test_an_index_of_another_tokenizer_is_rebuilt(tmp_path):
-    """The saved index records the tokenizer's version; one saved by another version is rebuilt, never mixed."""
-    catalog = _Catalog({"doc-0": "Shaquille O'Neal"})
-    KeywordIndex(tmp_path / "bm25", catalog).refresh()
-    state_file = tmp_path / "bm25" / "citewise.json"
-    state = json.loads(state_file.read_text())
-    assert state["tokenizer"] == VERSION
-    state_file.write_text(json.dumps({**state, "tokenizer": VERSION - 1}))
-    rebuilt = KeywordIndex(tmp_path / "bm25", catalog)
-    assert rebuilt.document_frequencies(["oneal"]) == ({"oneal": 1}, 1)
-    assert json.loads(state_file.read_text())["tokenizer"] == VERSION
+def test_an_index_of_another_tokenizer_is_computed_again(fake_library, tmp_path):
+    """The database records the tokenizer version of its keyword index; one made by another version is computed
+    again from the stored texts when the store is opened, never mixed."""
+    from sqlalchemy import delete, update
+
+    from helpers.stores import consistent, keyword_postings
+    from index.db import schema
+    from index.keyword import TOKENIZER_SETTING
+    from index.library import Library
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Shaquille O'Neal joined the Lakers.")
+    fake_library.ingest([docs])
+    expected = keyword_postings(fake_library)
+    with fake_library.database.write() as db:  # an index as another tokenizer would have left it
+        db.execute(delete(schema.postings))
+        db.execute(
+            update(schema.settings).where(schema.settings.c.key == TOKENIZER_SETTING).values(value=str(VERSION - 1))
+        )
+    assert keyword_postings(fake_library) == {}
+    reopened = Library(fake_library.settings, fake_library.embeddings)
+    assert keyword_postings(reopened) == expected and "oneal" in str(expected)
+    assert reopened.catalog.setting(TOKENIZER_SETTING) == str(VERSION)
+    consistent(reopened)
 
 
 _PIECES = st.sampled_from(

@@ -132,11 +132,9 @@ def test_filters_restrict_answers_and_metadata_reaches_json(news):
 
 def test_a_store_from_before_metadata_is_upgraded_without_reembedding(news, fake_embeddings):
     store = news.settings.storage.path
-    with sqlite3.connect(store / "catalog.sqlite3") as db:
-        db.execute("UPDATE documents SET title = 'old'")
-        db.execute("ALTER TABLE documents DROP COLUMN author")  # the schema of the first release
-        db.execute("ALTER TABLE documents DROP COLUMN publisher")
-        db.execute("DELETE FROM meta WHERE key = 'setting:metadata_version'")
+    with sqlite3.connect(store / "citewise.db") as db:  # what a store of the first release read of its files
+        db.execute("UPDATE documents SET title = 'old', author = NULL, publisher = NULL")
+        db.execute("DELETE FROM settings WHERE key = 'metadata_version'")
     reopened = Assistant.open(store=store, embeddings=fake_embeddings)
     encoded = fake_embeddings.encoded_texts
     report = reopened.ingest([store.parent / "docs"])

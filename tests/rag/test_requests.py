@@ -109,3 +109,10 @@ def test_bad_input_to_the_python_api_is_a_question_error(assistant):
         next(stream)
     with pytest.raises(QuestionError, match="the limit is 2,000"):  # the store's own limit, from its settings
         assistant.search("x" * 2500)
+
+
+@pytest.mark.parametrize("history", [True, 3, "q a"])
+def test_a_history_that_is_not_a_list_is_a_question_error(history):
+    """Found by the API fuzzer: `{"history": true}` raised TypeError (a 500) instead of naming the field."""
+    with pytest.raises(QuestionError, match="history must be a list"):
+        AskRequest(question="What happened?", history=history)

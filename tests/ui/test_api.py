@@ -238,11 +238,11 @@ def test_a_broken_store_answers_503(tmp_path, fake_embeddings):
     from rag import Assistant
 
     assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings)
-    with sqlite3.connect(assistant.library.catalog.path) as other:
+    with sqlite3.connect(assistant.library.database.url.database) as other:
         other.execute("DROP TABLE documents")
     client = TestClient(create_api(assistant), base_url="http://127.0.0.1")
     response = client.get("/api/v1/documents")
-    assert response.status_code == 503 and "cannot read catalog" in response.json()["error"]
+    assert response.status_code == 503 and "cannot read database sqlite:///" in response.json()["error"]
 
 
 def test_unknown_documents_and_bad_questions_answer_with_their_class_status(client):

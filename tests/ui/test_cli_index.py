@@ -73,27 +73,28 @@ def kill_test_corpus(folder: Path) -> Path:
 
 def snapshot(store: Path) -> dict:
     from helpers.fakes import HashingEmbeddings
-    from index.catalog import Catalog
+    from helpers.stores import expected_postings, keyword_postings
     from index.library import Library
     from index.settings import IndexSettings
 
-    catalog = Catalog(store / "catalog.sqlite3")  # read before Library's recovery clears what is pending
-    pending = len(catalog.pending())
-    catalog.close()
+    with sqlite3.connect(f"file:{store / 'citewise.db'}?mode=ro", uri=True) as db:  # before recovery clears it
+        pending = db.execute("SELECT count(*) FROM pending").fetchone()[0]
     library = Library(IndexSettings(store=store), HashingEmbeddings(dimension=384))
     chunk_ids = set(library.catalog.chunk_ids())
+    postings = keyword_postings(library)
     return {
         "documents": {(d.doc_id, d.source, d.chunks) for d in library.documents()},
         "chunk_ids": chunk_ids,
         "chroma": set(library.vectors.all_ids()),
-        "bm25": set(library.keyword.chunk_ids()),
+        "keyword": postings,
+        "keyword_matches_text": postings == expected_postings(library) and len(library.keyword) == len(chunk_ids),
         "pending": pending,
     }
 
 
 def committed_documents(store: Path) -> int:
     try:
-        with sqlite3.connect(f"file:{store / 'catalog.sqlite3'}?mode=ro", uri=True, timeout=1) as db:
+        with sqlite3.connect(f"file:{store / 'citewise.db'}?mode=ro", uri=True, timeout=1) as db:
             return db.execute("SELECT count(*) FROM documents").fetchone()[0]
     except sqlite3.Error:
         return 0
@@ -106,7 +107,7 @@ def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run(tmp_p
     reference = tmp_path / "reference"
     assert run_cli("ingest", docs, "--store", reference, "--quiet", env=env).returncode == 0
     expected = snapshot(reference)
-    assert expected["chunk_ids"] == expected["chroma"] == expected["bm25"]
+    assert expected["chunk_ids"] == expected["chroma"] and expected["keyword_matches_text"]
 
     store = tmp_path / "interrupted"
     kills = []
@@ -135,7 +136,7 @@ def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run(tmp_p
     assert {d[0] for d in got["documents"]} == {d[0] for d in expected["documents"]}
     assert got["chunk_ids"] == expected["chunk_ids"]
     assert got["chroma"] == got["chunk_ids"], "no orphaned or missing vectors"
-    assert got["bm25"] == got["chunk_ids"]
+    assert got["keyword"] == expected["keyword"] and got["keyword_matches_text"]
     assert got["pending"] == 0
 
 

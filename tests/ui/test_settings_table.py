@@ -85,6 +85,8 @@ def _another_value(path: str, default):
         "server.api_keys": "k1,k2",
         "server.allowed_hosts": "example.org",
         "profile": "general",
+        "database.url": "postgresql://citewise:pw@127.0.0.1:5432/citewise",
+        "ingest.mode": "queue",
     }
     if path in special:
         return special[path]

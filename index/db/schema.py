@@ -1,0 +1,186 @@
+"""The tables of a store's database: everything but vectors (documents, their files and text, chunks, character
+boxes, the keyword index, settings and ingestion jobs). Portable types only, so one schema serves SQLite and
+PostgreSQL; times are epoch seconds from the database's clock, so leases never depend on a host's clock."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+store_state = Table(
+    "store_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
+    comment="The change counter: bumped by every transaction that changes what searches see.",
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    comment="What the store was built with (collection, encoder backend, metadata version) and import markers.",
+)
+
+files = Table(
+    "files",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
+    comment="Original file bytes, once per content: any server or worker can load a document or render its pages.",
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("doc_id", String(16), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("file_sha256", String(64), ForeignKey("files.sha256", ondelete="SET NULL"), nullable=True),
+    Column("title", Text, nullable=False),
+    Column("date", Text),
+    Column("author", Text),
+    Column("publisher", Text),
+    Column("size", BigInteger, nullable=False),
+    Column("chunk_count", Integer, nullable=False),
+    Column("ingested_at", Text, nullable=False),
+    Column("page_starts", Text, nullable=False, server_default="[]"),
+    Column("terms_len", Integer, nullable=False, server_default="0"),
+)
+
+texts = Table(
+    "texts",
+    metadata,
+    Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), primary_key=True),
+    Column("text", Text, nullable=False),
+    comment="A document's stored text, apart so that listing documents never reads it.",
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("size", BigInteger, nullable=False),
+)
+
+chunks = Table(
+    "chunks",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("chunk_id", String(32), nullable=False, unique=True),
+    Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("page", Integer),
+    Column("sentences", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("terms_len", Integer, nullable=False),
+    UniqueConstraint("doc_id", "idx"),
+)
+
+boxes = Table(
+    "boxes",
+    metadata,
+    Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    comment="PDFs and images: each character's box on its page, packed by index/boxes.py.",
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("term", Text, primary_key=True),
+    Column(
+        "chunk",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("chunks.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tf", Integer, nullable=False),
+    Index(None, "chunk"),
+    sqlite_with_rowid=False,
+)
+
+doc_postings = Table(
+    "doc_postings",
+    metadata,
+    Column("term", Text, primary_key=True),
+    Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), primary_key=True),
+    Column("tf", Integer, nullable=False),
+    Index(None, "doc_id"),
+    sqlite_with_rowid=False,
+)
+
+keyword_stats = Table(
+    "keyword_stats",
+    metadata,
+    Column("scope", String(16), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+    Column("total_len", BigInteger, nullable=False),
+    comment="Per scope ('chunk', 'document'): how many are indexed and their total length in terms (BM25's avgdl).",
+)
+
+pending = Table(
+    "pending",
+    metadata,
+    Column("doc_id", String(16), primary_key=True),
+    Column("job_id", BigInteger, nullable=True),
+    comment="Documents whose vectors may exist without a document row (a write or removal under way or killed).",
+)
+
+JOB_STATES = ("queued", "running", "done", "failed")
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("batch", String(32), nullable=False, index=True),
+    Column("path", Text, nullable=False),
+    Column("file_sha256", String(64), ForeignKey("files.sha256", ondelete="SET NULL"), nullable=True),
+    Column("mtime_ns", BigInteger),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("max_attempts", Integer, nullable=False, server_default="3"),
+    Column("worker", Text),
+    Column("lease_until", Float),
+    Column("heartbeat_at", Float),
+    Column("progress", Float, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("result", Text),
+    Column("created_at", Float, nullable=False),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
+    Index(None, "state", "created_at"),
+)

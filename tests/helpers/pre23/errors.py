@@ -1,0 +1,1 @@
+from index.errors import StoreError, UnknownDocumentError  # noqa: F401 - what the frozen catalog imports
