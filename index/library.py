@@ -27,7 +27,14 @@ from .keyword import KeywordIndex
 from .loaders import load
 from .settings import IndexSettings
 from .store import ChunkStore, open_client
-from .types import Chunk, DocumentRecord, FileOutcome, IngestReport, LoadedDocument, page_at
+from .types import (
+    Chunk,
+    DocumentRecord,
+    FileOutcome,
+    IngestReport,
+    LoadedDocument,
+    page_at,
+)
 
 
 @dataclass(frozen=True)
@@ -46,17 +53,32 @@ ENCODER_SETTING = "encoder_backend"  # catalog setting: the encoder backend that
 ENCODER_CACHE_DIR = "encoders"  # converted encoders, one folder per model state and backend
 
 
-@dataclass
-class _Prepared:
+@dataclass(frozen=True)
+class Examined:
+    """A file's bytes whose content is not indexed yet."""
+
     path: str
     doc_id: str
     content_hash: str
-    size: int
     mtime_ns: int
+    data: bytes
+    replaces: str | None
+    """The document this path was a source of until now, if any."""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    file: Examined
     loaded: LoadedDocument
     chunks: list[Chunk]
-    replaces: str | None
-    data: bytes
+
+    @property
+    def doc_id(self) -> str:
+        return self.file.doc_id
+
+    @property
+    def path(self) -> str:
+        return self.file.path
 
 
 def content_id(data: bytes) -> tuple[str, str]:
@@ -73,7 +95,11 @@ class Library:
         root.mkdir(parents=True, exist_ok=True)
         database = settings.database
         self.database = open_database(
-            database.resolved_url(root), root, database.poll_seconds, database.pool_size, database.auto_upgrade
+            database.resolved_url(root),
+            root,
+            database.poll_seconds,
+            database.pool_size,
+            database.auto_upgrade,
         )
         self.catalog = Catalog(self.database)
         if store is not None:
@@ -173,7 +199,10 @@ class Library:
             self.catalog.clear_pending(doc_ids)
 
     def ingest(
-        self, paths: list[str | Path], sync: bool = False, progress: ProgressCallback | None = None
+        self,
+        paths: list[str | Path],
+        sync: bool = False,
+        progress: ProgressCallback | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
@@ -182,7 +211,7 @@ class Library:
         for path in found.missing:
             report.failed.append(FileOutcome(path=path, reason="no such file or folder"))
         if sync:
-            self._sync(found.folders, set(found.files), report)
+            self.sync_removals(found.folders, set(found.files), report)
         total = len(found.files)
         stored = [0]  # chunks stored so far, shared with the progress reports of _groups
         # Sequential on purpose: encoding in a worker thread while the next group is chunked was measured
@@ -198,12 +227,25 @@ class Library:
         report.encoder = self.encoder()
         return report
 
+    @property
+    def queued(self) -> bool:
+        """Whether files are indexed by workers through the job queue (`ingest.mode`; 'auto': a PostgreSQL database,
+        shared by several servers) rather than in the process that is given them."""
+        mode = self.settings.ingest.mode
+        return mode == "queue" or (mode == "auto" and not self.database.is_sqlite)
+
     def encoder(self) -> dict | None:
         """The encoder this store's vectors are made and queried with (None for a caller's own Embeddings)."""
         describe = getattr(self.embeddings, "describe", None)
         return describe() if describe else None
 
-    def _groups(self, files: list[str], report: IngestReport, progress: ProgressCallback | None, stored: list[int]):
+    def _groups(
+        self,
+        files: list[str],
+        report: IngestReport,
+        progress: ProgressCallback | None,
+        stored: list[int],
+    ):
         """Prepared files in groups of about `ingest.group_chunks` chunks."""
         group: list[_Prepared] = []
         group_chunks = 0
@@ -219,7 +261,8 @@ class Library:
                 progress(IngestProgress(number, len(files), stored[0], path))
         yield group
 
-    def _sync(self, folders: list[str], present: set[str], report: IngestReport) -> None:
+    def sync_removals(self, folders: list[str], present: set[str], report: IngestReport) -> None:
+        """Forget the files of `folders` that are gone from them (not in `present`), and documents left without one."""
         gone = [
             path
             for path in self.catalog.sources()
@@ -234,6 +277,12 @@ class Library:
 
     def _prepare(self, path: str, report: IngestReport) -> _Prepared | None:
         """Decide what a file needs; load and chunk it when it is new or changed."""
+        examined = self.examine(path, report)
+        return self._load_and_chunk(examined, Path(path), report) if examined else None
+
+    def examine(self, path: str, report: IngestReport) -> Examined | None:
+        """Read a file given by path unless it is unchanged since it was indexed (reported then). Its content may be
+        a document already (an alias, a touched file): then it only becomes a source of it. None when done."""
         try:
             stat = os.stat(path)
         except OSError:
@@ -256,20 +305,42 @@ class Library:
                 load(Path(path), budget=self.settings.ingest.load_budget)  # raises the size error with its numbers
             with open(path, "rb") as handle:
                 data = handle.read()
-            doc_id, digest = content_id(data)
-            if self.catalog.has_document(doc_id):
-                orphaned = self.catalog.set_source(path, doc_id, stat.st_mtime_ns, stat.st_size)
-                self._drop_vectors(orphaned)
-                outcome = FileOutcome(path=path, doc_id=doc_id)
-                if known is None:
-                    report.added.append(outcome)
-                elif known.doc_id == doc_id:
-                    report.unchanged.append(outcome)
-                else:
-                    report.updated.append(outcome)
-                return None
-            loaded = load(Path(path), budget=self.settings.ingest.load_budget)
-            chunks = self.chunk(loaded, doc_id)
+        except LoadError as exc:
+            report.failed.append(FileOutcome(path=path, reason=exc.reason))
+            return None
+        except OSError as exc:
+            reason = "permission denied" if isinstance(exc, PermissionError) else f"cannot read file: {exc.strerror}"
+            report.failed.append(FileOutcome(path=path, reason=reason))
+            return None
+        return self._new_content(path, data, stat.st_mtime_ns, known.doc_id if known else None, report)
+
+    def _new_content(
+        self,
+        path: str,
+        data: bytes,
+        mtime_ns: int,
+        known: str | None,
+        report: IngestReport,
+    ) -> Examined | None:
+        doc_id, digest = content_id(data)
+        if not self.catalog.has_document(doc_id):
+            return Examined(path, doc_id, digest, mtime_ns, data, known)
+        self._drop_vectors(self.catalog.set_source(path, doc_id, mtime_ns, len(data)))
+        outcome = FileOutcome(path=path, doc_id=doc_id)
+        if known is None:
+            report.added.append(outcome)
+        elif known == doc_id:
+            report.unchanged.append(outcome)
+        else:
+            report.updated.append(outcome)
+        return None
+
+    def _load_and_chunk(self, examined: Examined, file: Path, report: IngestReport) -> _Prepared | None:
+        """Load the file (its bytes, at `file`) and cut it into chunks."""
+        path = examined.path
+        try:
+            loaded = load(file, budget=self.settings.ingest.load_budget)
+            chunks = self.chunk(loaded, examined.doc_id)
         except LoadError as exc:
             report.failed.append(FileOutcome(path=path, reason=exc.reason))
             return None
@@ -280,9 +351,37 @@ class Library:
         except Exception as exc:  # one file's surprise must not stop the others
             self._fail(report, path, exc, "splitting the text into chunks")
             return None
-        return _Prepared(
-            path, doc_id, digest, stat.st_size, stat.st_mtime_ns, loaded, chunks, known.doc_id if known else None, data
-        )
+        return _Prepared(examined, loaded, chunks)
+
+    def ingest_file(
+        self,
+        path: str,
+        data: bytes,
+        mtime_ns: int,
+        job_id: int | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> IngestReport:
+        """Index one file given as its bytes (a job: the file lives in the database, not on this machine), recorded
+        under `path`. The bytes are loaded from a private temporary copy under the same name, so that the file's
+        kind and title are read as from the original."""
+        import tempfile
+
+        started = time.perf_counter()
+        report = IngestReport()
+        known = self.catalog.source(path)
+        examined = self._new_content(path, data, mtime_ns, known.doc_id if known else None, report)
+        if examined is not None:
+            with tempfile.TemporaryDirectory(prefix="citewise-job-") as folder:
+                copy = Path(folder) / (Path(path).name or "file")
+                copy.write_bytes(data)
+                prepared = self._load_and_chunk(examined, copy, report)
+            if progress:
+                progress(0.1)
+            if prepared is not None:
+                self._encode_and_store([prepared], report, job_id, progress)
+        report.seconds = time.perf_counter() - started
+        report.encoder = self.encoder()
+        return report
 
     @cached_property
     def _stale_metadata(self) -> bool:
@@ -311,21 +410,31 @@ class Library:
             page_of=lambda offset: page_at(loaded.page_starts, offset),
         )
 
-    def _encode_and_store(self, group: list[_Prepared], report: IngestReport) -> int:
+    def _encode_and_store(
+        self,
+        group: list[_Prepared],
+        report: IngestReport,
+        job_id: int | None = None,
+        progress=None,
+    ) -> int:
         """Encode and store a group; if the encoder fails on it, each file alone, so only the bad one fails."""
         if not group:
             return 0
         try:
-            encoded = self._encode_group(group)
+            encoded = self._encode_group(group, progress)
         except Exception as exc:
             if len(group) == 1:
                 self._fail(report, group[0].path, exc, "computing embeddings")
                 return 0
-            log.debug("encoding a group of %d files failed; retrying one by one", len(group), exc_info=exc)
-            return sum(self._encode_and_store([item], report) for item in group)
-        return self._store_group(*encoded, report)
+            log.debug(
+                "encoding a group of %d files failed; retrying one by one",
+                len(group),
+                exc_info=exc,
+            )
+            return sum(self._encode_and_store([item], report, job_id) for item in group)
+        return self._store_group(*encoded, report, job_id)
 
-    def _encode_group(self, group: list[_Prepared]):
+    def _encode_group(self, group: list[_Prepared], progress=None):
         # Two files with the same new content in one group: the first stores it, the second is an alias.
         unique: dict[str, _Prepared] = {}
         aliases: list[_Prepared] = []
@@ -336,29 +445,60 @@ class Library:
                 unique[item.doc_id] = item
         items = list(unique.values())
         chunks = [chunk for item in items for chunk in item.chunks]
-        return items, aliases, chunks, self.embeddings.encode([chunk.text for chunk in chunks])
+        texts = [chunk.text for chunk in chunks]
+        if progress is None:
+            return items, aliases, chunks, self.embeddings.encode(texts)
+        import numpy as np
+
+        # A job reports how far it got: encoded in slices (encoding is ~all of its time).
+        step = max(1, 4 * self.settings.embedding.batch_size)
+        parts = []
+        for lo in range(0, len(texts), step):
+            parts.append(np.asarray(self.embeddings.encode(texts[lo : lo + step]), dtype=np.float32))
+            progress(0.1 + 0.85 * min(len(texts), lo + step) / len(texts))
+        return (
+            items,
+            aliases,
+            chunks,
+            np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32),
+        )
 
     def _store_group(
-        self, items: list[_Prepared], aliases: list[_Prepared], chunks: list[Chunk], vectors, report: IngestReport
+        self,
+        items: list[_Prepared],
+        aliases: list[_Prepared],
+        chunks: list[Chunk],
+        vectors,
+        report: IngestReport,
+        job_id: int | None = None,
     ) -> int:
         self._record_encoder()
-        self.catalog.mark_pending(item.doc_id for item in items)
+        self.catalog.mark_pending((item.doc_id for item in items), job_id)
         self.vectors.upsert(chunks, vectors)
         for item in items:
+            file = item.file
             orphaned = self.catalog.commit_document(
-                item.doc_id, item.content_hash, item.size, item.loaded, item.chunks, item.path, item.mtime_ns, item.data
+                file.doc_id,
+                file.content_hash,
+                len(file.data),
+                item.loaded,
+                item.chunks,
+                file.path,
+                file.mtime_ns,
+                file.data,
             )
             self._drop_vectors(orphaned)
             outcome = FileOutcome(
-                path=item.path,
-                doc_id=item.doc_id,
+                path=file.path,
+                doc_id=file.doc_id,
                 chunks=len(item.chunks),
                 ocr_pages=item.loaded.ocr_pages or None,
                 note=item.loaded.note,
             )
-            (report.updated if item.replaces else report.added).append(outcome)
+            (report.updated if file.replaces else report.added).append(outcome)
         for item in aliases:
-            self._drop_vectors(self.catalog.set_source(item.path, item.doc_id, item.mtime_ns, item.size))
-            outcome = FileOutcome(path=item.path, doc_id=item.doc_id, chunks=len(item.chunks))
-            (report.updated if item.replaces else report.added).append(outcome)
+            file = item.file
+            self._drop_vectors(self.catalog.set_source(file.path, file.doc_id, file.mtime_ns, len(file.data)))
+            outcome = FileOutcome(path=file.path, doc_id=file.doc_id, chunks=len(item.chunks))
+            (report.updated if file.replaces else report.added).append(outcome)
         return len(chunks)

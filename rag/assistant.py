@@ -69,10 +69,49 @@ class Assistant:
     def ingest(
         self, paths: Iterable[str | Path], sync: bool = False, progress: ProgressCallback | None = None
     ) -> IngestReport:
+        """Index files and folders. With a shared database (`library.queued`) they become jobs for the workers, and
+        this waits for them: the report is the same either way."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
+        if self.library.queued:
+            return self.wait(self.enqueue(paths, sync=sync), progress=progress)
         with self._writing:
             return self.library.ingest(list(paths), sync=sync, progress=progress)
+
+    def enqueue(self, paths: Iterable[str | Path], sync: bool = False):
+        """Store the files in the database as jobs for the workers (`index.queueing.Enqueued`); what needs no job
+        (unchanged files, known content, unreadable files, removals with `sync`) is settled at once."""
+        from index.queueing import enqueue
+
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        return enqueue(self.library, list(paths), sync=sync)
+
+    def wait(self, enqueued, progress: ProgressCallback | None = None, on_stall=None) -> IngestReport:
+        """The report of enqueued jobs once workers have done them all."""
+        from index.queueing import wait
+
+        return wait(self.library, enqueued, progress=progress, on_stall=on_stall)
+
+    def job(self, job_id: int):
+        from index.jobs import JobQueue
+
+        return JobQueue(self.library.database).job(job_id)
+
+    def engine_status(self) -> dict:
+        """The database (dialect, schema revision; never its URL's password) and the ingestion jobs by state."""
+        from index.db import migrate
+        from index.jobs import JobQueue
+
+        status = migrate.status(self.library.database)
+        database = {"dialect": status.dialect, "revision": status.revision, "at_head": status.at_head}
+        return {"database": database, "jobs": JobQueue(self.library.database).counts()}
+
+    def jobs(self, state: str | None = None, limit: int | None = 50):
+        """Ingestion jobs, unfinished first (`index.jobs.Job`)."""
+        from index.jobs import JobQueue
+
+        return JobQueue(self.library.database).jobs(state=state, limit=limit)
 
     def documents(self) -> list[DocumentRecord]:
         return self.library.documents()

@@ -133,7 +133,12 @@ def create_api(
         status = {"status": "ok" if assistant.ready else "loading"}
         if getattr(request.state, "principal", None) is None and access.credentials.required:
             return status
-        return status | store_health.latest() | {"keyword_index": assistant.keyword_index_state()}
+        return (
+            status
+            | store_health.latest()
+            | {"keyword_index": assistant.keyword_index_state()}
+            | assistant.engine_status()
+        )
 
     @v1.post("/ask", responses=MODEL_FAILED)
     def ask(body: AskRequest) -> dict:
@@ -181,9 +186,14 @@ def create_api(
         return {"documents": [d.to_dict() for d in assistant.documents()]}
 
     @v1.post("/documents")
-    async def upload(request: Request, files: list[UploadFile] = File(description="Documents to index.")):
+    async def upload(
+        request: Request,
+        files: list[UploadFile] = File(description="Documents to index."),
+        wait: bool = Query(False, description="With a shared database: wait for the workers to index the files."),
+    ):
         """Index uploaded files; the report lists each one. 400 when every file was refused. Uploads wait in one
-        queue; one whose client leaves before its turn is dropped."""
+        queue; one whose client leaves before its turn is dropped. With a shared database the files become jobs
+        for the workers: 202 with `jobs` (follow them at /api/v1/jobs), or with `wait=true` the usual report."""
         ready()
         folder = tempfile.TemporaryDirectory(prefix="citewise-upload-")
         try:
@@ -193,13 +203,36 @@ def create_api(
             folder.cleanup()
         if result is None:  # the client left before its turn
             return JSONResponse({"error": "the client left before the upload was indexed"}, status_code=499)
-        report, refused = result
+        report, queued = result.report, []
+        if result.enqueued is not None:
+            if wait:
+                report = await run_in_threadpool(assistant.wait, result.enqueued)
+            else:
+                job_ids = set(result.enqueued.job_ids)
+                queued = [job.to_dict() for job in assistant.jobs(limit=None) if job.id in job_ids]
         body = report.to_dict() if report is not None else {"added": [], "updated": [], "unchanged": [], "failed": []}
-        body["failed"] = [{"path": exc.name, "reason": exc.reason} for exc in refused] + body.get("failed", [])
+        body["failed"] = [{"path": exc.name, "reason": exc.reason} for exc in result.refused] + body.get("failed", [])
+        if queued:
+            return JSONResponse(body | {"jobs": queued}, status_code=202)
         if not (body["added"] or body["updated"] or body["unchanged"]):
             reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in body["failed"]) or "no files were sent"
             return JSONResponse({"error": f"no file was indexed: {reasons}", **body}, status_code=400)
         return body
+
+    @v1.get("/jobs")
+    def jobs(
+        state: str | None = Query(None, pattern="^(queued|running|done|failed)$"),
+        limit: int = Query(50, ge=1, le=1000),
+    ) -> dict:
+        """Ingestion jobs, unfinished first: state, progress, and the reason of a failure."""
+        return {"jobs": [job.to_dict() for job in assistant.jobs(state=state, limit=limit)]}
+
+    @v1.get("/jobs/{job_id}", responses=NOT_FOUND)
+    def job(job_id: int) -> dict:
+        found = assistant.job(job_id)
+        if found is None:
+            raise UnknownDocumentError(f"no ingestion job has the id {job_id}")
+        return found.to_dict()
 
     @v1.get("/documents/{doc_id}", responses=NOT_FOUND)
     def document(doc_id: str) -> dict:

@@ -2,158 +2,27 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from index.errors import CitewiseError
-from rag.requests import AskRequest, FilterFields, SearchRequest, build
-
-app = typer.Typer(
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    help="Citewise: answers from your documents, every statement with a checkable citation.",
+from rag.requests import AskRequest, SearchRequest, build
+from ui.cli_common import (
+    FILTERS,
+    STORE,
+    ChromaOption,
+    JsonOption,
+    Store,
+    app,
+    fail_cleanly,
+    print_json,
+    settings_for,
+    takes,
 )
-
-StoreOption = Annotated[Path | None, typer.Option("--store", help="Store directory (default ~/.citewise).")]
-ChromaOption = Annotated[str | None, typer.Option("--chroma-url", help="Chroma server URL (http://HOST:PORT).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-@dataclass(frozen=True)
-class OptionGroup:
-    """Options declared once and added by `@takes(GROUP)` to every command that accepts them; the command gets one
-    value built from them, as its keyword parameter `name` (simonw/llm's `tool_options`, for typer)."""
-
-    name: str
-    options: dict[str, Any]
-    """Parameter name -> its `Annotated[type, typer.Option(...)]`; each defaults to None."""
-    build: Callable[..., Any]
-
-
-def takes(*groups: OptionGroup):
-    """Add each group's options to the command's signature (after its own parameters, as typer reads it) and call
-    the command with each group's value in place of its options."""
-
-    def decorate(command):
-        signature = inspect.signature(command, eval_str=True)
-        replaced = {group.name for group in groups}
-        own = [p for p in signature.parameters.values() if p.name not in replaced]
-        added = [
-            inspect.Parameter(option, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-            for group in groups
-            for option, annotation in group.options.items()
-        ]
-
-        @functools.wraps(command)
-        def wrapper(*args, **kwargs):
-            for group in groups:
-                kwargs[group.name] = group.build(**{option: kwargs.pop(option, None) for option in group.options})
-            return command(*args, **kwargs)
-
-        wrapper.__signature__ = signature.replace(parameters=[*own, *added])
-        wrapper.__annotations__ = {p.name: p.annotation for p in wrapper.__signature__.parameters.values()}
-        return wrapper
-
-    return decorate
-
-
-def _given_filters(**values: str | None) -> dict[str, str] | None:
-    given = {name: value for name, value in values.items() if value is not None}
-    return given or None
-
-
-FILTERS = OptionGroup(
-    "filters",
-    {
-        name: Annotated[str | None, typer.Option(f"--{name}", help=field.description)]
-        for name, field in FilterFields.model_fields.items()
-    },
-    _given_filters,
-)
-"""--title --source --author --after --before, as the `filters` dict of a request (None when none is given)."""
-
-
-@dataclass(frozen=True)
-class Store:
-    """Where the documents are (--store, --chroma-url; None: the settings' defaults)."""
-
-    store: Path | None = None
-    chroma_url: str | None = None
-
-    def settings(self, **extra):
-        return settings_for(self.store, self.chroma_url, **extra)
-
-    def assistant(self, **extra):
-        return open_assistant(self.store, self.chroma_url, **extra)
-
-
-STORE = OptionGroup("where", {"store": StoreOption, "chroma_url": ChromaOption}, Store)
-"""--store and --chroma-url, as one `Store`."""
-
-
-class CliError(Exception):
-    """A usage problem found by the CLI itself (exit code 2)."""
-
-
-def fail_cleanly(command):
-    """Turn Citewise and settings errors into one clear line and exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (CitewiseError, CliError) as exc:
-            _error(str(exc))
-        except ValidationError as exc:
-            from ui.settings import AppSettings
-
-            problems = "; ".join(f"{AppSettings.describe(e['loc'])}: {e['msg']}" for e in exc.errors())
-            _error(f"invalid setting: {problems}")
-        except KeyboardInterrupt:
-            _error("interrupted")
-        except typer.Exit:
-            raise
-        except Exception as exc:  # a bug: still one line, the traceback on request
-            if os.environ.get("CITEWISE_DEBUG"):
-                raise
-            _error(f"unexpected {type(exc).__name__}: {exc} (set CITEWISE_DEBUG=1 for the traceback)")
-
-    return wrapper
-
-
-def _error(message: str) -> None:
-    typer.echo(f"citewise: error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def settings_for(store: Path | None, chroma_url: str | None, **extra):
-    from ui.settings import AppSettings
-
-    given = {"store": store, "chroma_url": chroma_url, **extra}
-    return AppSettings(**{k: v for k, v in given.items() if v is not None})
-
-
-def open_assistant(store: Path | None, chroma_url: str | None, **extra):
-    from rag import Assistant
-
-    return Assistant(settings_for(store, chroma_url, **extra))
-
-
-def print_json(data) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -166,17 +35,35 @@ def ingest(
     ] = False,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait", help="With a shared database: wait for the workers and report as a direct ingestion does."
+        ),
+    ] = False,
     *,
     where: Store,
 ) -> None:
-    """Index files and folders; report added, updated, unchanged, removed and failed files."""
+    """Index files and folders; report added, updated, unchanged, removed and failed files. With a shared database
+    the files become jobs for the workers (`citewise worker`, `serve --workers`): listed, or waited for (--wait)."""
     from ui.progress import make_progress
-    from ui.reports import print_ingest_report
+    from ui.reports import print_ingest_report, print_queued
 
     assistant = where.assistant()
+    files = [str(p) for p in paths]
+    if assistant.library.queued:
+        enqueued = assistant.enqueue(files, sync=sync)
+        if not wait:
+            jobs = [job for job in assistant.jobs(limit=None) if job.batch == enqueued.batch]
+            print_queued(enqueued, jobs, as_json)
+            raise typer.Exit(0 if not enqueued.settled.failed else 1)
     progress = make_progress(quiet or as_json and not sys.stderr.isatty())
     try:
-        report = assistant.ingest([str(p) for p in paths], sync=sync, progress=progress)
+        if assistant.library.queued:
+            stalled = lambda message: typer.echo(f"citewise: {message}", err=True)  # noqa: E731
+            report = assistant.wait(enqueued, progress=progress, on_stall=stalled)
+        else:
+            report = assistant.ingest(files, sync=sync, progress=progress)
     finally:
         if progress:
             progress.close()
@@ -353,13 +240,17 @@ def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 7860).")] = None,
     auth: Annotated[str | None, typer.Option("--auth", help="Require login USER:PASSWORD.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Ingestion workers inside the server with a shared database (default 1)."),
+    ] = None,
     *,
     where: Store,
 ) -> None:
     """Start the web UI and the HTTP API (/api/v1, OpenAI-compatible /v1, docs at /api/docs)."""
     from ui.web import launch
 
-    launch(where.settings(host=host, port=port, auth=auth))
+    launch(where.settings(host=host, port=port, auth=auth, workers=workers))
 
 
 @app.command()
@@ -422,6 +313,8 @@ def main() -> None:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     app()
 
+
+from ui import cli_team  # noqa: E402, F401 - registers db, jobs and worker on the app
 
 if __name__ == "__main__":
     main()

@@ -118,10 +118,29 @@ class Handlers:
                 progress((event.files_done, event.files_total), desc=f"{event.chunks_done} chunks")
 
         try:
-            report, refused = self.queue.submit(self.queue.add_files(named, callback)).result()
+            accepted = self.queue.submit(self.queue.add_files(named, callback)).result()
         except CitewiseError as exc:
             return f"<p>{escape(str(exc))}</p>"
-        return ingest_report_html(report, [(exc.name, exc.reason) for exc in refused])
+        html = ingest_report_html(accepted.report, [(exc.name, exc.reason) for exc in accepted.refused])
+        if accepted.enqueued is not None and accepted.enqueued.job_ids:
+            html += f"<p>{len(accepted.enqueued.job_ids)} file(s) queued for indexing: see Jobs below.</p>"
+        return html
+
+    def jobs_html(self) -> str:
+        """The ingestion jobs panel: unfinished first with their progress, failures with their reason."""
+        jobs = self.assistant.jobs(limit=20)
+        if not jobs:
+            return "<p class='cw-jobs'>No ingestion jobs.</p>"
+        rows = []
+        for job in jobs:
+            detail = job.error or (job.result or {}).get("file", {}).get("doc_id") or ""
+            bar = f"<progress max='1' value='{job.progress:.3f}'></progress>" if job.state == "running" else ""
+            rows.append(
+                f"<tr><td>{job.id}</td><td>{escape(job.state)}</td><td>{bar}{job.progress:.0%}</td>"
+                f"<td>{escape(Path(job.path).name)}</td><td>{escape(detail)}</td></tr>"
+            )
+        head = "<tr><th>job</th><th>state</th><th>progress</th><th>file</th><th>detail</th></tr>"
+        return f"<table class='cw-jobs'>{head}{''.join(rows)}</table>"
 
     def delete(self, doc_ids: list[str] | None) -> str:
         if not doc_ids:

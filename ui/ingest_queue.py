@@ -8,10 +8,13 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from index.errors import CitewiseError
+from index.queueing import Enqueued
+from index.types import IngestReport
 from rag import Assistant
 
 from .pages import forget_pages
@@ -19,6 +22,15 @@ from .uploads import accept_all, discard_upload, uploads_folder
 
 T = TypeVar("T")
 MAX_WAITING = 16
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What became of uploaded files: indexed (`report`), refused, or (a shared database) queued as jobs."""
+
+    report: IngestReport | None
+    refused: list
+    enqueued: Enqueued | None = None
 
 
 class QueueFull(CitewiseError):
@@ -71,20 +83,26 @@ class IngestQueue:
                 return None
 
     # -- the jobs
-    def add_files(self, named: list[tuple[Path, str]], progress=None) -> Callable[[], tuple[object, list]]:
+    def add_files(self, named: list[tuple[Path, str]], progress=None) -> Callable[[], Accepted]:
         """A job that accepts uploaded files (staged at `path`, uploaded under `name`) into the uploads folder
-        and indexes them: (IngestReport or None, [UploadRejected]). Files that fail to index are not kept."""
+        and indexes them, or with a shared database queues them for the workers. Files that fail to index are not
+        kept."""
         settings = self.assistant.settings
 
         def job():
             uploads = uploads_folder(settings.storage.path)
             accepted, refused = accept_all(named, uploads, settings.ingest.max_file_bytes)
             if not accepted:
-                return None, refused
+                return Accepted(None, refused)
+            if self.assistant.library.queued:  # the workers index them; the bytes are in the database now
+                enqueued = self.assistant.enqueue([str(p) for p in accepted])
+                for failure in enqueued.settled.failed:
+                    discard_upload(Path(failure.path), uploads)
+                return Accepted(enqueued.settled, refused, enqueued)
             report = self.assistant.ingest([str(p) for p in accepted], progress=progress)
             for failure in report.failed:
                 discard_upload(Path(failure.path), uploads)
-            return report, refused
+            return Accepted(report, refused)
 
         return job
 

@@ -68,3 +68,32 @@ def print_documents(
     console.print(table)
     if encoder:
         console.print(encoder_line(encoder))
+
+
+def print_queued(enqueued, jobs, as_json: bool) -> None:
+    """`ingest` with a shared database, not waiting: what was settled at once, and the jobs queued for workers."""
+    import json
+
+    settled = enqueued.settled
+    if as_json:
+        data = settled.to_dict() | {"jobs": [job.to_dict() for job in jobs], "batch": enqueued.batch}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console = Console(soft_wrap=True)
+    if any(getattr(settled, status) for status in ("added", "updated", "removed", "failed", "unchanged")):
+        print_ingest_report(settled, console)
+    console.print(
+        f"{len(jobs)} files queued for the workers (batch {enqueued.batch}); follow them with `citewise jobs`, "
+        "or give `--wait` to wait for them"
+    )
+
+
+def print_jobs(jobs, console: Console | None = None) -> None:
+    console = console or Console(soft_wrap=True)
+    table = Table(title="Ingestion jobs")
+    for column in ("id", "state", "progress", "file", "detail"):
+        table.add_column(column, overflow="fold")
+    for job in jobs:
+        detail = job.error or ((job.result or {}).get("file", {}).get("doc_id") or "")
+        table.add_row(str(job.id), job.state, f"{job.progress:.0%}", job.path, detail)
+    console.print(table)

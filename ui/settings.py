@@ -38,6 +38,14 @@ class ServerSettings(Group):
         "the host setting when it names one address); requests naming another host are refused, which stops "
         "DNS-rebinding attacks. '*' accepts any name: only behind a proxy that checks it.",
     )
+    workers: int = Field(
+        default=1,
+        ge=0,
+        le=32,
+        description="Ingestion workers run inside the server when files are indexed through the job queue (a "
+        "shared database), 0-32; 0 leaves the jobs to `citewise worker` processes. Ignored when files are indexed "
+        "directly (the embedded default).",
+    )
     max_request_kb: int = Field(
         default=1024,
         ge=1,
@@ -89,6 +97,7 @@ class AppSettings(Settings):
         "allowed_hosts": "server.allowed_hosts",
         "max_request_kb": "server.max_request_kb",
         "max_upload_mb": "server.max_upload_mb",
+        "workers": "server.workers",
     }
 
     server: ServerSettings = Field(default_factory=ServerSettings, description=ServerSettings.__doc__)

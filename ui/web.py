@@ -91,6 +91,9 @@ def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
             with gr.Row():
                 delete = gr.Button("Delete selected", variant="stop", elem_id="cw-delete")
                 reindex = gr.Button("Re-index selected (all if none)", elem_id="cw-reindex")
+            if assistant.library.queued:  # a shared database: workers index the uploads; their jobs, live
+                jobs = gr.HTML(handlers.jobs_html(), elem_id="cw-jobs", label="Ingestion jobs")
+                gr.Timer(2.0).tick(handlers.jobs_html, None, jobs, show_progress="hidden")
 
         def respond(text, state, k_value, only_ids, mode_value, source, author, after, before):
             filters = {"source": source, "author": author, "after": after, "before": before}
@@ -143,6 +146,21 @@ def handlers_viewer_empty() -> str:
     return viewer_html([], lambda doc_id: "")
 
 
+def start_workers(assistant: Assistant, count: int) -> list:
+    """Ingestion workers in threads of this server (`serve --workers N`), so that a one-server team needs no other
+    process; they share the server's encoder. None when files are indexed directly."""
+    import threading
+
+    from index.worker import Worker
+
+    if not assistant.library.queued:
+        return []
+    workers = [Worker(assistant.library, name=f"{Worker.default_name()}/{number}") for number in range(count)]
+    for worker in workers:
+        threading.Thread(target=worker.run, name=f"citewise-{worker.name}", daemon=True).start()
+    return workers
+
+
 def launch(settings: AppSettings, assistant: Assistant | None = None, block: bool = True):
     """Serve the web UI at / and the API (ui/api.py) in one process; with `block=False`, in a background thread
     (returns the uvicorn server, `should_exit = True` stops it)."""
@@ -188,8 +206,13 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
             "names in CITEWISE_ALLOWED_HOSTS to be reached by them.",
             flush=True,
         )
+    workers = start_workers(assistant, settings.server.workers)
     if block:
-        server.run()
+        try:
+            server.run()
+        finally:
+            for worker in workers:
+                worker.stop.set()
         return server
     threading.Thread(target=server.run, name="citewise-server", daemon=True).start()
     deadline = time.monotonic() + 60
