@@ -60,7 +60,7 @@ class Job:
             "kind": self.kind,
             "batch": self.batch,
             "attempts": self.attempts,
-            "doc_id": (self.result or {}).get("doc_id"),
+            "doc_id": (self.result or {}).get("file", {}).get("doc_id"),
             "created_at": self.created_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,

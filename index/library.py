@@ -451,7 +451,7 @@ class Library:
         import numpy as np
 
         # A job reports how far it got: encoded in slices (encoding is ~all of its time).
-        step = max(1, 4 * self.settings.embedding.batch_size)
+        step = self.settings.embedding.batch_size
         parts = []
         for lo in range(0, len(texts), step):
             parts.append(np.asarray(self.embeddings.encode(texts[lo : lo + step]), dtype=np.float32))

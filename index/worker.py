@@ -34,14 +34,15 @@ class Worker:
         return f"{socket.gethostname()}:{os.getpid()}"
 
     def run(self, max_jobs: int | None = None, idle_exit: float | None = None) -> int:
-        """Process jobs until stopped (or `max_jobs` done, or idle for `idle_exit` seconds); returns how many."""
+        """Process jobs until stopped (or `max_jobs` done, or `idle_exit` seconds after the last job when no job is
+        left unfinished); returns how many."""
         import time
 
         done, idle_since = 0, time.monotonic()
         while not self.stop.is_set() and (max_jobs is None or done < max_jobs):
             claims = self.queue.claim(self.name, self.lease)
             if not claims:
-                if idle_exit is not None and time.monotonic() - idle_since > idle_exit:
+                if idle_exit is not None and time.monotonic() - idle_since > idle_exit and not self._unfinished():
                     break
                 self.stop.wait(self.poll_seconds)
                 continue
@@ -50,6 +51,11 @@ class Worker:
                 done += 1
             idle_since = time.monotonic()
         return done
+
+    def _unfinished(self) -> int:
+        """Jobs queued or running (a running one may be a dead worker's, to be claimed again after its lease)."""
+        counts = self.queue.counts()
+        return counts["queued"] + counts["running"]
 
     def process(self, claim: Claim) -> None:
         progress = [0.0]

@@ -107,7 +107,7 @@ def jobs(
 @fail_cleanly
 @takes(STORE)
 def worker(
-    once: Annotated[bool, typer.Option("--once", help="Exit when no job is left.")] = False,
+    once: Annotated[bool, typer.Option("--once", help="Exit once no job is queued or running.")] = False,
     *,
     where: Store,
 ) -> None:
