@@ -93,6 +93,12 @@ class Assistant:
 
         return wait(self.library, enqueued, progress=progress, on_stall=on_stall)
 
+    def original_file(self, doc_id: str) -> bytes | None:
+        """The document's original bytes as received (kept in the database), None for one imported without them."""
+        sha256 = self.library.document(doc_id).file_sha256
+        stored = self.library.catalog.file(sha256) if sha256 else None
+        return stored.data if stored else None
+
     def job(self, job_id: int):
         from index.jobs import JobQueue
 

@@ -31,7 +31,9 @@ class Handlers:
         self.assistant = assistant
         self.queue = queue or IngestQueue(assistant)
         """Library changes wait here with the API's, one at a time."""
-        self.pages = PageImages(Path(assistant.settings.storage.path).expanduser() / PAGES_FOLDER)
+        self.pages = PageImages(
+            Path(assistant.settings.storage.path).expanduser() / PAGES_FOLDER, original=assistant.original_file
+        )
 
     # -- chat
     def respond(

@@ -21,9 +21,11 @@ PAGES_FOLDER = "pages"
 class PageImages:
     """Page PNGs cached under `folder/<doc_id>/<page>.png`, keyed by the document (its content id)."""
 
-    def __init__(self, folder: Path, scale: float = PAGE_SCALE):
+    def __init__(self, folder: Path, scale: float = PAGE_SCALE, original=None):
         self.folder = Path(folder)
         self.scale = scale
+        self.original = original
+        """doc_id -> the document's original bytes (the database's copy), for a source not on this machine."""
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
 
@@ -34,7 +36,7 @@ class PageImages:
         if path.is_file():
             return path
         try:
-            png, count = render_page(source, page, self.scale)
+            png, count = render_page(self._local(doc_id, source), page, self.scale)
         except CitewiseError:
             return None
         with self._lock:
@@ -44,6 +46,23 @@ class PageImages:
             partial.replace(path)
             self._counts[doc_id] = count
         return path
+
+    def _local(self, doc_id: str, source: str) -> str:
+        """A readable copy of the document: its source file here, else (another server's upload, a moved file) the
+        original bytes from the database, written once beside its page images."""
+        if Path(source).is_file() or self.original is None:
+            return source
+        copy = self.folder / _safe(doc_id) / f"original{Path(source).suffix.lower()}"
+        if not copy.is_file():
+            data = self.original(doc_id)
+            if data is None:
+                return source
+            with self._lock:
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                partial = copy.with_suffix(".part")
+                partial.write_bytes(data)
+                partial.replace(copy)
+        return str(copy)
 
     def page_count(self, doc_id: str) -> int | None:
         return self._counts.get(doc_id)

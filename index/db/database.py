@@ -23,6 +23,7 @@ from . import schema
 from .urls import mask, parse, redact
 
 log = logging.getLogger(__name__)
+NEW_FILE_SECONDS = 5.0
 SQLITE_BUSY_SECONDS = 30
 """How long a SQLite writer waits for another process's write (they last milliseconds)."""
 
@@ -65,7 +66,9 @@ class Database:
 
         path = Path(self.url.database)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_file() and path.stat().st_size == 0:
+        # A file another process is creating this moment is empty too, for a few milliseconds: only an empty file
+        # that has stayed empty is damage.
+        if path.is_file() and path.stat().st_size == 0 and time.time() - path.stat().st_mtime > NEW_FILE_SECONDS:
             # SQLite would take a 0-byte file for a new, empty database: the store would look empty and later
             # ingestions would leave the old vectors orphaned. A truncated database is damage, said as such.
             raise StoreError(

@@ -3,6 +3,7 @@ chunks the catalog no longer lists are never returned, and a truncated database 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -114,8 +115,15 @@ def test_a_truncated_database_is_refused_by_name(tmp_path, name):
     """An empty database file, or an old store's empty catalog, is damage: never taken for a new, empty store."""
     path = tmp_path / name
     path.write_bytes(b"")
+    os.utime(path, (time.time() - 60, time.time() - 60))  # empty for a minute: not a file being created now
     with pytest.raises(StoreError, match=f"{name} is empty .*truncated"):
         _catalog(tmp_path / "citewise.db")
+
+
+def test_an_empty_database_file_being_created_is_not_damage(tmp_path):
+    """Servers started together: one has just created the file, still empty, when the next opens it."""
+    (tmp_path / "citewise.db").write_bytes(b"")
+    assert _catalog(tmp_path / "citewise.db").documents() == []
 
 
 def test_long_texts_are_tokenized_in_pieces_with_the_same_tokens():

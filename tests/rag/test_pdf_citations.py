@@ -48,3 +48,23 @@ def test_page_images_are_made_once_and_forgotten_with_their_document(tmp_path, f
     assert handlers.pages.image(citation.doc_id, citation.source, 1).stat().st_mtime_ns == made
     assert "Deleted 1 document" in handlers.delete([citation.doc_id])
     assert not image.exists() and not image.parent.exists()
+
+
+def test_a_page_renders_from_the_database_when_its_file_is_not_on_this_machine(tmp_path, fake_embeddings):
+    """Another server's upload, or a moved file: the page image is made from the original bytes the database
+    keeps, identical to the one made from the file."""
+    from ui.handlers import Handlers
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    draw_pdf(docs / "lighthouse.pdf", [[(72, 120 + 14 * i, line) for i, line in enumerate(LINES)]])
+    assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings, abstain_threshold=0.0)
+    assistant.ingest([docs])
+    (record,) = assistant.documents()
+    from_file = Handlers(assistant).pages.image(record.doc_id, record.source, 1).read_bytes()
+    (docs / "lighthouse.pdf").unlink()
+    other = Assistant.open(store=tmp_path / "elsewhere", embeddings=fake_embeddings, database_url=(
+        f"sqlite:///{tmp_path / 'store' / 'citewise.db'}"
+    ))  # fmt: skip
+    image = Handlers(other).pages.image(record.doc_id, record.source, 1)
+    assert image is not None and image.read_bytes() == from_file

@@ -22,7 +22,7 @@ def test_the_filter_and_store_options_come_from_one_declaration():
         assert FILTER_OPTIONS | {"--store", "--chroma-url"} <= options(command)
     for command in ("ingest", "docs", "doctor", "rm", "eval", "serve", "mcp"):
         assert {"--store", "--chroma-url"} <= options(command) and not FILTER_OPTIONS & options(command)
-    assert set(STORE.options) == {"store", "chroma_url"}
+    assert set(STORE.options) == {"store", "chroma_url", "database_url"}
 
 
 def test_filter_options_become_the_request_s_filters(tmp_path):
