@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from . import keyword
 from .db import schema
@@ -32,6 +32,21 @@ class SourceState:
     doc_id: str
     mtime_ns: int
     size: int
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A document to commit: what was read of its file and the chunks whose vectors are stored."""
+
+    doc_id: str
+    content_hash: str
+    size: int
+    loaded: LoadedDocument
+    chunks: list[Chunk]
+    path: str
+    mtime_ns: int
+    data: bytes | None = None
+    """The original bytes, kept in the database (None: not kept)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,25 @@ def _chunk(row) -> Chunk:
 
 
 _CHUNK_COLUMNS = (C.c.chunk_id, C.c.doc_id, C.c.idx, C.c.start, C.c.end, C.c.text, C.c.page, C.c.sentences)
+# Statements of the question path, built once (building one costs more than running it on SQLite).
+_CHUNK = select(*_CHUNK_COLUMNS).where(C.c.chunk_id == bindparam("chunk_id"))
+_CHUNKS = select(*_CHUNK_COLUMNS).where(C.c.chunk_id.in_(bindparam("chunk_ids", expanding=True)))
+_DOCUMENT = (
+    select(
+        D.c.title,
+        schema.texts.c.text,
+        D.c.page_starts,
+        D.c.date,
+        D.c.author,
+        D.c.publisher,
+        schema.boxes.c.data,
+        D.c.file_sha256,
+        select(func.min(S.c.path)).where(S.c.doc_id == D.c.doc_id).scalar_subquery().label("source"),
+    )
+    .join(schema.texts, schema.texts.c.doc_id == D.c.doc_id)
+    .outerjoin(schema.boxes, schema.boxes.c.doc_id == D.c.doc_id)
+    .where(D.c.doc_id == bindparam("doc_id"))
+)
 
 
 class Catalog:
@@ -183,59 +217,52 @@ class Catalog:
         mtime_ns: int,
         data: bytes | None = None,
     ) -> list[str]:
-        """Make a document, its chunks, its keyword postings, its source and (given `data`) its original bytes
-        visible at once. Returns the documents this left without a source (an updated file's old version)."""
-        terms = keyword.DocumentTerms.of(loaded.title, loaded.text, [c.text for c in chunks])  # before the lock
-        lengths = terms.chunk_lengths
+        """`commit_documents` of one document."""
+        return self.commit_documents([NewDocument(doc_id, content_hash, size, loaded, chunks, path, mtime_ns, data)])
+
+    def commit_documents(self, new: Sequence[NewDocument]) -> list[str]:
+        """Make documents, their chunks, keyword postings, sources and (given `data`) original bytes visible at
+        once, in one transaction. Returns the documents this left without a source (updated files' old versions)."""
+        new = list({document.doc_id: document for document in new}.values())
+        if not new:
+            return []
+        terms = [  # tokenized before the write lock is taken
+            keyword.DocumentTerms.of(d.loaded.title, d.loaded.text, [c.text for c in d.chunks]) for d in new
+        ]
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        doc_ids = [d.doc_id for d in new]
         with self.database.write() as db:
-            previous = db.execute(select(S.c.doc_id).where(S.c.path == path)).scalar()
-            if db.execute(select(D.c.doc_id).where(D.c.doc_id == doc_id)).first():
-                _delete_documents(db, [doc_id])  # written again (a job run twice): replaced, never doubled
-            if data is not None:
-                _store_file(db, content_hash, Path(path).name, data)
-            db.execute(
-                D.insert().values(
-                    doc_id=doc_id,
-                    content_hash=content_hash,
-                    file_sha256=content_hash if data is not None else None,
-                    title=loaded.title,
-                    date=loaded.date,
-                    author=loaded.author,
-                    publisher=loaded.publisher,
-                    size=size,
-                    chunk_count=len(chunks),
-                    ingested_at=now,
-                    page_starts=json.dumps(list(loaded.page_starts)),
-                    terms_len=terms.length,
-                )
+            previous = dict(db.execute(select(S.c.path, S.c.doc_id).where(S.c.path.in_([d.path for d in new]))).all())
+            again = list(db.execute(select(D.c.doc_id).where(D.c.doc_id.in_(doc_ids))).scalars())
+            # Written again (a job run twice): replaced, never doubled, its other sources kept.
+            kept = [dict(row._mapping) for row in db.execute(select(S).where(S.c.doc_id.in_(again)))] if again else []
+            _delete_documents(db, again)
+            for d in new:
+                if d.data is not None:
+                    _store_file(db, d.content_hash, Path(d.path).name, d.data)
+            db.execute(D.insert(), [_document_row(d, t, now) for d, t in zip(new, terms, strict=True)])
+            db.execute(schema.texts.insert(), [{"doc_id": d.doc_id, "text": d.loaded.text} for d in new])
+            boxes = [{"doc_id": d.doc_id, "data": d.loaded.char_boxes} for d in new if d.loaded.char_boxes is not None]
+            if boxes:
+                db.execute(schema.boxes.insert(), boxes)
+            chunk_rows = [row for d, t in zip(new, terms, strict=True) for row in _chunk_rows(d, t)]
+            if chunk_rows:
+                db.execute(C.insert(), chunk_rows)
+            ids: dict[str, dict[int, int]] = {}
+            for doc_id, idx, row_id in db.execute(select(C.c.doc_id, C.c.idx, C.c.id).where(C.c.doc_id.in_(doc_ids))):
+                ids.setdefault(doc_id, {})[idx] = row_id
+            keyword.add_documents(
+                db,
+                [
+                    keyword.NewDocument(d.doc_id, {i: ids[d.doc_id][c.index] for i, c in enumerate(d.chunks)}, t)
+                    for d, t in zip(new, terms, strict=True)
+                ],
             )
-            db.execute(schema.texts.insert().values(doc_id=doc_id, text=loaded.text))
-            if loaded.char_boxes is not None:
-                db.execute(schema.boxes.insert().values(doc_id=doc_id, data=loaded.char_boxes))
-            if chunks:
-                db.execute(
-                    C.insert(),
-                    [
-                        {
-                            "chunk_id": c.chunk_id,
-                            "doc_id": doc_id,
-                            "idx": c.index,
-                            "start": c.start,
-                            "end": c.end,
-                            "page": c.page,
-                            "sentences": json.dumps(c.sentences),
-                            "text": c.text,
-                            "terms_len": length,
-                        }
-                        for c, length in zip(chunks, lengths, strict=True)
-                    ],
-                )
-            rows = dict(db.execute(select(C.c.idx, C.c.id).where(C.c.doc_id == doc_id)).all())
-            keyword.add_document(db, doc_id, {i: rows[c.index] for i, c in enumerate(chunks)}, terms)
-            insert_or_update(db, S, [{"path": path, "doc_id": doc_id, "mtime_ns": mtime_ns, "size": size}], ["path"])
-            db.execute(delete(schema.pending).where(schema.pending.c.doc_id == doc_id))
-            orphaned = _drop_if_orphaned(db, [previous]) if previous and previous != doc_id else []
+            sources = [{"path": d.path, "doc_id": d.doc_id, "mtime_ns": d.mtime_ns, "size": d.size} for d in new]
+            insert_or_update(db, S, list({row["path"]: row for row in kept + sources}.values()), ["path"])
+            db.execute(delete(schema.pending).where(schema.pending.c.doc_id.in_(doc_ids)))
+            replaced = sorted({old for path, old in previous.items() if old not in doc_ids})
+            orphaned = _drop_if_orphaned(db, replaced)
             self.database.bump(db)
         return orphaned
 
@@ -325,28 +352,13 @@ class Catalog:
 
     def document(self, doc_id: str) -> StoredDocument:
         with self.database.read() as db:
-            row = db.execute(
-                select(
-                    D.c.title,
-                    schema.texts.c.text,
-                    D.c.page_starts,
-                    D.c.date,
-                    D.c.author,
-                    D.c.publisher,
-                    schema.boxes.c.data,
-                    D.c.file_sha256,
-                )
-                .join(schema.texts, schema.texts.c.doc_id == D.c.doc_id)
-                .outerjoin(schema.boxes, schema.boxes.c.doc_id == D.c.doc_id)
-                .where(D.c.doc_id == doc_id)
-            ).first()
-            source = db.execute(select(func.min(S.c.path)).where(S.c.doc_id == doc_id)).scalar() if row else None
+            row = db.execute(_DOCUMENT, {"doc_id": doc_id}).first()
         if row is None:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
         return StoredDocument(
             doc_id,
             row.title,
-            source or "",
+            row.source or "",
             row.text,
             tuple(json.loads(row.page_starts)),
             row.date,
@@ -380,15 +392,58 @@ class Catalog:
     def chunk(self, chunk_id: str, text: str | None = None) -> Chunk:
         """One chunk (its text is stored with it: `text` is accepted for callers that have the document's)."""
         with self.database.read() as db:
-            row = db.execute(select(*_CHUNK_COLUMNS).where(C.c.chunk_id == chunk_id)).first()
+            row = db.execute(_CHUNK, {"chunk_id": chunk_id}).first()
         if row is None:
             raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
         return _chunk(row)
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        """The chunks of those ids that exist, in one query."""
+        chunk_ids = list(chunk_ids)
+        if not chunk_ids:
+            return {}
+        with self.database.read() as db:
+            return {row.chunk_id: _chunk(row) for row in db.execute(_CHUNKS, {"chunk_ids": chunk_ids})}
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         with self.database.read() as db:
             rows = db.execute(select(*_CHUNK_COLUMNS).where(C.c.doc_id == doc_id).order_by(C.c.idx)).all()
         return [_chunk(row) for row in rows]
+
+
+def _document_row(new: NewDocument, terms: keyword.DocumentTerms, now: str) -> dict:
+    loaded = new.loaded
+    return {
+        "doc_id": new.doc_id,
+        "content_hash": new.content_hash,
+        "file_sha256": new.content_hash if new.data is not None else None,
+        "title": loaded.title,
+        "date": loaded.date,
+        "author": loaded.author,
+        "publisher": loaded.publisher,
+        "size": new.size,
+        "chunk_count": len(new.chunks),
+        "ingested_at": now,
+        "page_starts": json.dumps(list(loaded.page_starts)),
+        "terms_len": terms.length,
+    }
+
+
+def _chunk_rows(new: NewDocument, terms: keyword.DocumentTerms) -> list[dict]:
+    return [
+        {
+            "chunk_id": c.chunk_id,
+            "doc_id": new.doc_id,
+            "idx": c.index,
+            "start": c.start,
+            "end": c.end,
+            "page": c.page,
+            "sentences": json.dumps(c.sentences),
+            "text": c.text,
+            "terms_len": length,
+        }
+        for c, length in zip(new.chunks, terms.chunk_lengths, strict=True)
+    ]
 
 
 def _store_file(db: Connection, sha256: str, name: str, data: bytes) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .catalog import Catalog, StoredDocument
+from .catalog import Catalog, NewDocument, StoredDocument
 from .chunking import pack_chunks
 from .db import open_database
 from .errors import CitewiseError, LoadError, StoreError, failure_reason
@@ -475,19 +475,14 @@ class Library:
         self._record_encoder()
         self.catalog.mark_pending((item.doc_id for item in items), job_id)
         self.vectors.upsert(chunks, vectors)
+        new = [
+            NewDocument(f.doc_id, f.content_hash, len(f.data), item.loaded, item.chunks, f.path, f.mtime_ns, f.data)
+            for item in items
+            for f in [item.file]
+        ]
+        self._drop_vectors(self.catalog.commit_documents(new))  # the group at once: one transaction
         for item in items:
             file = item.file
-            orphaned = self.catalog.commit_document(
-                file.doc_id,
-                file.content_hash,
-                len(file.data),
-                item.loaded,
-                item.chunks,
-                file.path,
-                file.mtime_ns,
-                file.data,
-            )
-            self._drop_vectors(orphaned)
             outcome = FileOutcome(
                 path=file.path,
                 doc_id=file.doc_id,

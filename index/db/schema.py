@@ -127,6 +127,7 @@ postings = Table(
         primary_key=True,
     ),
     Column("tf", Integer, nullable=False),
+    Column("len", Integer, nullable=False, comment="The chunk's length in terms: BM25 reads no other table"),
     Index(None, "chunk"),
     sqlite_with_rowid=False,
 )
@@ -137,8 +138,18 @@ doc_postings = Table(
     Column("term", Text, primary_key=True),
     Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), primary_key=True),
     Column("tf", Integer, nullable=False),
+    Column("len", Integer, nullable=False, comment="The document's length in terms"),
     Index(None, "doc_id"),
     sqlite_with_rowid=False,
+)
+
+terms = Table(
+    "terms",
+    metadata,
+    Column("term", Text, primary_key=True),
+    Column("df", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+    comment="How many chunks hold each term (BM25's document frequency), kept with the postings.",
 )
 
 keyword_stats = Table(

@@ -33,6 +33,8 @@ class CatalogView:
         self._counts: dict[str, int] | None = None
         self._names: NameIndex | None = None
         self._vector_count: int | None = None
+        self._frequencies: dict[str, int] = {}
+        self._indexed: int | None = None
         self._generation = -1
         self._lock = threading.Lock()
 
@@ -48,6 +50,8 @@ class CatalogView:
                 self._counts = None
                 self._names = None
                 self._vector_count = None
+                self._frequencies = {}
+                self._indexed = None
                 self._settings = None
                 self._generation = generation
 
@@ -79,6 +83,16 @@ class CatalogView:
                 while len(self._chunks) > 20_000:
                     self._chunks.popitem(last=False)
         return chunk
+
+    def prefetch(self, chunk_ids: Sequence[str]) -> None:
+        """Read the chunks not cached yet in one query (passage assembly then finds them all here)."""
+        missing = [c for c in chunk_ids if c not in self._chunks]
+        if missing:
+            found = self.library.catalog.chunks(missing)
+            with self._lock:
+                self._chunks.update(found)
+                while len(self._chunks) > 20_000:
+                    self._chunks.popitem(last=False)
 
     def document(self, doc_id: str) -> StoredDocument:
         stored = self._documents.get(doc_id)
@@ -128,9 +142,19 @@ class CatalogView:
         return self._by_id.get(doc_id)
 
     def term_statistics(self, terms: Sequence[str]) -> TermStatistics:
-        """How many chunks hold each (stemmed) term, out of how many: the keyword index's statistics."""
-        frequencies, chunks = self.library.keyword.document_frequencies(list(terms))
-        return TermStatistics(frequencies, chunks)
+        """How many chunks hold each (stemmed) term, out of how many: the keyword index's statistics (each term
+        looked up once until the collection changes; answering asks for the same terms many times)."""
+        self._fresh()
+        known = self._frequencies
+        missing = [t for t in terms if t not in known]
+        if missing or self._indexed is None:
+            found, chunks = self.library.keyword.document_frequencies(missing)
+            with self._lock:
+                known.update({t: found.get(t, 0) for t in missing})
+                self._indexed = chunks
+                if len(known) > 100_000:
+                    known.clear()
+        return TermStatistics({t: known[t] for t in terms if known.get(t)}, self._indexed)
 
     def names(self) -> NameIndex:
         """Publisher words and author names of the documents, for questions that name them."""

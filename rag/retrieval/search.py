@@ -55,6 +55,10 @@ class Retrieval(CatalogView):
         mmr = self.settings.retrieval.mmr if mmr is None else mmr
         candidates = max(self.settings.retrieval.candidates, k * 4)
         started = time.perf_counter()
+        share = self.settings.retrieval.document_share
+        # The keyword lists are SQL in the database: they run while the question is embedded and Chroma searched
+        # (both release Python's lock), so their time hides behind the dense path's.
+        keyword_lists = self._keyword_pool().submit(self._keyword_lists, query, candidates, doc_ids, share > 0)
         vector = query_vector if query_vector is not None else self.library.embeddings.embed_query(query)
         embedded = time.perf_counter()
         dense = (
@@ -67,8 +71,8 @@ class Retrieval(CatalogView):
         listed = self._listed()
         dense = [h for h in dense if listed(h.chunk_id)]
         dense_vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
-        keyword = [h for h in self.library.keyword.search(query, candidates, doc_ids or None) if listed(h.chunk_id)]
-        share = self.settings.retrieval.document_share
+        chunk_hits, document_hits = keyword_lists.result()
+        keyword = [h for h in chunk_hits if listed(h.chunk_id)]
         ranked_lists = [
             RankedList(tuple(h.chunk_id for h in dense), self.settings.retrieval.dense_weight),
             RankedList(tuple(h.chunk_id for h in keyword), 1.0 - share),
@@ -77,7 +81,7 @@ class Retrieval(CatalogView):
         if self.settings.retrieval.title_links:
             ranked_lists += self._title_list(query, vector, doc_ids)
         if share > 0:
-            ranked_lists += self._document_list(query, candidates, doc_ids, ranked_lists, share)
+            ranked_lists += self._document_list(query, candidates, document_hits, ranked_lists, share)
         if self.settings.retrieval.named_source_weight > 0:
             ranked_lists += self._named_list(query, ranked_lists)
         fused = {
@@ -99,6 +103,7 @@ class Retrieval(CatalogView):
         order = sorted(fused, key=fused.get, reverse=True)
         if mmr:
             order = self._mmr(vector, order[:candidates], k * 2)
+        self.prefetch(order[: k * 6])  # what assembly reads (k * 3 passages from twice as many chunks), at once
         passages = assemble_passages(order, fused, k * 3, self.chunk, self.document)[:k]
         finished = time.perf_counter()
         return RetrievalRun(
@@ -147,12 +152,27 @@ class Retrieval(CatalogView):
             linked = [d for d in linked if d in set(doc_ids)]
         return [RankedList(tuple(self._rank_documents(linked, vector)), TITLE_WEIGHT)] if linked else []
 
-    def _document_list(self, query: str, candidates: int, doc_ids, ranked_lists, weight: float) -> list[RankedList]:
-        """Whole documents ranked by BM25, each as its best chunk: the best one the other lists found, or else
-        its chunk that BM25 ranks first."""
-        hits = self.library.keyword.search_documents(
-            query, self.settings.retrieval.document_candidates, _as_set(doc_ids)
-        )
+    def _keyword_pool(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = getattr(self, "_keyword_threads", None)
+        if pool is None:
+            with self._lock:
+                pool = getattr(self, "_keyword_threads", None) or ThreadPoolExecutor(4, "citewise-keyword")
+                self._keyword_threads = pool
+        return pool
+
+    def _keyword_lists(self, query: str, candidates: int, doc_ids, documents: bool):
+        """The question's best chunks by BM25, and (with `documents`) its best whole documents."""
+        keyword = self.library.keyword
+        chunks = keyword.search(query, candidates, doc_ids or None)
+        if not documents:
+            return chunks, []
+        return chunks, keyword.search_documents(query, self.settings.retrieval.document_candidates, _as_set(doc_ids))
+
+    def _document_list(self, query: str, candidates: int, hits, ranked_lists, weight: float) -> list[RankedList]:
+        """Whole documents ranked by BM25 (`hits`), each as its best chunk: the best one the other lists found, or
+        else its chunk that BM25 ranks first."""
         if not hits:
             return []
         best_chunk: dict[str, str] = {}

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 
 def consistent(library) -> set[str]:
     """Assert the catalog, Chroma and the keyword index agree and nothing is pending; return the chunk ids."""
     catalog_ids = set(library.catalog.chunk_ids())
     assert set(library.vectors.all_ids()) == catalog_ids
-    assert keyword_postings(library) == expected_postings(library)
+    postings = keyword_postings(library)
+    assert postings == expected_postings(library)
     assert len(library.keyword) == len(catalog_ids)
+    assert term_frequencies(library) == dict(Counter(term for counts in postings.values() for term in counts))
     assert not library.catalog.pending()
     return catalog_ids
+
+
+def term_frequencies(library) -> dict[str, int]:
+    """The document frequency the index keeps per term (`terms`)."""
+    from sqlalchemy import select
+
+    from index.db import schema
+
+    with library.database.read() as db:
+        return dict(db.execute(select(schema.terms.c.term, schema.terms.c.df)).all())
 
 
 def keyword_postings(library) -> dict[str, dict[str, int]]:

@@ -119,7 +119,7 @@ def test_interrupted_commit_leaves_no_orphans(fake_library, tmp_path, monkeypatc
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fake_library.catalog, "commit_document", crash)
+    monkeypatch.setattr(fake_library.catalog, "commit_documents", crash)
     with pytest.raises(KeyboardInterrupt):
         fake_library.ingest([docs])
     assert fake_library.vectors.count() > 0 and fake_library.documents() == []
@@ -147,7 +147,8 @@ def test_keyword_search_keeps_to_the_allowed_documents(fake_library, tmp_path):
     assert fake_library.keyword.search("detained protesters", 5, []) == []
 
 
-def test_keyword_ranking_is_the_one_bm25s_computes(fake_library, tmp_path):
+@pytest.mark.parametrize("few_documents", [64, 0])
+def test_keyword_ranking_is_the_one_bm25s_computes(fake_library, tmp_path, monkeypatch, few_documents):
     """The database's BM25 (computed in SQL from postings, kept up to date per document) ranks and scores exactly
     as bm25s (method lucene, k1 1.5, b 0.75) ranks the same chunks built from scratch, ties and allow-lists
     included, and after documents were removed and updated, never returning a zero-score chunk."""

@@ -28,6 +28,14 @@ def upgrade() -> None:
         comment="Original file bytes, once per content: any server or worker can load a document or render its pages.",
     )
     op.create_table(
+        "terms",
+        sa.Column("term", sa.Text(), nullable=False),
+        sa.Column("df", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("term", name=op.f("pk_terms")),
+        sqlite_with_rowid=False,
+        comment="How many chunks hold each term (BM25's document frequency), kept with the postings.",
+    )
+    op.create_table(
         "keyword_stats",
         sa.Column("scope", sa.String(length=16), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
@@ -140,6 +148,7 @@ def upgrade() -> None:
         sa.Column("term", sa.Text(), nullable=False),
         sa.Column("doc_id", sa.String(length=16), nullable=False),
         sa.Column("tf", sa.Integer(), nullable=False),
+        sa.Column("len", sa.Integer(), nullable=False, comment="The document's length in terms"),
         sa.ForeignKeyConstraint(
             ["doc_id"], ["documents.doc_id"], name=op.f("fk_doc_postings_doc_id_documents"), ondelete="CASCADE"
         ),
@@ -178,6 +187,9 @@ def upgrade() -> None:
         sa.Column("term", sa.Text(), nullable=False),
         sa.Column("chunk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tf", sa.Integer(), nullable=False),
+        sa.Column(
+            "len", sa.Integer(), nullable=False, comment="The chunk's length in terms: BM25 reads no other table"
+        ),
         sa.ForeignKeyConstraint(["chunk"], ["chunks.id"], name=op.f("fk_postings_chunk_chunks"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("term", "chunk", name=op.f("pk_postings")),
         sqlite_with_rowid=False,
@@ -220,5 +232,6 @@ def downgrade() -> None:
     op.drop_table("settings")
     op.drop_table("pending")
     op.drop_table("keyword_stats")
+    op.drop_table("terms")
     op.drop_table("files")
     # ### end Alembic commands ###
