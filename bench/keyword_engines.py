@@ -46,9 +46,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench.common import REPO
-from index.catalog import Catalog
 from index.chunking import doc_of
-from index.keyword import KEYWORD_DIR, KeywordIndex
+from index.keyword import tokenize, tokenize_in_pieces
 from index.terms import terms, terms_of_texts
 from rag.evaluation import MRR_DEPTH, Question, load_questions
 
@@ -76,7 +75,7 @@ class Corpus:
     file_of: dict[str, str]
     tokenize_s: float
     store: Path
-    catalog: Catalog = field(repr=False)
+    library: object = field(repr=False)
 
     def chunks_of(self, doc_id: str) -> list[int]:
         """Positions of a document's chunks."""
@@ -104,15 +103,20 @@ class EngineResult:
 
 def load_corpus(dataset: Path) -> Corpus:
     """Open the dev set's store built by bench.devsets and read its chunks, tokenized the way the index is."""
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    from index.library import Library
+    from index.settings import IndexSettings
+
     store = WORK / dataset.name
-    if not (store / "catalog.sqlite3").is_file():
-        raise SystemExit(f"{store} has no catalog: build it first with python -m bench.devsets --dataset {dataset}")
-    catalog = Catalog(store / "catalog.sqlite3")
-    rows = list(catalog.chunk_texts())
+    if not (store / "citewise.db").is_file() and not (store / "catalog.sqlite3").is_file():
+        raise SystemExit(f"{store} has no store: build it first with python -m bench.devsets --dataset {dataset}")
+    library = Library(IndexSettings(store=store), DeterministicFakeEmbedding(size=384))  # reads no vector
+    rows = sorted((c.chunk_id, c.text) for r in library.documents() for c in library.catalog.chunks_of(r.doc_id))
     started = time.perf_counter()
-    tokens = KeywordIndex.tokenize_in_pieces([text for _, text in rows])
+    tokens = tokenize_in_pieces([text for _, text in rows])
     tokenize_s = time.perf_counter() - started
-    file_of = {doc_id: Path(path).name for path, doc_id in catalog.sources().items()}
+    file_of = {doc_id: Path(path).name for path, doc_id in library.catalog.sources().items()}
     return Corpus(
         dataset.name,
         [chunk_id for chunk_id, _ in rows],
@@ -121,37 +125,79 @@ def load_corpus(dataset: Path) -> Corpus:
         file_of,
         tokenize_s,
         store,
-        catalog,
+        library,
     )
 
 
 class Bm25sEngine:
-    """Today's keyword index: the store's `KeywordIndex`, searched as `assistant.library.keyword.search`."""
+    """The keyword index of the release before issue 23: bm25s in memory, rebuilt whole after every change."""
 
     name = "bm25s"
     update_kind = "full rebuild (tokenize every chunk + bm25s.BM25().index)"
 
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
-        self.index = KeywordIndex(corpus.store / KEYWORD_DIR, corpus.catalog)
-        self.index.refresh()
+        self.retriever = None
 
     def build(self) -> float:
-        """Seconds to index every chunk's terms as KeywordIndex does (not saved; tokenizing excluded)."""
+        """Seconds to index every chunk's terms (tokenizing excluded)."""
         import bm25s
 
         started = time.perf_counter()
-        bm25s.BM25().index(self.corpus.tokens, show_progress=False)
+        self.retriever = bm25s.BM25()
+        self.retriever.index(self.corpus.tokens, show_progress=False)
         return time.perf_counter() - started
 
     def search(self, question: str, k: int) -> list[str]:
-        return [hit.chunk_id for hit in self.index.search(question, k)]
+        """The top `k` chunks holding a query word, best first (ties by chunk id), as Citewise took them."""
+        import numpy as np
+
+        scores = self.retriever.get_scores(tokenize([question])[0])
+        matching = np.flatnonzero(scores > 0)
+        best = sorted(matching, key=lambda i: (-scores[i], self.corpus.chunk_ids[i]))[:k]
+        return [self.corpus.chunk_ids[int(i)] for i in best]
 
     def update(self, doc_id: str) -> None:
         """bm25s cannot change an index: one document's change costs the full rebuild (tokenizing included)."""
         import bm25s
 
-        bm25s.BM25().index(KeywordIndex.tokenize_in_pieces(self.corpus.texts), show_progress=False)
+        bm25s.BM25().index(tokenize_in_pieces(self.corpus.texts), show_progress=False)
+
+
+class DatabaseEngine:
+    """What Citewise runs: the store's database keyword index (BM25 in SQL from postings kept per document)."""
+
+    name = "database"
+    update_kind = "remove the document and commit it again (chunks, postings, frequencies; one transaction each)"
+
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self.library = corpus.library
+
+    def build(self) -> float:
+        """Seconds to compute the whole index again from the stored texts (as after a tokenizer change)."""
+        from index.keyword import reindex
+
+        started = time.perf_counter()
+        with self.library.database.write() as connection:
+            reindex(connection)
+        # `measure` adds the corpus's tokenizing time to every engine's build; reindex tokenizes the texts itself.
+        return time.perf_counter() - started - self.corpus.tokenize_s
+
+    def search(self, question: str, k: int) -> list[str]:
+        return [hit.chunk_id for hit in self.library.keyword.search(question, k)]
+
+    def update(self, doc_id: str) -> None:
+        from index.types import LoadedDocument
+
+        catalog = self.library.catalog
+        record = next(r for r in self.library.documents() if r.doc_id == doc_id)
+        stored = catalog.document(doc_id)
+        chunks = catalog.chunks_of(doc_id)
+        loaded = LoadedDocument(text=stored.text, title=stored.title, date=stored.date, page_starts=stored.page_starts)
+        catalog.remove_documents([doc_id])
+        catalog.commit_document(doc_id, record.content_hash, record.size, loaded, chunks, record.source, 0)
+        catalog.clear_pending([doc_id])
 
 
 class SqliteEngine:
@@ -389,6 +435,8 @@ def run_dataset(dataset: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="keyword-engines-") as folder:
         figures, reference = measure(Bm25sEngine(corpus), corpus, questions, None)
         rows.append(figures)
+        rows.append(measure(DatabaseEngine(corpus), corpus, questions, reference)[0])
+        rows[-1].notes = "Citewise's engine: BM25 computed by the database (SQLite here) from postings"
         fts5 = Fts5Engine(corpus, Path(folder))
         rows.append(measure(fts5, corpus, questions, reference)[0])
         rows[-1].notes = "FTS5 bm25(): k1=1.2, b=0.75 fixed in SQLite; per-column weights only (one column here)"
@@ -399,7 +447,7 @@ def run_dataset(dataset: Path) -> dict:
             rows.append(measure(engine, corpus, questions, reference)[0])
             rows[-1].notes = f"lucene idf and tf, k1={k1}, b={defaults.b}"
             engine.close()
-    corpus.catalog.close()
+    corpus.library.catalog.close()
     return {
         "dataset": dataset.name,
         "questions": len(questions),

@@ -110,6 +110,7 @@ _CHUNK_COLUMNS = (C.c.chunk_id, C.c.doc_id, C.c.idx, C.c.start, C.c.end, C.c.tex
 # Statements of the question path, built once (building one costs more than running it on SQLite).
 _CHUNK = select(*_CHUNK_COLUMNS).where(C.c.chunk_id == bindparam("chunk_id"))
 _CHUNKS = select(*_CHUNK_COLUMNS).where(C.c.chunk_id.in_(bindparam("chunk_ids", expanding=True)))
+_SOURCE = select(S.c.doc_id, S.c.mtime_ns, S.c.size).where(S.c.path == bindparam("path"))
 _DOCUMENT = (
     select(
         D.c.title,
@@ -195,7 +196,7 @@ class Catalog:
     # -- sources and documents
     def source(self, path: str) -> SourceState | None:
         with self.database.read() as db:
-            row = db.execute(select(S.c.doc_id, S.c.mtime_ns, S.c.size).where(S.c.path == path)).first()
+            row = db.execute(_SOURCE, {"path": path}).first()
         return SourceState(*row) if row else None
 
     def sources(self) -> dict[str, str]:

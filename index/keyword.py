@@ -25,6 +25,11 @@ from .terms import terms_of_texts
 K1 = 1.5
 B = 0.75
 """bm25s's defaults (tests/index/test_keyword.py pins them against the installed bm25s)."""
+TERM_POSTINGS = 2000
+"""Postings read per query term, those with the highest BM25 term-frequency part first: a question's cost stays
+bounded however common its words are. A term in more chunks than this contributes only from those; its idf is
+low there, so a chunk that ranks by it alone ranks low anyway (docs/tuning.md: effect on both dev sets). Searches
+within documents (filters) read every posting of those documents."""
 FEW_DOCUMENTS = 64
 """A search within at most this many documents reads their chunks' postings by key instead of every posting of
 the query terms (a filter to a few documents, the whole-document list's missing best chunks)."""
@@ -108,27 +113,40 @@ class NewDocument:
 
 
 def add_documents(connection: Connection, documents: Sequence[NewDocument]) -> None:
-    """Index documents in the caller's transaction: postings, statistics and term frequencies at once."""
-    postings, doc_postings, frequencies = [], [], Counter()
-    chunk_count = chunk_length = doc_length = 0
-    for document in documents:
-        terms = document.terms
-        lengths = terms.chunk_lengths
-        for position, counts in enumerate(terms.chunks):
-            row, length = document.chunk_rows[position], lengths[position]
-            postings += [(term, row, tf, length) for term, tf in counts.items()]
-            frequencies.update(counts.keys())
-        doc_postings += [(term, document.doc_id, tf, terms.length) for term, tf in terms.document.items()]
-        chunk_count, chunk_length, doc_length = (
-            chunk_count + len(lengths),
-            chunk_length + sum(lengths),
-            doc_length + terms.length,
-        )
-    insert_rows(connection, schema.postings, ("term", "chunk", "tf", "len"), postings)
-    insert_rows(connection, schema.doc_postings, ("term", "doc_id", "tf", "len"), doc_postings)
+    """Index documents in the caller's transaction: postings, statistics and term frequencies at once. Each posting
+    keeps its BM25 term-frequency part as computed now (`impact`): the order a search reads a term's postings in."""
+    chunk_count = sum(len(d.terms.chunks) for d in documents)
+    chunk_length = sum(sum(d.terms.chunk_lengths) for d in documents)
+    doc_length = sum(d.terms.length for d in documents)
     _count(connection, CHUNK, chunk_count, chunk_length)
     _count(connection, DOCUMENT, len(documents), doc_length)
+    chunk_part, document_part = (_tf_part(connection, scope) for scope in (CHUNK, DOCUMENT))
+    postings, doc_postings, frequencies = [], [], Counter()
+    for document in documents:
+        terms = document.terms
+        for position, counts in enumerate(terms.chunks):
+            row, length = document.chunk_rows[position], terms.chunk_lengths[position]
+            postings += [(term, row, tf, length, chunk_part(tf, length)) for term, tf in counts.items()]
+            frequencies.update(counts.keys())
+        doc_postings += [
+            (term, document.doc_id, tf, terms.length, document_part(tf, terms.length))
+            for term, tf in terms.document.items()
+        ]
+    insert_rows(connection, schema.postings, ("term", "chunk", "tf", "len", "impact"), postings)
+    insert_rows(connection, schema.doc_postings, ("term", "doc_id", "tf", "len", "impact"), doc_postings)
     _add_frequencies(connection, frequencies)
+
+
+def _tf_part(connection: Connection, scope: str):
+    """BM25's term-frequency part with the scope's average length as it stands (tf, length) -> [0, 1)."""
+    stats = schema.keyword_stats
+    n, total = connection.execute(select(stats.c.n, stats.c.total_len).where(stats.c.scope == scope)).one()
+    average = total / n if n and total else 1.0
+
+    def part(tf: int, length: int) -> float:
+        return tf / (tf + K1 * (1 - B + B * length / average))
+
+    return part
 
 
 def add_document(connection: Connection, doc_id: str, chunk_rows: dict[int, int], terms: DocumentTerms) -> None:
@@ -222,7 +240,8 @@ def _statement(level: str, terms: int, scoped: bool, few: bool = False):
     best rows are joined to their names (measured on realtimeqa2022: 1.6 ms a question, where joining every
     posting to its chunk took 4.9). SQLite takes CROSS JOIN as the join order: the query terms' postings are
     looked up by term, never the whole table scanned for its grouping order. The best `k + TIE_MARGIN` by score
-    are then ordered by score and name, so ties at the cut resolve by name whatever order rows were written in."""
+    are then ordered by score (to 9 decimals: engines add in different orders) and name, so ties resolve by name
+    whatever order rows were written or summed in."""
     postings, key = ("postings", "chunk") if level == CHUNK else ("doc_postings", "doc_id")
     df_of = (
         "coalesce((SELECT t.df FROM terms t WHERE t.term = q.term), 0)"
@@ -230,22 +249,26 @@ def _statement(level: str, terms: int, scoped: bool, few: bool = False):
         else f"(SELECT count(*) FROM {postings} x WHERE x.term = q.term)"
     )
     values = ", ".join(f"(CAST(:t{i} AS TEXT), CAST(:f{i} AS INTEGER))" for i in range(terms))
-    scope, source = "", f"w CROSS JOIN k CROSS JOIN {postings} p"
-    if scoped and few and level == CHUNK:  # each of the documents' chunks looked up per term, by primary key
+    scope, source = "AND p.term = w.term", f"w CROSS JOIN k CROSS JOIN {postings} p"
+    if not scoped:  # each term's best TERM_POSTINGS postings by impact: a range of the impact index
+        scope += " AND p.impact >= w.cutoff"
+    elif few and level == CHUNK:  # each of the documents' chunks looked up per term, by primary key
         source = "w CROSS JOIN k CROSS JOIN (SELECT id FROM chunks WHERE doc_id IN :doc_ids) u CROSS JOIN postings p"
-        scope = "AND p.chunk = u.id"
-    elif scoped:
-        scope = (
-            "AND p.chunk IN (SELECT id FROM chunks WHERE doc_id IN :doc_ids)"
+        scope += " AND p.chunk = u.id"
+    else:
+        scope += (
+            " AND p.chunk IN (SELECT id FROM chunks WHERE doc_id IN :doc_ids)"
             if level == CHUNK
-            else "AND p.doc_id IN :doc_ids"
+            else " AND p.doc_id IN :doc_ids"
         )
     name = "SELECT c.chunk_id FROM chunks c WHERE c.id = top.unit" if level == CHUNK else "SELECT top.unit"
     sql = f"""
         WITH q (term, qtf) AS (VALUES {values}),
         s (n, avglen) AS (SELECT n, CAST(total_len AS FLOAT) / n FROM keyword_stats WHERE scope = :scope AND n > 0),
-        w (term, weight) AS MATERIALIZED (
-            SELECT q.term, q.qtf * ln(1 + (s.n - d.df + 0.5) / (d.df + 0.5))
+        w (term, weight, cutoff) AS MATERIALIZED (
+            SELECT q.term, q.qtf * ln(1 + (s.n - d.df + 0.5) / (d.df + 0.5)), coalesce((
+                SELECT x.impact FROM {postings} x WHERE x.term = q.term
+                ORDER BY x.impact DESC LIMIT 1 OFFSET {TERM_POSTINGS - 1}), -1.0)
             FROM q CROSS JOIN s
             JOIN (SELECT q.term AS term, {df_of} AS df FROM q) d
               ON d.term = q.term
@@ -254,10 +277,10 @@ def _statement(level: str, terms: int, scoped: bool, few: bool = False):
         top (unit, score) AS (
             SELECT p.{key}, sum(w.weight * p.tf / (p.tf + k.a + k.c * p.len))
             FROM {source}
-            WHERE p.term = w.term {scope}
+            WHERE 1 = 1 {scope}
             GROUP BY p.{key} ORDER BY 2 DESC LIMIT :k + {TIE_MARGIN}
         )
-        SELECT ({name}) AS id, top.score FROM top ORDER BY top.score DESC, id LIMIT :k
+        SELECT ({name}) AS id, top.score FROM top ORDER BY round(CAST(top.score AS NUMERIC), 9) DESC, id LIMIT :k
     """
     statement = text(sql)
     if scoped:

@@ -289,13 +289,8 @@ class Library:
             reason = "broken symbolic link" if os.path.islink(path) else "cannot read file"
             report.failed.append(FileOutcome(path=path, reason=reason))
             return None
-        known = self.catalog.source(path)
-        if (
-            known
-            and known.mtime_ns == stat.st_mtime_ns
-            and known.size == stat.st_size
-            and self.catalog.has_document(known.doc_id)
-        ):
+        known = self.catalog.source(path)  # a source's document exists: the foreign key deletes the one with the other
+        if known and known.mtime_ns == stat.st_mtime_ns and known.size == stat.st_size:
             if self._stale_metadata:
                 self._refresh_metadata(path, known.doc_id)
             report.unchanged.append(FileOutcome(path=path, doc_id=known.doc_id))

@@ -86,8 +86,13 @@ def _refuse_unknown(revision: str | None, database: Database) -> None:
     if revision is None:
         return
     from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
 
-    if ScriptDirectory.from_config(alembic_config()).get_revision(revision) is None:  # made by a newer release
+    try:
+        known = ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:  # a revision no script here names
+        known = False
+    if not known:  # made by a newer release
         raise StoreError(
             f"database {database.masked} is at schema revision {revision!r}, which this release of Citewise does not "
             "know: it was upgraded by a newer release. Use that release (databases are never downgraded)"

@@ -128,7 +128,9 @@ postings = Table(
     ),
     Column("tf", Integer, nullable=False),
     Column("len", Integer, nullable=False, comment="The chunk's length in terms: BM25 reads no other table"),
+    Column("impact", Float, nullable=False, comment="BM25's term-frequency part when written: the read order"),
     Index(None, "chunk"),
+    Index("ix_postings_impact", "term", "impact", "chunk", "tf", "len"),
     sqlite_with_rowid=False,
 )
 
@@ -139,7 +141,9 @@ doc_postings = Table(
     Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), primary_key=True),
     Column("tf", Integer, nullable=False),
     Column("len", Integer, nullable=False, comment="The document's length in terms"),
+    Column("impact", Float, nullable=False, comment="BM25's term-frequency part when written: the read order"),
     Index(None, "doc_id"),
+    Index("ix_doc_postings_impact", "term", "impact", "doc_id", "tf", "len"),
     sqlite_with_rowid=False,
 )
 

@@ -229,3 +229,27 @@ def test_a_catalog_without_its_vectors_is_a_clear_error(tmp_path, fake_embedding
     reopened = Library(IndexSettings(store=tmp_path / "store", collection="other"), fake_embeddings)
     with pytest.raises(StoreError, match="holds no vectors"):
         reopened.vectors  # noqa: B018
+
+
+def test_a_common_term_is_read_by_its_best_postings_only(fake_library, tmp_path, monkeypatch):
+    """A question's cost is bounded: each term's postings are read best first (highest BM25 tf part) up to
+    TERM_POSTINGS, so a term in more chunks than that scores only its best ones; filtered searches read all."""
+    from index import keyword as keyword_module
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for number in range(8):  # "ferry" once in a long text ... up to many times in a short one
+        (docs / f"d{number}.txt").write_text("Ferry. " * (number + 1) + "Harbour wall and pier. " * (12 - number))
+    fake_library.ingest([docs])
+    everything = fake_library.keyword.search("ferry", 20)
+    assert len(everything) == 8
+    monkeypatch.setattr(keyword_module, "TERM_POSTINGS", 3)
+    keyword_module._statement.cache_clear()
+    try:
+        best = fake_library.keyword.search("ferry", 20)
+        within = fake_library.keyword.search("ferry", 20, {h.chunk_id.rsplit("-", 1)[0] for h in everything})
+    finally:
+        keyword_module._statement.cache_clear()
+    assert [h.chunk_id for h in best] == [h.chunk_id for h in everything[:3]]  # the three best, scored the same
+    assert [h.score for h in best] == pytest.approx([h.score for h in everything[:3]])
+    assert len(within) == 8

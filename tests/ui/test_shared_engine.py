@@ -244,3 +244,48 @@ def test_two_servers_serve_one_corpus(tmp_path, shared):
             server.send_signal(signal.SIGTERM)
         for server in servers:
             server.wait(30)
+
+
+def test_ingest_wait_reports_like_a_direct_ingestion_and_says_when_no_worker_comes(tmp_path, chroma_server):
+    """`ingest --wait` with a worker: the usual report and exit code (a broken file fails by name); without one,
+    a plain sentence after the stall time (shortened here) instead of silence."""
+    import json
+
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    env = team_env(tmp_path, url, chroma_server, f"t{uuid.uuid4().hex[:10]}")
+    files = corpus(tmp_path / "docs", 3)
+    (tmp_path / "docs" / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    worker = citewise("worker", env=env, store=tmp_path / "worker", stderr=subprocess.DEVNULL)
+    try:
+        waited = run("ingest", tmp_path / "docs", "--wait", "--json", env=env, store=tmp_path / "client")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+    report = json.loads(waited.stdout)
+    assert waited.returncode == 1, waited.stderr  # one file failed, the rest indexed
+    assert sorted(item["path"] for item in report["added"]) == sorted(str(f) for f in files)
+    assert [item["path"] for item in report["failed"]] == [str(tmp_path / "docs" / "broken.pdf")]
+    again = run("ingest", tmp_path / "docs", "--wait", "--json", env=env, store=tmp_path / "client")
+    assert len(json.loads(again.stdout)["unchanged"]) == 3  # settled at once, no job, no worker needed
+
+
+def test_the_stall_notice_names_the_missing_worker(tmp_path, monkeypatch):
+    """`wait` tells once, in words that say what to start, when no worker has claimed a job for the stall time."""
+    from index import queueing
+
+    monkeypatch.setattr(queueing, "STALLED_SECONDS", 0.3)
+    library = Library(IndexSettings(store=tmp_path / "store", ingest_mode="queue"), HashingEmbeddings(dimension=384))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("The harbour master counted the boats.")
+    enqueued = queueing.enqueue(library, [tmp_path / "docs"])
+    told: list[str] = []
+
+    def stall(message):
+        told.append(message)
+        from index.worker import Worker
+
+        Worker(library, poll_seconds=0.05).run(idle_exit=0.2)  # a worker comes after all
+
+    report = queueing.wait(library, enqueued, on_stall=stall, poll_seconds=0.05)
+    assert len(told) == 1 and "no worker has claimed any of these 1 jobs" in told[0] and "citewise worker" in told[0]
+    assert [item.path for item in report.added] == [str(tmp_path / "docs" / "a.txt")]

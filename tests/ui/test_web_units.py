@@ -220,3 +220,21 @@ def test_upload_delete_and_reindex(handlers, tmp_path):
     assert "unchanged" in handlers.reindex([doc_id])
     assert "Deleted 1" in handlers.delete([doc_id])
     assert "Notes" not in [row[0] for row in handlers.documents()]
+
+
+def test_the_jobs_panel_escapes_file_names_and_reasons_and_shows_progress(tmp_path, fake_embeddings):
+    """Uploaded file names are hostile input: a job's name and failure reason are shown as text."""
+    from index.jobs import JobQueue, NewJob
+
+    assistant = Assistant.open(store=tmp_path / "store", embeddings=fake_embeddings, ingest_mode="queue")
+    queue = JobQueue(assistant.library.database)
+    name = "<img src=x onerror=alert(1)>.txt"
+    queue.enqueue("b", [NewJob(f"/up/{name}", "a" * 64, 1), NewJob("/up/b.txt", "b" * 64, 1)],
+                  [("a" * 64, name, b"x"), ("b" * 64, "b.txt", b"y")])  # fmt: skip
+    first, second = queue.claim("w", lease=60, limit=2)
+    queue.heartbeat(second, lease=60, progress=0.4)
+    queue.finish(first, None, error="<script>bad</script> could not be read")
+    html = Handlers(assistant).jobs_html()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;.txt" in html
+    assert "<script>" not in html and "&lt;script&gt;bad&lt;/script&gt;" in html
+    assert "<progress max='1' value='0.400'></progress>40%" in html and "failed" in html
