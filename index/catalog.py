@@ -111,8 +111,9 @@ _CHUNK_COLUMNS = (C.c.chunk_id, C.c.doc_id, C.c.idx, C.c.start, C.c.end, C.c.tex
 _CHUNK = select(*_CHUNK_COLUMNS).where(C.c.chunk_id == bindparam("chunk_id"))
 _CHUNKS = select(*_CHUNK_COLUMNS).where(C.c.chunk_id.in_(bindparam("chunk_ids", expanding=True)))
 _SOURCE = select(S.c.doc_id, S.c.mtime_ns, S.c.size).where(S.c.path == bindparam("path"))
-_DOCUMENT = (
+_DOCUMENT_ROWS = (
     select(
+        D.c.doc_id,
         D.c.title,
         schema.texts.c.text,
         D.c.page_starts,
@@ -125,8 +126,9 @@ _DOCUMENT = (
     )
     .join(schema.texts, schema.texts.c.doc_id == D.c.doc_id)
     .outerjoin(schema.boxes, schema.boxes.c.doc_id == D.c.doc_id)
-    .where(D.c.doc_id == bindparam("doc_id"))
 )
+_DOCUMENT = _DOCUMENT_ROWS.where(D.c.doc_id == bindparam("doc_id"))
+_DOCUMENTS = _DOCUMENT_ROWS.where(D.c.doc_id.in_(bindparam("doc_ids", expanding=True)))
 
 
 class Catalog:
@@ -356,18 +358,15 @@ class Catalog:
             row = db.execute(_DOCUMENT, {"doc_id": doc_id}).first()
         if row is None:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
-        return StoredDocument(
-            doc_id,
-            row.title,
-            row.source or "",
-            row.text,
-            tuple(json.loads(row.page_starts)),
-            row.date,
-            row.author,
-            row.publisher,
-            bytes(row.data) if row.data is not None else None,
-            row.file_sha256,
-        )
+        return _stored(row)
+
+    def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, StoredDocument]:
+        """Those of the documents that exist, in one query."""
+        doc_ids = list(doc_ids)
+        if not doc_ids:
+            return {}
+        with self.database.read() as db:
+            return {row.doc_id: _stored(row) for row in db.execute(_DOCUMENTS, {"doc_ids": doc_ids})}
 
     def document_count(self) -> int:
         with self.database.read() as db:
@@ -410,6 +409,21 @@ class Catalog:
         with self.database.read() as db:
             rows = db.execute(select(*_CHUNK_COLUMNS).where(C.c.doc_id == doc_id).order_by(C.c.idx)).all()
         return [_chunk(row) for row in rows]
+
+
+def _stored(row) -> StoredDocument:
+    return StoredDocument(
+        row.doc_id,
+        row.title,
+        row.source or "",
+        row.text,
+        tuple(json.loads(row.page_starts)),
+        row.date,
+        row.author,
+        row.publisher,
+        bytes(row.data) if row.data is not None else None,
+        row.file_sha256,
+    )
 
 
 def _document_row(new: NewDocument, terms: keyword.DocumentTerms, now: str) -> dict:

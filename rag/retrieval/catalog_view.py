@@ -85,7 +85,8 @@ class CatalogView:
         return chunk
 
     def prefetch(self, chunk_ids: Sequence[str]) -> None:
-        """Read the chunks not cached yet in one query (passage assembly then finds them all here)."""
+        """Read the chunks and their documents not cached yet, each in one query (passage assembly then finds them
+        all here; with a database server, a round trip each would cost more than assembling)."""
         missing = [c for c in chunk_ids if c not in self._chunks]
         if missing:
             found = self.library.catalog.chunks(missing)
@@ -93,6 +94,14 @@ class CatalogView:
                 self._chunks.update(found)
                 while len(self._chunks) > 20_000:
                     self._chunks.popitem(last=False)
+        doc_ids = {chunk.doc_id for c in chunk_ids if (chunk := self._chunks.get(c)) is not None}
+        absent = [d for d in doc_ids if d not in self._documents]
+        if absent:
+            found_documents = self.library.catalog.documents_by_id(absent)
+            with self._lock:
+                self._documents.update(found_documents)
+                while len(self._documents) > 512:
+                    self._documents.popitem(last=False)
 
     def document(self, doc_id: str) -> StoredDocument:
         stored = self._documents.get(doc_id)
