@@ -81,6 +81,13 @@ class _Prepared:
         return self.file.path
 
 
+def _unreadable(exc: LoadError | OSError) -> str:
+    """Why a file could not be read, for its line in the report."""
+    if isinstance(exc, LoadError):
+        return exc.reason
+    return "permission denied" if isinstance(exc, PermissionError) else f"cannot read file: {exc.strerror}"
+
+
 def content_id(data: bytes) -> tuple[str, str]:
     """(doc_id, content hash): the same bytes under any name are one document."""
     digest = hashlib.sha256(data).hexdigest()
@@ -300,12 +307,8 @@ class Library:
                 load(Path(path), budget=self.settings.ingest.load_budget)  # raises the size error with its numbers
             with open(path, "rb") as handle:
                 data = handle.read()
-        except LoadError as exc:
-            report.failed.append(FileOutcome(path=path, reason=exc.reason))
-            return None
-        except OSError as exc:
-            reason = "permission denied" if isinstance(exc, PermissionError) else f"cannot read file: {exc.strerror}"
-            report.failed.append(FileOutcome(path=path, reason=reason))
+        except (LoadError, OSError) as exc:
+            report.failed.append(FileOutcome(path=path, reason=_unreadable(exc)))
             return None
         return self._new_content(path, data, stat.st_mtime_ns, known.doc_id if known else None, report)
 
@@ -336,12 +339,8 @@ class Library:
         try:
             loaded = load(file, budget=self.settings.ingest.load_budget)
             chunks = self.chunk(loaded, examined.doc_id)
-        except LoadError as exc:
-            report.failed.append(FileOutcome(path=path, reason=exc.reason))
-            return None
-        except OSError as exc:
-            reason = "permission denied" if isinstance(exc, PermissionError) else f"cannot read file: {exc.strerror}"
-            report.failed.append(FileOutcome(path=path, reason=reason))
+        except (LoadError, OSError) as exc:
+            report.failed.append(FileOutcome(path=path, reason=_unreadable(exc)))
             return None
         except Exception as exc:  # one file's surprise must not stop the others
             self._fail(report, path, exc, "splitting the text into chunks")

@@ -41,4 +41,7 @@ def test_a_large_write_leaves_other_threads_running(tmp_path, fake_embeddings):
         worst = max(worst, time.perf_counter() - started)
     writer.join()
     assert store.count() == 3 * 5000 + 5461 - 5000
-    assert worst < 0.8, f"another thread was frozen for {worst:.2f} s"
+    # One delete call of embedded Chroma 1.5 holds the GIL for ~0.85 s at 20k vectors on this machine whatever the
+    # number of ids (it persists its index per call; 64 ids cost what 256 do): the bound catches the 2.7 s freeze
+    # of one whole-group call, not Chroma's own cost per call.
+    assert worst < 1.3, f"another thread was frozen for {worst:.2f} s"

@@ -50,7 +50,12 @@ def citewise(*args, env: dict[str, str], store: Path, **popen) -> subprocess.Pop
 
 def run(*args, env, store, timeout: float = 120) -> subprocess.CompletedProcess:
     process = citewise(*args, env=env, store=store, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = process.communicate(timeout=timeout)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()  # never left running behind a failed test
+        process.communicate()
+        raise
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
@@ -255,17 +260,22 @@ def test_ingest_wait_reports_like_a_direct_ingestion_and_says_when_no_worker_com
     env = team_env(tmp_path, url, chroma_server, f"t{uuid.uuid4().hex[:10]}")
     files = corpus(tmp_path / "docs", 3)
     (tmp_path / "docs" / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
-    worker = citewise("worker", env=env, store=tmp_path / "worker", stderr=subprocess.DEVNULL)
+    log = open(tmp_path / "worker.log", "w")
+    worker = citewise("worker", env=env, store=tmp_path / "worker", stderr=log)
     try:
-        waited = run("ingest", tmp_path / "docs", "--wait", "--json", env=env, store=tmp_path / "client")
+        waited = run("ingest", tmp_path / "docs", "--wait", "--json", env=env, store=tmp_path / "client", timeout=90)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"ingest --wait did not end; the worker said: {(tmp_path / 'worker.log').read_text()}") from None
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(60)
+        log.close()
     report = json.loads(waited.stdout)
     assert waited.returncode == 1, waited.stderr  # one file failed, the rest indexed
     assert sorted(item["path"] for item in report["added"]) == sorted(str(f) for f in files)
     assert [item["path"] for item in report["failed"]] == [str(tmp_path / "docs" / "broken.pdf")]
-    again = run("ingest", tmp_path / "docs", "--wait", "--json", env=env, store=tmp_path / "client")
+    (tmp_path / "docs" / "broken.pdf").unlink()  # (it would be queued again: a failed file is tried anew)
+    again = run("ingest", tmp_path / "docs", "--wait", "--json", env=env, store=tmp_path / "client", timeout=60)
     assert len(json.loads(again.stdout)["unchanged"]) == 3  # settled at once, no job, no worker needed
 
 
