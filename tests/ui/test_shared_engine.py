@@ -265,7 +265,8 @@ def test_ingest_wait_reports_like_a_direct_ingestion_and_says_when_no_worker_com
     try:
         waited = run("ingest", tmp_path / "docs", "--wait", "--json", env=env, store=tmp_path / "client", timeout=90)
     except subprocess.TimeoutExpired:
-        raise AssertionError(f"ingest --wait did not end; the worker said: {(tmp_path / 'worker.log').read_text()}") from None
+        said = (tmp_path / "worker.log").read_text()
+        raise AssertionError(f"ingest --wait did not end; the worker said: {said}") from None
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(60)
