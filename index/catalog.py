@@ -8,7 +8,6 @@ that the next run can delete those orphans. The keyword index is written in the 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from sqlalchemy import Connection, bindparam, delete, func, select, update
 from . import keyword
 from .db import schema
 from .db.database import Database
-from .db.upsert import insert_or_ignore, insert_or_update
+from .db.upsert import insert_or_ignore, insert_or_update, store_files
 from .errors import UnknownDocumentError
 from .types import Chunk, DocumentRecord, LoadedDocument, document_metadata
 
@@ -185,10 +184,6 @@ class Catalog:
                 db.execute(delete(schema.pending).where(schema.pending.c.doc_id.in_(doc_ids)))
 
     # -- original files
-    def store_file(self, sha256: str, name: str, data: bytes) -> None:
-        with self.database.write() as db:
-            _store_file(db, sha256, name, data)
-
     def file(self, sha256: str) -> StoredFile | None:
         files = schema.files
         with self.database.read() as db:
@@ -240,9 +235,7 @@ class Catalog:
             # Written again (a job run twice): replaced, never doubled, its other sources kept.
             kept = [dict(row._mapping) for row in db.execute(select(S).where(S.c.doc_id.in_(again)))] if again else []
             _delete_documents(db, again)
-            for d in new:
-                if d.data is not None:
-                    _store_file(db, d.content_hash, Path(d.path).name, d.data)
+            store_files(db, [(d.content_hash, Path(d.path).name, d.data) for d in new if d.data is not None])
             db.execute(D.insert(), [_document_row(d, t, now) for d, t in zip(new, terms, strict=True)])
             db.execute(schema.texts.insert(), [{"doc_id": d.doc_id, "text": d.loaded.text} for d in new])
             boxes = [{"doc_id": d.doc_id, "data": d.loaded.char_boxes} for d in new if d.loaded.char_boxes is not None]
@@ -389,8 +382,8 @@ class Catalog:
         with self.database.read() as db:
             return list(db.execute(select(C.c.chunk_id).order_by(C.c.chunk_id)).scalars())
 
-    def chunk(self, chunk_id: str, text: str | None = None) -> Chunk:
-        """One chunk (its text is stored with it: `text` is accepted for callers that have the document's)."""
+    def chunk(self, chunk_id: str) -> Chunk:
+        """One chunk, its text stored with it."""
         with self.database.read() as db:
             row = db.execute(_CHUNK, {"chunk_id": chunk_id}).first()
         if row is None:
@@ -459,14 +452,6 @@ def _chunk_rows(new: NewDocument, terms: keyword.DocumentTerms) -> list[dict]:
         }
         for c, length in zip(new.chunks, terms.chunk_lengths, strict=True)
     ]
-
-
-def _store_file(db: Connection, sha256: str, name: str, data: bytes) -> None:
-    insert_or_ignore(
-        db,
-        schema.files,
-        [{"sha256": sha256, "size": len(data), "name": name, "data": data, "created_at": time.time()}],
-    )
 
 
 def _drop_if_orphaned(db: Connection, doc_ids: Iterable[str]) -> list[str]:

@@ -111,9 +111,8 @@ def repair(library: Library) -> Repair:
         by_document: dict[str, list[str]] = {}
         for chunk_id in missing:
             by_document.setdefault(doc_of(chunk_id), []).append(chunk_id)
-        for doc_id, ids in by_document.items():
-            text = catalog.document(doc_id).text
-            chunks = [catalog.chunk(chunk_id, text) for chunk_id in ids]
+        for ids in by_document.values():  # one document's chunks an encoder call
+            chunks = list(catalog.chunks(ids).values())
             vectors.upsert(chunks, library.embeddings.encode([c.text for c in chunks]))
         done.embedded_again = len(missing)
     if probe(library):

@@ -5,7 +5,6 @@ every update, so a worker that lost its lease can no longer change the job."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ from sqlalchemy import Connection, and_, case, func, literal, or_, select, updat
 
 from .db import schema
 from .db.database import Database
-from .db.upsert import insert_or_ignore
+from .db.upsert import store_files
 
 J = schema.jobs
 UNFINISHED = ("queued", "running")
@@ -111,11 +110,7 @@ class JobQueue:
     def enqueue(self, batch: str, jobs: Sequence[NewJob], files: Iterable[tuple[str, str, bytes]] = ()) -> list[int]:
         """Store the files (sha256, name, bytes) and queue one ingest job per entry, in one transaction."""
         with self.database.write() as db:
-            insert_or_ignore(
-                db,
-                schema.files,
-                [{"sha256": s, "size": len(d), "name": n, "data": d, "created_at": time.time()} for s, n, d in files],
-            )
+            store_files(db, files)
             now = db.execute(select(db_now(db))).scalar_one()
             ids = []
             for job in jobs:

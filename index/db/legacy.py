@@ -27,7 +27,7 @@ from ..errors import StoreError
 from ..terms import VERSION
 from . import schema
 from .database import Database
-from .upsert import insert_or_update
+from .upsert import insert_or_update, store_files
 
 LEGACY_CATALOG = "catalog.sqlite3"
 BACKUP_SUFFIX = ".pre-23"
@@ -195,8 +195,6 @@ def _store_original(connection: Connection, sources, content_hash: str) -> str |
         except OSError:
             continue
         if hashlib.sha256(data).hexdigest() == content_hash:
-            from ..catalog import _store_file
-
-            _store_file(connection, content_hash, Path(path).name, data)
+            store_files(connection, [(content_hash, Path(path).name, data)])
             return content_hash
     return None

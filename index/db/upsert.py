@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Table
+
+from . import schema
 
 
 def _insert(connection: Connection, table: Table):
@@ -54,3 +56,18 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
         return
     marks = ", ".join("?" for _ in columns)
     connection.connection.driver_connection.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+
+def store_files(connection: Connection, files: Iterable[tuple[str, str, bytes]]) -> None:
+    """Keep original files (sha256, name, bytes) once per content: the same bytes under another name add nothing."""
+    import time
+
+    rows = {sha256: (name, data) for sha256, name, data in files}
+    insert_or_ignore(
+        connection,
+        schema.files,
+        [
+            {"sha256": sha256, "size": len(data), "name": name, "data": data, "created_at": time.time()}
+            for sha256, (name, data) in rows.items()
+        ],
+    )
