@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -308,10 +309,33 @@ def demo_corpus_files() -> list[Path]:
     return sorted(Path(next(iter(demo_corpus.__path__))).glob("*.txt"))
 
 
+# Commands that write nothing but stdout, stderr and committed database rows.
+READ_ONLY_COMMANDS = frozenset({"docs", "search", "ask", "jobs"})
+
+
 def main() -> None:
     if os.environ.get("CITEWISE_DEBUG"):  # tracebacks of files that failed to index, and of bugs
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if len(sys.argv) > 1 and sys.argv[1] in READ_ONLY_COMMANDS:
+            exit_without_teardown(done.code)
+        raise
+
+
+def exit_without_teardown(code: int | str | None) -> None:
+    """Exit at once, skipping the interpreter's teardown of Chroma, SQLAlchemy and LangChain: ~0.45 s of a
+    1.7 s `citewise docs` here (measured with and without `os._exit`). Only for read-only commands, whose
+    output is all in stdout and stderr, flushed here; a writing command leaves through the normal teardown."""
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a reader that closed the pipe early, as `| head` does
+            stream.flush()
+    os._exit(code or 0)
 
 
 from ui import cli_team  # noqa: E402, F401 - registers db, jobs and worker on the app
