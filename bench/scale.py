@@ -8,8 +8,9 @@ Larger stores are built from real text: copies of the hotpotqa100 documents, eac
 line. The point here is the store, not the encoder, so chunk vectors are computed once with the real model
 and reused for the copies, with a small deterministic perturbation so that no two vectors are identical.
 Everything else (loading, chunking, Chroma, the database and its keyword index) runs for real; questions are
-embedded for real. Each measurement runs in a fresh process so that its peak RSS is its own. Without
---database-url a throwaway PostgreSQL 15 is started on 127.0.0.1 (Debian's binaries, as for the tests).
+embedded for real, by the encoder backend a default store records (auto's choice on this machine). Each
+measurement runs in a fresh process so that its peak RSS is its own. Without --database-url a throwaway
+PostgreSQL 15 is started on 127.0.0.1 (Debian's binaries, as for the tests).
 The ingest throughput runs real `citewise worker` processes with the real encoder (PyTorch backend) on a
 smaller corpus: it is the encoder's rate, shared by the workers on this machine's cores.
 """
@@ -44,6 +45,13 @@ class ReusedEmbeddings:
         self.dimension = real.dimension
         self.model_path = real.model_path
         self.misses = 0
+        # The store records the backend that made the base vectors, so that questions are embedded as in a store
+        # a user builds with the default encoder (without it, a store is taken for a pre-backend one: PyTorch).
+        self.use_store_backend = real.use_store_backend
+
+    @property
+    def backend(self) -> str:
+        return self.real.backend
 
     def count_tokens(self, texts):
         return self.real.count_tokens(texts)
@@ -80,10 +88,10 @@ def base_vectors(dataset: Path, real, cache: Path) -> dict[str, np.ndarray]:
     cached = cache / "base-vectors.npz"
     if cached.exists():
         data = np.load(cached, allow_pickle=False)
-        if list(data["texts"]) == texts:
+        if list(data["texts"]) == texts and "backend" in data and str(data["backend"]) == real.backend:
             return dict(zip(texts, data["vectors"], strict=True))
     vectors = real.encode(texts)
-    np.savez(cached, texts=np.array(texts), vectors=vectors)
+    np.savez(cached, texts=np.array(texts), vectors=vectors, backend=np.array(real.backend))
     return dict(zip(texts, vectors, strict=True))
 
 
@@ -297,7 +305,7 @@ def run(dataset: Path, sizes: list[int], modes: list[str], rounds: int, work: Pa
     from index.embedding import LocalEmbeddings
 
     work.mkdir(parents=True, exist_ok=True)
-    real = LocalEmbeddings(dtype="float32")
+    real = LocalEmbeddings()  # the encoder a default store gets (auto: the fastest backend proven here)
     embeddings = ReusedEmbeddings(real, base_vectors(dataset, real, work))
     rows = []
     server = None

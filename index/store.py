@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from .chunking import doc_of
 from .errors import StoreError
 from .types import Chunk
 
@@ -47,8 +48,6 @@ copies of one vector differ by several ulps, so hnswlib no longer sees ties; no 
 class VectorHit:
     chunk_id: str
     doc_id: str
-    start: int
-    end: int
     score: float
     """Cosine similarity in [-1, 1]."""
     vector: object = None
@@ -259,7 +258,9 @@ class ChunkStore:
         if k <= 0 or len(vectors) == 0:
             return [[] for _ in vectors]
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
-        include = ["metadatas", "distances", *(["embeddings"] if with_vectors else [])]
+        # No metadatas: the chunk id names its document, and reading them costs Chroma about as much as the
+        # search itself (40 results at 10k chunks: 6.2 ms with distances only, 11.5 ms with metadatas too).
+        include = ["distances", *(["embeddings"] if with_vectors else [])]
         queries = [list(map(float, v)) for v in vectors]
         rebuilds = self._rebuilds
         result = self._query(queries, k, where, include)
@@ -267,21 +268,17 @@ class ChunkStore:
         if min(found) < k and found != {self._fewer.get(key)}:  # short, and not by the known count
             result = self._complete(result, rebuilds, queries, k, where, include, key)
         hits = []
-        for row, (ids, metas, distances) in enumerate(
-            zip(result["ids"], result["metadatas"], result["distances"], strict=True)
-        ):
+        for row, (ids, distances) in enumerate(zip(result["ids"], result["distances"], strict=True)):
             stored = result["embeddings"][row] if with_vectors else [None] * len(ids)
             hits.append(
                 [
                     VectorHit(
                         chunk_id,
-                        meta["doc_id"],
-                        int(meta["start"]),
-                        int(meta["end"]),
+                        doc_of(chunk_id),
                         1.0 - float(distance),
                         None if vector is None else np.asarray(vector, dtype=np.float32),
                     )
-                    for chunk_id, meta, distance, vector in zip(ids, metas, distances, stored, strict=True)
+                    for chunk_id, distance, vector in zip(ids, distances, stored, strict=True)
                 ]
             )
         return hits
@@ -338,13 +335,11 @@ class ChunkStore:
         import numpy as np
 
         ids: list[str] = []
-        metadatas: list[dict] = []
         stored = []
-        for page in self._pages(self.collection, ["embeddings", "metadatas"], where):
+        for page in self._pages(self.collection, ["embeddings"], where):
             ids.extend(page["ids"])
-            metadatas.extend(page["metadatas"])
             stored.append(np.asarray(page["embeddings"], dtype=np.float32))
-        result: dict[str, list] = {"ids": [], "metadatas": [], "distances": [], "embeddings": []}
+        result: dict[str, list] = {"ids": [], "distances": [], "embeddings": []}
         if not ids:
             return {key: [[] for _ in queries] for key in result}
         matrix = np.concatenate(stored)
@@ -354,7 +349,6 @@ class ChunkStore:
         for similarities in asked @ matrix.T:
             top = np.argsort(-similarities, kind="stable")[:k]
             result["ids"].append([ids[i] for i in top])
-            result["metadatas"].append([metadatas[i] for i in top])
             result["distances"].append([float(1.0 - similarities[i]) for i in top])
             if "embeddings" in include:
                 result["embeddings"].append([matrix[i] for i in top])

@@ -56,9 +56,13 @@ class Retrieval(CatalogView):
         candidates = max(self.settings.retrieval.candidates, k * 4)
         started = time.perf_counter()
         share = self.settings.retrieval.document_share
-        # The keyword lists are SQL in the database: they run while the question is embedded and Chroma searched
-        # (both release Python's lock), so their time hides behind the dense path's.
-        keyword_lists = self._keyword_pool().submit(self._keyword_lists, query, candidates, doc_ids, share > 0)
+        # The keyword lists (SQL in the database) and the vectors of the documents the question names by title (a
+        # read from Chroma) are fetched while the question is embedded and Chroma searched: all of them release
+        # Python's lock, so their time hides behind the dense path's.
+        pool = self._io_pool()
+        keyword_lists = pool.submit(self._keyword_lists, query, candidates, doc_ids, share > 0)
+        linked = self._title_links(query, doc_ids) if self.settings.retrieval.title_links else []
+        linked_vectors = pool.submit(self._first_chunk_vectors, linked) if linked else None
         vector = query_vector if query_vector is not None else self.library.embeddings.embed_query(query)
         embedded = time.perf_counter()
         dense = (
@@ -78,8 +82,9 @@ class Retrieval(CatalogView):
             RankedList(tuple(h.chunk_id for h in keyword), 1.0 - share),
         ]
         dense_scores = {h.chunk_id: h.score for h in dense}
-        if self.settings.retrieval.title_links:
-            ranked_lists += self._title_list(query, vector, doc_ids)
+        if linked_vectors is not None:  # documents the question names by their title, most similar first
+            named = by_similarity([chunk_id(d, 0) for d in linked], linked_vectors.result(), vector)
+            ranked_lists.append(RankedList(tuple(named), TITLE_WEIGHT))
         if share > 0:
             ranked_lists += self._document_list(query, candidates, document_hits, ranked_lists, share)
         if self.settings.retrieval.named_source_weight > 0:
@@ -145,21 +150,20 @@ class Retrieval(CatalogView):
                     found.append(doc_id)
         return found
 
-    def _title_list(self, query: str, vector, doc_ids) -> list[RankedList]:
-        """Documents the question names by their title, most similar first."""
+    def _title_links(self, query: str, doc_ids) -> list[str]:
+        """Documents (of those allowed) the question names by their title."""
         linked = self.linked_documents(query, set())
-        if doc_ids:
-            linked = [d for d in linked if d in set(doc_ids)]
-        return [RankedList(tuple(self._rank_documents(linked, vector)), TITLE_WEIGHT)] if linked else []
+        return [d for d in linked if d in set(doc_ids)] if doc_ids else linked
 
-    def _keyword_pool(self):
+    def _io_pool(self):
+        """Threads for reads that wait on the database or Chroma while this thread embeds or searches."""
         from concurrent.futures import ThreadPoolExecutor
 
-        pool = getattr(self, "_keyword_threads", None)
+        pool = getattr(self, "_io_threads", None)
         if pool is None:
             with self._lock:
-                pool = getattr(self, "_keyword_threads", None) or ThreadPoolExecutor(4, "citewise-keyword")
-                self._keyword_threads = pool
+                pool = getattr(self, "_io_threads", None) or ThreadPoolExecutor(4, "citewise-retrieval")
+                self._io_threads = pool
         return pool
 
     def _keyword_lists(self, query: str, candidates: int, doc_ids, documents: bool):
@@ -199,10 +203,6 @@ class Retrieval(CatalogView):
         boosted = [chunk for chunk, _ in order if doc_of(chunk) in named]
         return [RankedList(tuple(boosted), self.settings.retrieval.named_source_weight)] if boosted else []
 
-    def _rank_documents(self, doc_ids: list[str], vector) -> list[str]:
-        """First chunks of documents, ordered by cosine to the vector."""
-        return by_similarity([chunk_id(d, 0) for d in doc_ids], self._first_chunk_vectors(doc_ids), vector)
-
     def _first_chunk_vectors(self, doc_ids: list[str]) -> dict[str, np.ndarray]:
         firsts = list(dict.fromkeys(chunk_id(d, 0) for d in doc_ids))
         if not firsts:
@@ -234,7 +234,6 @@ class Retrieval(CatalogView):
         seed_vectors = np.stack([known[s] for s in seeds])
         mixed = np.asarray(vector, dtype=np.float32)[None, :] + seed_vectors
         mixed /= np.linalg.norm(mixed, axis=1, keepdims=True).clip(min=1e-9)
-        hop_hits = self.library.vectors.query_many(mixed, candidates, doc_ids)
         allowed_docs = set(doc_ids) if doc_ids else None
         linked_by_seed = []
         for seed in seeds:
@@ -245,7 +244,12 @@ class Retrieval(CatalogView):
                 else []
             )
             linked_by_seed.append([d for d in linked if allowed_docs is None or d in allowed_docs])
-        first_chunks = self._first_chunk_vectors([d for linked in linked_by_seed for d in linked])
+        # Two reads from Chroma at once: the linked documents' vectors while the moved vectors are searched.
+        first_chunks = self._io_pool().submit(
+            self._first_chunk_vectors, [d for linked in linked_by_seed for d in linked]
+        )
+        hop_hits = self.library.vectors.query_many(mixed, candidates, doc_ids)
+        first_chunks = first_chunks.result()
         first_docs = {doc_of(c) for c in fused}
         for rank, (hits, linked, seed_mixed) in enumerate(zip(hop_hits, linked_by_seed, mixed, strict=True)):
             weight = HOP_WEIGHT / (1 + rank)
