@@ -158,6 +158,13 @@ class Assistant:
         return self.retrieval.settings.profile
 
     @cached_property
+    def accounts(self):
+        """The users, API keys and web sessions kept in this store's database (index/accounts.py)."""
+        from index.accounts import Accounts
+
+        return Accounts(self.library.database)
+
+    @cached_property
     def retrieval(self):
         from rag.retrieval.search import Retrieval
 

@@ -131,7 +131,7 @@ def create_api(
         """`status` for anyone (ok, loading); signed in, also the documents and the store's consistency (checked
         in the background at most every 10 s: `checked_seconds_ago`)."""
         status = {"status": "ok" if assistant.ready else "loading"}
-        if getattr(request.state, "principal", None) is None and access.credentials.required:
+        if getattr(request.state, "principal", None) is None and access.required:
             return status
         return (
             status

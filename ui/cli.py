@@ -266,15 +266,18 @@ def mcp(
     where: Store,
 ) -> None:
     """Serve the tools search, ask and get_passage over MCP (stdio, or streamable HTTP with --port; then the keys
-    of CITEWISE_API_KEYS, or --auth's login, are required as `Authorization: Bearer KEY`)."""
+    of users (`citewise key create`), of CITEWISE_API_KEYS, or --auth's login, are required as
+    `Authorization: Bearer KEY` once any is configured)."""
+    from rag import Assistant
     from ui.mcp_server import run
 
     settings = where.settings(host=host)
-    from rag import Assistant
-
     assistant = Assistant(settings)
+    access = settings.server.access(assistant.accounts)
+    if port is not None:
+        settings.server.check_exposure(access)
     assistant.warm_up()
-    run(assistant, port=port, host=host, access=settings.server.access())
+    run(assistant, port=port, host=host, access=access)
 
 
 @app.command()
@@ -338,7 +341,7 @@ def exit_without_teardown(code: int | str | None) -> None:
     os._exit(code or 0)
 
 
-from ui import cli_team  # noqa: E402, F401 - registers db, jobs and worker on the app
+from ui import cli_accounts, cli_team  # noqa: E402, F401 - register user, key, db, jobs and worker on the app
 
 if __name__ == "__main__":
     main()

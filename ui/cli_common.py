@@ -106,6 +106,18 @@ class Store:
     def assistant(self, **extra):
         return open_assistant(self.store, self.chroma_url, database_url=self.database_url, **extra)
 
+    def database(self, auto_upgrade: bool = True):
+        """The store's database alone (no Chroma, no model), with its settings; migrated to this release's schema
+        unless `auto_upgrade` is off (then opened as it is, for `db status` and `db upgrade`)."""
+        from index.db import Database, open_database
+
+        settings = self.settings(database_auto_upgrade=auto_upgrade)
+        database = settings.database
+        url = database.resolved_url(settings.storage.path)
+        if not auto_upgrade:
+            return Database(url, pool_size=1), settings
+        return open_database(url, settings.storage.path, database.poll_seconds, 1, True), settings
+
 
 STORE = OptionGroup("where", {"store": StoreOption, "chroma_url": ChromaOption, "database_url": DatabaseOption}, Store)
 """--store, --chroma-url and --database-url, as one `Store`."""

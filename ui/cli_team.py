@@ -14,17 +14,6 @@ db_app = typer.Typer(no_args_is_help=True, help="The database's schema: its stat
 app.add_typer(db_app, name="db")
 
 
-def _open_database(where: Store, auto_upgrade: bool):
-    from index.db import Database, open_database
-
-    settings = where.settings(database_auto_upgrade=auto_upgrade)
-    database = settings.database
-    url = database.resolved_url(settings.storage.path)
-    if not auto_upgrade:
-        return Database(url, pool_size=1), settings
-    return open_database(url, settings.storage.path, database.poll_seconds, 1, True), settings
-
-
 @db_app.command("status")
 @fail_cleanly
 @takes(STORE)
@@ -32,7 +21,7 @@ def db_status(as_json: JsonOption = False, *, where: Store) -> None:
     """Schema revision of the database against this release's; exit 1 when an upgrade is due."""
     from index.db import legacy, migrate
 
-    database, settings = _open_database(where, auto_upgrade=False)
+    database, settings = where.database(auto_upgrade=False)
     status = migrate.status(database)
     store = settings.storage.path
     old = legacy.legacy_catalog(store)
@@ -75,7 +64,7 @@ def db_upgrade(
         migrate.upgrade(database, lambda connection: legacy.import_store(connection, from_store, database))
         legacy.finish(from_store)
     else:
-        database, _ = _open_database(where, auto_upgrade=True)
+        database, _ = where.database()
     typer.echo(f"{migrate.status(database).url}: at revision {migrate.HEAD}")
 
 

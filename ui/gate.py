@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
+from index.accounts import Accounts
+
 from .signin import SIGN_IN_PATH, SIGN_OUT_PATH, Credentials, SignIn
 
 Scope = dict
@@ -47,10 +49,17 @@ class Access:
     """Who may come in and how much they may send."""
 
     credentials: Credentials = field(default_factory=Credentials)
+    accounts: Accounts | None = None
+    """The users and their keys in the store's database; None for a gate with configured credentials only."""
     allowed_hosts: tuple[str, ...] = ()
     """Host names besides the loopback ones that this server answers to; '*' lets any name in."""
     max_request_bytes: int = 1 << 20
     max_upload_bytes: int = 200_000_000
+
+    @property
+    def required(self) -> bool:
+        """Whether every route but sign-in needs a credential: once any is configured or any user exists."""
+        return self.credentials.required or (self.accounts is not None and self.accounts.has_users())
 
     def host_allowed(self, host: str) -> bool:
         return "*" in self.allowed_hosts or host in LOOPBACK_NAMES or host in self.allowed_hosts
@@ -64,7 +73,7 @@ class Gate:
     def __init__(self, app, access: Access):
         self.app = app
         self.access = access
-        self.sign_in = SignIn(access.credentials)
+        self.sign_in = SignIn(access.credentials, access.accounts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -85,12 +94,12 @@ class Gate:
             await _refuse(scope, send, 403, "cross-site requests are refused")
             return
         path = scope.get("path", "")
-        principal = self.sign_in.principal(headers)
+        principal = await self.sign_in.principal(headers)
         scope.setdefault("state", {})["principal"] = principal
         if path in (SIGN_IN_PATH, SIGN_OUT_PATH) and scope["type"] == "http":
             await self.sign_in.handle(scope, receive, send, headers)
             return
-        if principal is None and self.access.credentials.required and path not in PUBLIC_PATHS:
+        if principal is None and path not in PUBLIC_PATHS and self.access.required:
             if scope["type"] == "http" and _is_page_visit(scope, headers, path):
                 target = SIGN_IN_PATH + "?next=" + quote(path, safe="/")
                 await _respond(send, 303, b"", [(b"location", target.encode())])

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
+from index.errors import CitewiseError
 from index.settings import Group
 from rag.settings import Settings
 
@@ -63,16 +64,29 @@ class ServerSettings(Group):
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
 
-    def access(self) -> Access:
-        """Who the server lets in, the host names it answers to, and the body limits (ui/gate.py)."""
+    def access(self, accounts=None) -> Access:
+        """Who the server lets in (the configured credentials, and `accounts`: the users of the database), the
+        host names it answers to, and the body limits (ui/gate.py)."""
         hosts = [h.strip().lower().strip("[]") for h in (self.allowed_hosts or "").split(",") if h.strip()]
         if self.host not in ("0.0.0.0", "::", ""):
             hosts.append(self.host.lower().strip("[]"))
         return Access(
             credentials=Credentials.of(self.api_key_list, self.auth),
+            accounts=accounts,
             allowed_hosts=tuple(hosts),
             max_request_bytes=self.max_request_kb * 1024,
             max_upload_bytes=int(self.max_upload_mb * 1_000_000),
+        )
+
+    def check_exposure(self, access: Access) -> None:
+        """Refuse to serve beyond this machine with nothing to sign in with: anyone on the network could read
+        every document."""
+        if is_loopback(self.host) or access.required:
+            return
+        raise CitewiseError(
+            f"refusing to serve on {self.host} with no users and no API keys: anyone who reaches it could read every "
+            "document. Add a user first (`citewise user add NAME --admin`), or set CITEWISE_API_KEYS, or serve on "
+            "127.0.0.1"
         )
 
     @field_validator("auth")
@@ -101,3 +115,16 @@ class AppSettings(Settings):
     }
 
     server: ServerSettings = Field(default_factory=ServerSettings, description=ServerSettings.__doc__)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address to bind to is reachable from this machine only."""
+    import ipaddress
+
+    host = host.strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False

@@ -1,11 +1,15 @@
 """Credentials and browser sign-in: bearer keys for programs, a sign-in page and a session cookie for people.
 
-Keys and passwords are kept only as SHA-256 digests and compared in constant time; sessions are random tokens
-of which the server keeps only digests; failed sign-ins are rate-limited per client address and per name.
+Two sources of credentials: the server's configuration (`CITEWISE_API_KEYS`, `--auth USER:PASSWORD`), which acts
+as an administrator, and the accounts in the database (`citewise user add`, `citewise key create`; index/accounts.py),
+each acting as its user. Configured keys and the --auth password are kept only as SHA-256 digests and compared in
+constant time; sessions are random tokens kept as digests in the database, so every server of one database knows
+them; failed sign-ins are rate-limited per client address and per name.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -15,6 +19,11 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import parse_qs
+
+from index.accounts import KEY_PREFIX, Accounts, Principal
+
+CONFIGURED_KEY = "api-key"
+"""The name of a principal that came in with a key of the configuration (CITEWISE_API_KEYS)."""
 
 SIGN_IN_PATH = "/login"
 SIGN_OUT_PATH = "/logout"
@@ -54,11 +63,11 @@ class Credentials:
         digest = _digest(given)
         return any(hmac.compare_digest(digest, known) for known in self.key_digests) if given else False
 
-    def login_valid(self, name: str, password: str) -> str | None:
+    def login_valid(self, name: str, password: str) -> Principal | None:
         """The principal a sign-in form names: the `--auth` user with its password, or anyone with a key."""
         if self.login_digest is not None and name == self.login_name:
-            return name if hmac.compare_digest(_digest(password), self.login_digest) else None
-        return "key" if self.key_valid(password) else None
+            return Principal(name, admin=True) if hmac.compare_digest(_digest(password), self.login_digest) else None
+        return Principal(CONFIGURED_KEY, admin=True) if self.key_valid(password) else None
 
 
 class FailedSignIns:
@@ -92,59 +101,82 @@ class FailedSignIns:
                 self._times.setdefault(key, deque()).append(now)
 
 
-class SignIn:
-    def __init__(self, credentials: Credentials):
-        self.credentials = credentials
-        self.failures = FailedSignIns()
-        self._sessions: OrderedDict[bytes, tuple[str, float]] = OrderedDict()
+class MemorySessions:
+    """Sessions of a server without a database (tests of the gate alone): kept as digests in this process."""
+
+    def __init__(self):
+        self._sessions: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    # -- who is asking
-    def principal(self, headers: dict[str, str]) -> str | None:
-        """The signed-in principal of a request (bearer key or session cookie), None if there is none."""
-        authorization = headers.get("authorization", "")
-        if authorization.lower().startswith("bearer "):
-            return "key" if self.credentials.key_valid(authorization[7:].strip()) else None
-        token = _cookie(headers.get("cookie", ""), SESSION_COOKIE)
-        if not token:
-            return None
-        with self._lock:
-            found = self._sessions.get(_digest(token))
-            if found is None:
-                return None
-            principal, expires = found
-            if expires < time.time():
-                del self._sessions[_digest(token)]
-                return None
-        return principal
-
-    def _start_session(self, principal: str) -> str:
+    def start_session(self, principal: Principal, seconds: float) -> str:
         token = secrets.token_urlsafe(32)
         with self._lock:
-            self._sessions[_digest(token)] = (principal, time.time() + SESSION_SECONDS)
+            self._sessions[_digest(token)] = (principal, time.time() + seconds)
             while len(self._sessions) > MAX_SESSIONS:
                 self._sessions.popitem(last=False)
         return token
 
-    def _end_session(self, headers: dict[str, str]) -> None:
+    def session(self, token: str) -> Principal | None:
+        with self._lock:
+            principal, expires = self._sessions.get(_digest(token), (None, 0.0))
+        return principal if expires >= time.time() else None
+
+    def end_session(self, token: str) -> None:
+        with self._lock:
+            self._sessions.pop(_digest(token), None)
+
+
+class SignIn:
+    def __init__(self, credentials: Credentials, accounts: Accounts | None = None):
+        self.credentials = credentials
+        self.accounts = accounts
+        self.sessions = accounts or MemorySessions()
+        self.failures = FailedSignIns()
+
+    # -- who is asking
+    async def principal(self, headers: dict[str, str]) -> Principal | None:
+        """The principal of a request (bearer key or session cookie), None if there is none. Reads of the database
+        run in a worker thread, off the event loop."""
+        authorization = headers.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            key = authorization[7:].strip()
+            if self.credentials.key_valid(key):
+                return Principal(CONFIGURED_KEY, admin=True)
+            if self.accounts is not None and key.startswith(KEY_PREFIX + "_"):
+                return await asyncio.to_thread(self.accounts.principal_for_key, key)
+            return None
         token = _cookie(headers.get("cookie", ""), SESSION_COOKIE)
-        if token:
-            with self._lock:
-                self._sessions.pop(_digest(token), None)
+        if not token:
+            return None
+        return await asyncio.to_thread(self.sessions.session, token)
+
+    async def _login(self, name: str, password: str) -> Principal | None:
+        """A user of the database by name and password, else the configuration's --auth login or key."""
+        if self.accounts is not None and name and name != self.credentials.login_name:
+            found = await asyncio.to_thread(self.accounts.verify, name, password)
+            if found is not None:
+                return found
+        return self.credentials.login_valid(name, password)
+
+    @property
+    def _asks_name(self) -> bool:
+        return self.credentials.login_name is not None or (self.accounts is not None and self.accounts.has_users())
 
     # -- the pages
     async def handle(self, scope, receive, send, headers: dict[str, str]) -> None:
         path, method = scope["path"], scope.get("method", "GET")
         secure = "; Secure" if scope.get("scheme") == "https" else ""
         if path == SIGN_OUT_PATH:
-            self._end_session(headers)
+            token = _cookie(headers.get("cookie", ""), SESSION_COOKIE)
+            if token:
+                await asyncio.to_thread(self.sessions.end_session, token)
             expired = f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
             await _page(send, 303, "", [(b"location", SIGN_IN_PATH.encode()), (b"set-cookie", expired.encode())])
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         target = _local_path(query.get("next", ["/"])[0])
         if method != "POST":
-            await _page(send, 200, sign_in_html(target, "", self.credentials.login_name is not None))
+            await _page(send, 200, sign_in_html(target, "", self._asks_name))
             return
         form = parse_qs((await _read_form(receive)).decode("utf-8", "replace"))
         name = form.get("username", [""])[0]
@@ -156,15 +188,16 @@ class SignIn:
         if wait > 0:
             message = f"Too many failed sign-ins; try again in {int(wait) + 1} s."
             retry = [(b"retry-after", str(int(wait) + 1).encode())]
-            await _page(send, 429, sign_in_html(target, message, self.credentials.login_name is not None), retry)
+            await _page(send, 429, sign_in_html(target, message, self._asks_name), retry)
             return
-        principal = self.credentials.login_valid(name, password)
+        principal = await self._login(name, password)
         if principal is None:
             self.failures.record(keys)
             message = "Wrong user name, password or key."
-            await _page(send, 401, sign_in_html(target, message, self.credentials.login_name is not None))
+            await _page(send, 401, sign_in_html(target, message, self._asks_name))
             return
-        cookie = f"{SESSION_COOKIE}={self._start_session(principal)}; Path=/; Max-Age={SESSION_SECONDS}; HttpOnly; "
+        token = await asyncio.to_thread(self.sessions.start_session, principal, SESSION_SECONDS)
+        cookie = f"{SESSION_COOKIE}={token}; Path=/; Max-Age={SESSION_SECONDS}; HttpOnly; "
         cookie += f"SameSite=Lax{secure}"
         await _page(send, 303, "", [(b"location", target.encode()), (b"set-cookie", cookie.encode())])
 

@@ -175,10 +175,11 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     from .ports import free_port
 
     assistant = assistant or Assistant(settings)
+    access = settings.server.access(assistant.accounts)
+    settings.server.check_exposure(access)
     assistant.warm_up()  # load the model and open the store now, not on the first question
-    access = settings.server.access()
     queue = IngestQueue(assistant)
-    blocks = build_app(assistant, queue, signed_in=access.credentials.required)
+    blocks = build_app(assistant, queue, signed_in=access.required)
     blocks.queue(default_concurrency_limit=8)
     # No Gradio auth: the gate in front of the whole app (ui/gate.py) signs people in for the UI and the API.
     app = gr.mount_gradio_app(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Float,
@@ -198,4 +199,48 @@ jobs = Table(
     Column("finished_at", Float),
     CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
     Index(None, "state", "created_at"),
+)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False, comment="Argon2id, in its PHC string form (pwdlib)"),
+    Column("admin", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    comment="People who sign in to the web UI and own API keys; none: Citewise runs as one local user.",
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(16), primary_key=True, comment="Public: shown by `key list`, named by `key revoke`"),
+    Column(
+        "user_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),  # fmt: skip
+    Column("digest", String(64), nullable=False, comment="SHA-256 of the key's secret part (256 random bits)"),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True, comment="SHA-256 of the session cookie's token"),
+    Column(
+        "user_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),  # fmt: skip
+    Column("name", String(64), nullable=False, comment="Who signed in: a user's name, or the --auth login"),
+    Column("expires_at", Float, nullable=False, index=True),
+    comment="Web sign-ins, shared by every server of one database; a removed user's sessions go with them.",
 )

@@ -58,7 +58,7 @@ def test_mcp_tools_over_stdio(tmp_path):
 
 def test_mcp_over_streamable_http_on_loopback_behind_the_key(tmp_path):
     """With CITEWISE_API_KEYS, MCP over HTTP needs the key like every other route (issue 21); the SDK's own
-    client sends it as a bearer header."""
+    client sends it as a bearer header. A user's key (issue 24) acts there too, until revoked."""
     import subprocess
 
     import httpx
@@ -67,9 +67,14 @@ def test_mcp_over_streamable_http_on_loopback_behind_the_key(tmp_path):
     from mcp.shared._httpx_utils import create_mcp_http_client
 
     from conftest import free_port, wait_for_port
+    from index.accounts import Accounts
+    from index.db import open_database
 
     store = tmp_path / "store"
     run_cli("ingest", DEMO_CORPUS, "--store", store)
+    accounts = Accounts(open_database(f"sqlite:///{store}/citewise.db", store, 0.0, 1, True))
+    accounts.add_user("reader", "a long password")
+    user_key = accounts.create_key("reader")
     port = free_port()
     process = subprocess.Popen(
         [CITEWISE, "mcp", "--store", str(store), "--port", str(port)],
@@ -85,13 +90,17 @@ def test_mcp_over_streamable_http_on_loopback_behind_the_key(tmp_path):
         rebound = httpx.post(url, json={}, headers={"Host": "evil.example"}, timeout=30)
         assert rebound.status_code == 400
 
-        async def session():
-            http = create_mcp_http_client(headers={"Authorization": "Bearer mcp-key-3"})
+        async def session(key: str):
+            http = create_mcp_http_client(headers={"Authorization": f"Bearer {key}"})
             async with Client(streamable_http_client(url, http_client=http), read_timeout_seconds=120) as client:
                 return result_data(await client.call_tool("ask", {"question": "Who ordered the mobilization?"}))
 
-        answer = asyncio.run(session())
-        assert "Putin" in answer["answer"] and answer["citations"]
+        for key in ("mcp-key-3", user_key.key):
+            answer = asyncio.run(session(key))
+            assert "Putin" in answer["answer"] and answer["citations"]
+        accounts.revoke_key(user_key.id)
+        revoked = httpx.post(url, json={}, headers={"Authorization": f"Bearer {user_key.key}"}, timeout=30)
+        assert revoked.status_code == 401
     finally:
         process.kill()
         process.wait(timeout=30)
