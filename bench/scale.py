@@ -125,7 +125,11 @@ def build(dataset: Path, size: int, work: Path, embeddings, chroma_url: str | No
         store, ignore_errors=True
     )  # build time means a build: a store left by an earlier run would re-ingest as unchanged
     settings = IndexSettings(
-        store=store, chroma_url=chroma_url, collection=f"scale{size}", database_url=database_url, ingest_mode="direct"
+        store=store,
+        chroma_url=chroma_url,
+        chroma_collection=f"scale{size}",
+        database_url=database_url,
+        ingest_mode="direct",
     )
     library = Library(settings, embeddings)
     started = time.perf_counter()
@@ -154,7 +158,7 @@ def worker(store: str, chroma_url: str | None, database_url: str | None, dataset
     overrides = {"chroma_url": chroma_url} if chroma_url else {}
     if database_url:
         overrides |= {"database_url": database_url, "ingest_mode": "direct"}
-    assistant = Assistant.open(store=store, collection=f"scale{Path(store).name.split('-')[1]}", **overrides)
+    assistant = Assistant.open(store=store, chroma_collection=f"scale{Path(store).name.split('-')[1]}", **overrides)
     questions = [q.question for q in load_questions(dataset)] * rounds
     assistant.warm_up()
     for q in questions[:5]:
@@ -367,7 +371,7 @@ def ingest_throughput(dataset: Path, work: Path, chroma_url: str, database, file
             store=work / f"ingest-client-{workers}",
             chroma_url=chroma_url,
             database_url=database_url,
-            collection=collection,
+            chroma_collection=collection,
         )
         library = Library(settings, LocalEmbeddings(backend="torch"))
         enqueued = enqueue(library, [corpus])
@@ -375,7 +379,7 @@ def ingest_throughput(dataset: Path, work: Path, chroma_url: str, database, file
         processes = [
             subprocess.Popen(
                 [sys.executable, "-m", "ui.cli", "worker", "--once", "--store", str(work / f"ingest-worker-{n}")],
-                env={**env, "CITEWISE_COLLECTION": collection, "CITEWISE_DATABASE_URL": database_url},
+                env={**env, "CITEWISE_CHROMA_COLLECTION": collection, "CITEWISE_DATABASE_URL": database_url},
                 cwd=REPO,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

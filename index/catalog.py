@@ -106,10 +106,15 @@ def _chunk(row) -> Chunk:
 
 
 _CHUNK_COLUMNS = (C.c.chunk_id, C.c.doc_id, C.c.idx, C.c.start, C.c.end, C.c.text, C.c.page, C.c.sentences)
-# Statements of the question path, built once (building one costs more than running it on SQLite).
-_CHUNK = select(*_CHUNK_COLUMNS).where(C.c.chunk_id == bindparam("chunk_id"))
-_CHUNKS = select(*_CHUNK_COLUMNS).where(C.c.chunk_id.in_(bindparam("chunk_ids", expanding=True)))
-_SOURCE = select(S.c.doc_id, S.c.mtime_ns, S.c.size).where(S.c.path == bindparam("path"))
+_IN_COLLECTION = D.c.collection_id == bindparam("collection")
+# Statements of the question path, built once (building one costs more than running it on SQLite). A chunk is
+# read through its document's row: one of another collection is not there.
+_CHUNK_ROWS = select(*_CHUNK_COLUMNS).join(D, D.c.doc_id == C.c.doc_id).where(_IN_COLLECTION)
+_CHUNK = _CHUNK_ROWS.where(C.c.chunk_id == bindparam("chunk_id"))
+_CHUNKS = _CHUNK_ROWS.where(C.c.chunk_id.in_(bindparam("chunk_ids", expanding=True)))
+_SOURCE = select(S.c.doc_id, S.c.mtime_ns, S.c.size).where(
+    S.c.collection_id == bindparam("collection"), S.c.path == bindparam("path")
+)
 _DOCUMENT_ROWS = (
     select(
         D.c.doc_id,
@@ -125,16 +130,21 @@ _DOCUMENT_ROWS = (
     )
     .join(schema.texts, schema.texts.c.doc_id == D.c.doc_id)
     .outerjoin(schema.boxes, schema.boxes.c.doc_id == D.c.doc_id)
+    .where(_IN_COLLECTION)
 )
 _DOCUMENT = _DOCUMENT_ROWS.where(D.c.doc_id == bindparam("doc_id"))
 _DOCUMENTS = _DOCUMENT_ROWS.where(D.c.doc_id.in_(bindparam("doc_ids", expanding=True)))
 
 
 class Catalog:
-    """Reads run on pooled connections and never wait for a write; each write is one short transaction."""
+    """One collection's documents (`collection_id`; a store's only one before collections is `default`, id 1).
+    Reads run on pooled connections and never wait for a write; each write is one short transaction."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, collection_id: int = schema.DEFAULT_COLLECTION_ID):
         self.database = database
+        self.collection_id = collection_id
+        self._mine = {"collection": collection_id}
+        self._owner = {"collection_id": collection_id}
 
     def close(self) -> None:
         self.database.dispose()
@@ -165,17 +175,20 @@ class Catalog:
 
     def has_chunks(self) -> bool:
         with self.database.read() as db:
-            return db.execute(select(C.c.id).limit(1)).first() is not None
+            return db.execute(select(D.c.doc_id).where(_IN_COLLECTION).limit(1), self._mine).first() is not None
 
     # -- pending: vectors that may exist without a document row
     def mark_pending(self, doc_ids: Iterable[str], job_id: int | None = None) -> None:
         with self.database.write() as db:
-            insert_or_ignore(db, schema.pending, [{"doc_id": d, "job_id": job_id} for d in doc_ids])
+            rows = [{"doc_id": d, "job_id": job_id, "collection_id": self.collection_id} for d in doc_ids]
+            insert_or_ignore(db, schema.pending, rows)
 
     def pending(self) -> dict[str, int | None]:
         """Each pending document with the job that marked it (None: an in-process ingestion or a removal)."""
         with self.database.read() as db:
-            return dict(db.execute(select(schema.pending.c.doc_id, schema.pending.c.job_id)).all())
+            pending = schema.pending
+            mine = pending.c.collection_id == self.collection_id
+            return dict(db.execute(select(pending.c.doc_id, pending.c.job_id).where(mine)).all())
 
     def clear_pending(self, doc_ids: Iterable[str]) -> None:
         doc_ids = list(doc_ids)
@@ -193,16 +206,17 @@ class Catalog:
     # -- sources and documents
     def source(self, path: str) -> SourceState | None:
         with self.database.read() as db:
-            row = db.execute(_SOURCE, {"path": path}).first()
+            row = db.execute(_SOURCE, {"path": path, **self._mine}).first()
         return SourceState(*row) if row else None
 
     def sources(self) -> dict[str, str]:
         with self.database.read() as db:
-            return dict(db.execute(select(S.c.path, S.c.doc_id)).all())
+            return dict(db.execute(select(S.c.path, S.c.doc_id).where(S.c.collection_id == self.collection_id)).all())
 
     def has_document(self, doc_id: str) -> bool:
         with self.database.read() as db:
-            return db.execute(select(D.c.doc_id).where(D.c.doc_id == doc_id)).first() is not None
+            found = db.execute(select(D.c.doc_id).where(D.c.doc_id == doc_id, _IN_COLLECTION), self._mine).first()
+        return found is not None
 
     def commit_document(
         self,
@@ -230,13 +244,16 @@ class Catalog:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         doc_ids = [d.doc_id for d in new]
         with self.database.write() as db:
-            previous = dict(db.execute(select(S.c.path, S.c.doc_id).where(S.c.path.in_([d.path for d in new]))).all())
+            mine = S.c.collection_id == self.collection_id
+            paths = [d.path for d in new]
+            previous = dict(db.execute(select(S.c.path, S.c.doc_id).where(mine, S.c.path.in_(paths))).all())
             again = list(db.execute(select(D.c.doc_id).where(D.c.doc_id.in_(doc_ids))).scalars())
             # Written again (a job run twice): replaced, never doubled, its other sources kept.
             kept = [dict(row._mapping) for row in db.execute(select(S).where(S.c.doc_id.in_(again)))] if again else []
-            _delete_documents(db, again)
+            _delete_documents(db, self.collection_id, again)
             store_files(db, [(d.content_hash, Path(d.path).name, d.data) for d in new if d.data is not None])
-            db.execute(D.insert(), [_document_row(d, t, now) for d, t in zip(new, terms, strict=True)])
+            rows = [_document_row(d, t, now) | self._owner for d, t in zip(new, terms, strict=True)]
+            db.execute(D.insert(), rows)
             db.execute(schema.texts.insert(), [{"doc_id": d.doc_id, "text": d.loaded.text} for d in new])
             boxes = [{"doc_id": d.doc_id, "data": d.loaded.char_boxes} for d in new if d.loaded.char_boxes is not None]
             if boxes:
@@ -249,16 +266,20 @@ class Catalog:
                 ids.setdefault(doc_id, {})[idx] = row_id
             keyword.add_documents(
                 db,
+                self.collection_id,
                 [
                     keyword.NewDocument(d.doc_id, {i: ids[d.doc_id][c.index] for i, c in enumerate(d.chunks)}, t)
                     for d, t in zip(new, terms, strict=True)
                 ],
             )
-            sources = [{"path": d.path, "doc_id": d.doc_id, "mtime_ns": d.mtime_ns, "size": d.size} for d in new]
-            insert_or_update(db, S, list({row["path"]: row for row in kept + sources}.values()), ["path"])
+            sources = [
+                {"path": d.path, "doc_id": d.doc_id, "mtime_ns": d.mtime_ns, "size": d.size} | self._owner for d in new
+            ]
+            rows = list({row["path"]: row for row in kept + sources}.values())
+            insert_or_update(db, S, rows, ["collection_id", "path"])
             db.execute(delete(schema.pending).where(schema.pending.c.doc_id.in_(doc_ids)))
             replaced = sorted({old for path, old in previous.items() if old not in doc_ids})
-            orphaned = _drop_if_orphaned(db, replaced)
+            orphaned = _drop_if_orphaned(db, self.collection_id, replaced)
             self.database.bump(db)
         return orphaned
 
@@ -267,9 +288,11 @@ class Catalog:
 
         Returns the documents this left without a source (removed, pending vector deletion)."""
         with self.database.write() as db:
-            previous = db.execute(select(S.c.doc_id).where(S.c.path == path)).scalar()
-            insert_or_update(db, S, [{"path": path, "doc_id": doc_id, "mtime_ns": mtime_ns, "size": size}], ["path"])
-            orphaned = _drop_if_orphaned(db, [previous]) if previous and previous != doc_id else []
+            mine = S.c.collection_id == self.collection_id
+            previous = db.execute(select(S.c.doc_id).where(mine, S.c.path == path)).scalar()
+            row = {"path": path, "doc_id": doc_id, "mtime_ns": mtime_ns, "size": size} | self._owner
+            insert_or_update(db, S, [row], ["collection_id", "path"])
+            orphaned = _drop_if_orphaned(db, self.collection_id, [previous]) if previous and previous != doc_id else []
             self.database.bump(db)
         return orphaned
 
@@ -277,16 +300,21 @@ class Catalog:
         """Forget paths; documents left without any source are removed and returned as pending."""
         paths = list(paths)
         with self.database.write() as db:
-            doc_ids = set(db.execute(select(S.c.doc_id).where(S.c.path.in_(paths))).scalars())
-            db.execute(delete(S).where(S.c.path.in_(paths)))
-            orphaned = _drop_if_orphaned(db, sorted(doc_ids))
+            mine = S.c.collection_id == self.collection_id
+            doc_ids = set(db.execute(select(S.c.doc_id).where(mine, S.c.path.in_(paths))).scalars())
+            db.execute(delete(S).where(mine, S.c.path.in_(paths)))
+            orphaned = _drop_if_orphaned(db, self.collection_id, sorted(doc_ids))
             self.database.bump(db)
         return orphaned
 
     def remove_documents(self, doc_ids: Iterable[str]) -> list[str]:
+        """Remove documents of this collection (ids of another are left alone); returns those asked for."""
         doc_ids = list(doc_ids)
         with self.database.write() as db:
-            _delete_documents(db, doc_ids, pending=True)
+            mine = list(
+                db.execute(select(D.c.doc_id).where(D.c.doc_id.in_(doc_ids), _IN_COLLECTION), self._mine).scalars()
+            )
+            _delete_documents(db, self.collection_id, mine, pending=True)
             self.database.bump(db)
         return doc_ids
 
@@ -296,12 +324,14 @@ class Catalog:
             return key
         path = str(Path(key).expanduser().resolve()) if key else key
         with self.database.read() as db:
-            found = db.execute(select(S.c.doc_id).where(S.c.path.in_([key, path])).limit(1)).scalar()
+            mine = S.c.collection_id == self.collection_id
+            found = db.execute(select(S.c.doc_id).where(mine, S.c.path.in_([key, path])).limit(1)).scalar()
             if found:
                 return found
             if len(key) >= 6:
                 matches = db.execute(
-                    select(D.c.doc_id).where(D.c.doc_id.startswith(key, autoescape=True)).limit(2)
+                    select(D.c.doc_id).where(D.c.doc_id.startswith(key, autoescape=True), _IN_COLLECTION).limit(2),
+                    self._mine,
                 ).scalars()
                 matches = list(matches)
                 if len(matches) == 1:
@@ -321,10 +351,13 @@ class Catalog:
                     D.c.date,
                     D.c.author,
                     D.c.publisher,
-                ).order_by(D.c.ingested_at, D.c.doc_id)
+                )
+                .where(_IN_COLLECTION)
+                .order_by(D.c.ingested_at, D.c.doc_id),
+                self._mine,
             ).all()
             paths: dict[str, list[str]] = {}
-            for path, doc_id in db.execute(select(S.c.path, S.c.doc_id)):
+            for path, doc_id in db.execute(select(S.c.path, S.c.doc_id).where(S.c.collection_id == self.collection_id)):
                 paths.setdefault(doc_id, []).append(path)
         records = []
         for row in rows:
@@ -348,7 +381,7 @@ class Catalog:
 
     def document(self, doc_id: str) -> StoredDocument:
         with self.database.read() as db:
-            row = db.execute(_DOCUMENT, {"doc_id": doc_id}).first()
+            row = db.execute(_DOCUMENT, {"doc_id": doc_id, **self._mine}).first()
         if row is None:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
         return _stored(row)
@@ -359,33 +392,36 @@ class Catalog:
         if not doc_ids:
             return {}
         with self.database.read() as db:
-            return {row.doc_id: _stored(row) for row in db.execute(_DOCUMENTS, {"doc_ids": doc_ids})}
+            rows = db.execute(_DOCUMENTS, {"doc_ids": doc_ids, **self._mine})
+            return {row.doc_id: _stored(row) for row in rows}
 
     def document_count(self) -> int:
         with self.database.read() as db:
-            return db.execute(select(func.count()).select_from(D)).scalar_one()
+            return db.execute(select(func.count()).select_from(D).where(_IN_COLLECTION), self._mine).scalar_one()
 
     def chunk_count(self) -> int:
         with self.database.read() as db:
-            return db.execute(select(func.count()).select_from(C)).scalar_one()
+            return db.execute(
+                select(func.count()).select_from(C.join(D, D.c.doc_id == C.c.doc_id)).where(_IN_COLLECTION), self._mine
+            ).scalar_one()
 
     def sample_chunk_ids(self, n: int) -> list[str]:
         """Up to `n` chunk ids spread evenly over the catalog (first, ..., last), the same each time."""
         count = self.chunk_count()
         offsets = sorted({round(i * (count - 1) / max(1, n - 1)) for i in range(n)}) if count else []
         with self.database.read() as db:
-            return [
-                db.execute(select(C.c.chunk_id).order_by(C.c.chunk_id).limit(1).offset(o)).scalar_one() for o in offsets
-            ]
+            ids = select(C.c.chunk_id).join(D, D.c.doc_id == C.c.doc_id).where(_IN_COLLECTION).order_by(C.c.chunk_id)
+            return [db.execute(ids.limit(1).offset(o), self._mine).scalar_one() for o in offsets]
 
     def chunk_ids(self) -> list[str]:
         with self.database.read() as db:
-            return list(db.execute(select(C.c.chunk_id).order_by(C.c.chunk_id)).scalars())
+            ids = select(C.c.chunk_id).join(D, D.c.doc_id == C.c.doc_id).where(_IN_COLLECTION).order_by(C.c.chunk_id)
+            return list(db.execute(ids, self._mine).scalars())
 
     def chunk(self, chunk_id: str) -> Chunk:
         """One chunk, its text stored with it."""
         with self.database.read() as db:
-            row = db.execute(_CHUNK, {"chunk_id": chunk_id}).first()
+            row = db.execute(_CHUNK, {"chunk_id": chunk_id, **self._mine}).first()
         if row is None:
             raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
         return _chunk(row)
@@ -396,11 +432,12 @@ class Catalog:
         if not chunk_ids:
             return {}
         with self.database.read() as db:
-            return {row.chunk_id: _chunk(row) for row in db.execute(_CHUNKS, {"chunk_ids": chunk_ids})}
+            rows = db.execute(_CHUNKS, {"chunk_ids": chunk_ids, **self._mine})
+            return {row.chunk_id: _chunk(row) for row in rows}
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         with self.database.read() as db:
-            rows = db.execute(select(*_CHUNK_COLUMNS).where(C.c.doc_id == doc_id).order_by(C.c.idx)).all()
+            rows = db.execute(_CHUNK_ROWS.where(C.c.doc_id == doc_id).order_by(C.c.idx), self._mine).all()
         return [_chunk(row) for row in rows]
 
 
@@ -454,23 +491,24 @@ def _chunk_rows(new: NewDocument, terms: keyword.DocumentTerms) -> list[dict]:
     ]
 
 
-def _drop_if_orphaned(db: Connection, doc_ids: Iterable[str]) -> list[str]:
+def _drop_if_orphaned(db: Connection, collection_id: int, doc_ids: Iterable[str]) -> list[str]:
     doc_ids = list(doc_ids)
     if not doc_ids:
         return []
     kept = set(db.execute(select(S.c.doc_id).where(S.c.doc_id.in_(doc_ids))).scalars())
     orphaned = [d for d in doc_ids if d not in kept]
-    _delete_documents(db, orphaned, pending=True)
+    _delete_documents(db, collection_id, orphaned, pending=True)
     return orphaned
 
 
-def _delete_documents(db: Connection, doc_ids: list[str], pending: bool = False) -> None:
+def _delete_documents(db: Connection, collection_id: int, doc_ids: list[str], pending: bool = False) -> None:
     if not doc_ids:
         return
     if pending:  # recorded in the same transaction: the vectors go after the commit
-        insert_or_ignore(db, schema.pending, [{"doc_id": d, "job_id": None} for d in doc_ids])
+        rows = [{"doc_id": d, "job_id": None, "collection_id": collection_id} for d in doc_ids]
+        insert_or_ignore(db, schema.pending, rows)
     hashes = set(db.execute(select(D.c.file_sha256).where(D.c.doc_id.in_(doc_ids))).scalars()) - {None}
-    keyword.remove_documents(db, doc_ids)
+    keyword.remove_documents(db, collection_id, doc_ids)
     db.execute(delete(C).where(C.c.doc_id.in_(doc_ids)))
     db.execute(delete(D).where(D.c.doc_id.in_(doc_ids)))
     if hashes:  # their files go too, unless another document or an unfinished job still needs them

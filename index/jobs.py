@@ -76,6 +76,7 @@ class Claim:
     path: str
     file_sha256: str | None
     mtime_ns: int | None
+    collection_id: int = 1
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class NewJob:
     path: str
     file_sha256: str
     mtime_ns: int
+    collection_id: int = 1
 
 
 def _job(row) -> Job:
@@ -123,6 +125,7 @@ class JobQueue:
                             path=job.path,
                             file_sha256=job.file_sha256,
                             mtime_ns=job.mtime_ns,
+                            collection_id=job.collection_id,
                             state="queued",
                             created_at=now,
                         )
@@ -160,10 +163,13 @@ class JobQueue:
                     progress=0.0,
                     error=case((J.c.attempts > 0, literal(RETRIED)), else_=None),
                 )
-                .returning(J.c.id, J.c.attempts, J.c.path, J.c.file_sha256, J.c.mtime_ns)
+                .returning(J.c.id, J.c.attempts, J.c.path, J.c.file_sha256, J.c.mtime_ns, J.c.collection_id)
             ).all()
         return sorted(
-            (Claim(row.id, row.attempts, worker, row.path, row.file_sha256, row.mtime_ns) for row in rows),
+            (
+                Claim(row.id, row.attempts, worker, row.path, row.file_sha256, row.mtime_ns, row.collection_id)
+                for row in rows
+            ),
             key=lambda c: c.job_id,
         )
 

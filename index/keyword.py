@@ -112,35 +112,40 @@ class NewDocument:
     terms: DocumentTerms
 
 
-def add_documents(connection: Connection, documents: Sequence[NewDocument]) -> None:
-    """Index documents in the caller's transaction: postings, statistics and term frequencies at once. Each posting
-    keeps its BM25 term-frequency part as computed now (`impact`): the order a search reads a term's postings in."""
+def add_documents(connection: Connection, collection_id: int, documents: Sequence[NewDocument]) -> None:
+    """Index documents of one collection in the caller's transaction: postings, statistics and term frequencies at
+    once. Each posting keeps its BM25 term-frequency part as computed now (`impact`): the order a search reads a
+    term's postings in."""
     chunk_count = sum(len(d.terms.chunks) for d in documents)
     chunk_length = sum(sum(d.terms.chunk_lengths) for d in documents)
     doc_length = sum(d.terms.length for d in documents)
-    _count(connection, CHUNK, chunk_count, chunk_length)
-    _count(connection, DOCUMENT, len(documents), doc_length)
-    chunk_part, document_part = (_tf_part(connection, scope) for scope in (CHUNK, DOCUMENT))
+    _count(connection, collection_id, CHUNK, chunk_count, chunk_length)
+    _count(connection, collection_id, DOCUMENT, len(documents), doc_length)
+    chunk_part, document_part = (_tf_part(connection, collection_id, scope) for scope in (CHUNK, DOCUMENT))
     postings, doc_postings, frequencies = [], [], Counter()
     for document in documents:
         terms = document.terms
         for position, counts in enumerate(terms.chunks):
             row, length = document.chunk_rows[position], terms.chunk_lengths[position]
-            postings += [(term, row, tf, length, chunk_part(tf, length)) for term, tf in counts.items()]
+            postings += [(term, row, tf, length, chunk_part(tf, length), collection_id) for term, tf in counts.items()]
             frequencies.update(counts.keys())
         doc_postings += [
-            (term, document.doc_id, tf, terms.length, document_part(tf, terms.length))
+            (term, document.doc_id, tf, terms.length, document_part(tf, terms.length), collection_id)
             for term, tf in terms.document.items()
         ]
-    insert_rows(connection, schema.postings, ("term", "chunk", "tf", "len", "impact"), postings)
-    insert_rows(connection, schema.doc_postings, ("term", "doc_id", "tf", "len", "impact"), doc_postings)
-    _add_frequencies(connection, frequencies)
+    insert_rows(connection, schema.postings, ("term", "chunk", "tf", "len", "impact", "collection_id"), postings)
+    insert_rows(
+        connection, schema.doc_postings, ("term", "doc_id", "tf", "len", "impact", "collection_id"), doc_postings
+    )
+    _add_frequencies(connection, collection_id, frequencies)
 
 
-def _tf_part(connection: Connection, scope: str):
+def _tf_part(connection: Connection, collection_id: int, scope: str):
     """BM25's term-frequency part with the scope's average length as it stands (tf, length) -> [0, 1)."""
     stats = schema.keyword_stats
-    n, total = connection.execute(select(stats.c.n, stats.c.total_len).where(stats.c.scope == scope)).one()
+    n, total = connection.execute(
+        select(stats.c.n, stats.c.total_len).where(stats.c.collection_id == collection_id, stats.c.scope == scope)
+    ).one()
     average = total / n if n and total else 1.0
 
     def part(tf: int, length: int) -> float:
@@ -149,22 +154,21 @@ def _tf_part(connection: Connection, scope: str):
     return part
 
 
-def add_document(connection: Connection, doc_id: str, chunk_rows: dict[int, int], terms: DocumentTerms) -> None:
-    add_documents(connection, [NewDocument(doc_id, chunk_rows, terms)])
-
-
-def _add_frequencies(connection: Connection, change: Counter) -> None:
+def _add_frequencies(connection: Connection, collection_id: int, change: Counter) -> None:
     """Add to each term's document frequency, terms in sorted order: two writers touching the same terms lock
     them in one order, so they wait for each other but never deadlock."""
     from .db.upsert import insert_or_update_with
 
-    rows = [{"term": term, "df": change[term]} for term in sorted(change) if change[term]]
-    insert_or_update_with(connection, schema.terms, rows, ["term"], lambda table, new: {"df": table.c.df + new.df})
+    terms = schema.terms
+    rows = [{"collection_id": collection_id, "term": t, "df": change[t]} for t in sorted(change) if change[t]]
+    insert_or_update_with(
+        connection, terms, rows, ["collection_id", "term"], lambda table, new: {"df": table.c.df + new.df}
+    )
     if any(n < 0 for n in change.values()):
-        connection.execute(delete(schema.terms).where(schema.terms.c.df <= 0))
+        connection.execute(delete(terms).where(terms.c.collection_id == collection_id, terms.c.df <= 0))
 
 
-def remove_documents(connection: Connection, doc_ids: Sequence[str]) -> None:
+def remove_documents(connection: Connection, collection_id: int, doc_ids: Sequence[str]) -> None:
     """Take documents out of the index: their postings, and their share of the statistics and frequencies."""
     if not doc_ids:
         return
@@ -179,12 +183,12 @@ def remove_documents(connection: Connection, doc_ids: Sequence[str]) -> None:
     postings = schema.postings
     owned = postings.c.chunk.in_(select(chunks.c.id).where(chunks.c.doc_id.in_(doc_ids)).scalar_subquery())
     held = connection.execute(select(postings.c.term, func.count()).where(owned).group_by(postings.c.term)).all()
-    _add_frequencies(connection, Counter({term: -int(n) for term, n in held}))
+    _add_frequencies(connection, collection_id, Counter({term: -int(n) for term, n in held}))
     # Explicit deletes (not only the cascade): SQLite runs a cascade row by row, by the foreign key's index.
     connection.execute(delete(postings).where(owned))
     connection.execute(delete(schema.doc_postings).where(schema.doc_postings.c.doc_id.in_(doc_ids)))
-    _count(connection, CHUNK, -count, -length)
-    _count(connection, DOCUMENT, -docs, -doc_length)
+    _count(connection, collection_id, CHUNK, -count, -length)
+    _count(connection, collection_id, DOCUMENT, -docs, -doc_length)
 
 
 def reindex(connection: Connection) -> int:
@@ -198,8 +202,10 @@ def reindex(connection: Connection) -> int:
     connection.execute(delete(schema.terms))
     connection.execute(update(schema.keyword_stats).values(n=0, total_len=0))
     documents, chunks, texts = schema.documents, schema.chunks, schema.texts
-    doc_ids = list(connection.execute(select(documents.c.doc_id).order_by(documents.c.doc_id)).scalars())
-    for doc_id in doc_ids:
+    owners = connection.execute(select(documents.c.doc_id, documents.c.collection_id).order_by(documents.c.doc_id))
+    doc_ids = []
+    for doc_id, collection_id in owners.all():
+        doc_ids.append(doc_id)
         title, text_ = connection.execute(
             select(documents.c.title, texts.c.text)
             .join(texts, texts.c.doc_id == documents.c.doc_id)
@@ -212,14 +218,19 @@ def reindex(connection: Connection) -> int:
         for row, length in zip(rows, terms.chunk_lengths, strict=True):
             connection.execute(update(chunks).where(chunks.c.id == row.id).values(terms_len=length))
         connection.execute(update(documents).where(documents.c.doc_id == doc_id).values(terms_len=terms.length))
-        add_document(connection, doc_id, {i: row.id for i, row in enumerate(rows)}, terms)
+        add_documents(
+            connection, collection_id, [NewDocument(doc_id, {i: row.id for i, row in enumerate(rows)}, terms)]
+        )
     insert_or_update(connection, schema.settings, [{"key": TOKENIZER_SETTING, "value": str(VERSION)}], ["key"])
     return len(doc_ids)
 
 
 _COUNT = (
     update(schema.keyword_stats)
-    .where(schema.keyword_stats.c.scope == bindparam("for_scope"))
+    .where(
+        schema.keyword_stats.c.collection_id == bindparam("for_collection"),
+        schema.keyword_stats.c.scope == bindparam("for_scope"),
+    )
     .values(
         n=schema.keyword_stats.c.n + bindparam("add_n"),
         total_len=schema.keyword_stats.c.total_len + bindparam("add_length"),
@@ -227,8 +238,8 @@ _COUNT = (
 )
 
 
-def _count(connection: Connection, scope: str, n: int, length: int) -> None:
-    connection.execute(_COUNT, {"for_scope": scope, "add_n": n, "add_length": length})
+def _count(connection: Connection, collection_id: int, scope: str, n: int, length: int) -> None:
+    connection.execute(_COUNT, {"for_collection": collection_id, "for_scope": scope, "add_n": n, "add_length": length})
 
 
 @lru_cache(maxsize=256)
@@ -244,12 +255,12 @@ def _statement(level: str, terms: int, scoped: bool, few: bool = False):
     whatever order rows were written or summed in."""
     postings, key = ("postings", "chunk") if level == CHUNK else ("doc_postings", "doc_id")
     df_of = (
-        "coalesce((SELECT t.df FROM terms t WHERE t.term = q.term), 0)"
+        "coalesce((SELECT t.df FROM terms t WHERE t.collection_id = :collection AND t.term = q.term), 0)"
         if level == CHUNK
-        else f"(SELECT count(*) FROM {postings} x WHERE x.term = q.term)"
+        else f"(SELECT count(*) FROM {postings} x WHERE x.collection_id = :collection AND x.term = q.term)"
     )
     values = ", ".join(f"(CAST(:t{i} AS TEXT), CAST(:f{i} AS INTEGER))" for i in range(terms))
-    scope, source = "AND p.term = w.term", f"w CROSS JOIN k CROSS JOIN {postings} p"
+    scope, source = "AND p.collection_id = :collection AND p.term = w.term", f"w CROSS JOIN k CROSS JOIN {postings} p"
     if not scoped:  # each term's best TERM_POSTINGS postings by impact: a range of the impact index
         scope += " AND p.impact >= w.cutoff"
     elif few and level == CHUNK:  # each of the documents' chunks looked up per term, by primary key
@@ -264,10 +275,13 @@ def _statement(level: str, terms: int, scoped: bool, few: bool = False):
     name = "SELECT c.chunk_id FROM chunks c WHERE c.id = top.unit" if level == CHUNK else "SELECT top.unit"
     sql = f"""
         WITH q (term, qtf) AS (VALUES {values}),
-        s (n, avglen) AS (SELECT n, CAST(total_len AS FLOAT) / n FROM keyword_stats WHERE scope = :scope AND n > 0),
+        s (n, avglen) AS (
+            SELECT n, CAST(total_len AS FLOAT) / n FROM keyword_stats
+            WHERE collection_id = :collection AND scope = :scope AND n > 0
+        ),
         w (term, weight, cutoff) AS MATERIALIZED (
             SELECT q.term, q.qtf * ln(1 + (s.n - d.df + 0.5) / (d.df + 0.5)), coalesce((
-                SELECT x.impact FROM {postings} x WHERE x.term = q.term
+                SELECT x.impact FROM {postings} x WHERE x.collection_id = :collection AND x.term = q.term
                 ORDER BY x.impact DESC LIMIT 1 OFFSET {TERM_POSTINGS - 1}), -1.0)
             FROM q CROSS JOIN s
             JOIN (SELECT q.term AS term, {df_of} AS df FROM q) d
@@ -291,10 +305,11 @@ def _statement(level: str, terms: int, scoped: bool, few: bool = False):
 # The chunks count (as a row with no term) and the frequencies of some terms, in one statement.
 _FREQUENCIES = (
     select(literal(None, Text).label("term"), schema.keyword_stats.c.n.label("df"))
-    .where(schema.keyword_stats.c.scope == CHUNK)
+    .where(schema.keyword_stats.c.collection_id == bindparam("collection"), schema.keyword_stats.c.scope == CHUNK)
     .union_all(
         select(schema.terms.c.term, schema.terms.c.df).where(
-            schema.terms.c.term.in_(bindparam("terms", expanding=True))
+            schema.terms.c.collection_id == bindparam("collection"),
+            schema.terms.c.term.in_(bindparam("terms", expanding=True)),
         )
     )
 )
@@ -305,8 +320,9 @@ class KeywordIndex:
 
     state = "ready"
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, collection_id: int = 1):
         self.database = database
+        self.collection_id = collection_id
 
     tokenize = staticmethod(tokenize)
     tokenize_in_pieces = staticmethod(tokenize_in_pieces)
@@ -316,7 +332,7 @@ class KeywordIndex:
         scope = None if doc_ids is None else sorted(set(doc_ids))
         if k <= 0 or not counts or scope == []:
             return []
-        params: dict = {"k1": K1, "b": B, "k": k, "scope": level}
+        params: dict = {"k1": K1, "b": B, "k": k, "scope": level, "collection": self.collection_id}
         for i, (term, count) in enumerate(counts):
             params[f"t{i}"], params[f"f{i}"] = term, count
         if scope is not None:
@@ -338,11 +354,16 @@ class KeywordIndex:
         """How many chunks the index counts (BM25's N)."""
         stats = schema.keyword_stats
         with self.database.read() as connection:
-            return int(connection.execute(select(stats.c.n).where(stats.c.scope == CHUNK)).scalar_one_or_none() or 0)
+            n = connection.execute(
+                select(stats.c.n).where(stats.c.collection_id == self.collection_id, stats.c.scope == CHUNK)
+            ).scalar_one_or_none()
+        return int(n or 0)
 
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """How many chunks hold each stemmed term, and how many chunks there are."""
         with self.database.read() as connection:
-            rows = connection.execute(_FREQUENCIES, {"terms": sorted(set(terms)) or [""]}).all()
+            rows = connection.execute(
+                _FREQUENCIES, {"terms": sorted(set(terms)) or [""], "collection": self.collection_id}
+            ).all()
         n = next((int(df) for term, df in rows if term is None), 0)
         return {term: int(df) for term, df in rows if term is not None}, n

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .catalog import Catalog, NewDocument, StoredDocument
 from .chunking import pack_chunks
-from .db import open_database
+from .collections import DEFAULT_ID, Collection, Collections
+from .db import Database, open_database
 from .errors import CitewiseError, LoadError, StoreError, failure_reason
 from .files import discover, is_under
 from .health import check as check_health
@@ -88,58 +89,90 @@ def _unreadable(exc: LoadError | OSError) -> str:
     return "permission denied" if isinstance(exc, PermissionError) else f"cannot read file: {exc.strerror}"
 
 
-def content_id(data: bytes) -> tuple[str, str]:
-    """(doc_id, content hash): the same bytes under any name are one document."""
+def content_id(data: bytes, collection_id: int = DEFAULT_ID) -> tuple[str, str]:
+    """(doc_id, content hash): the same bytes under any name are one document of a collection. Outside `default`
+    the id also derives from the collection, so the same file in two collections is two documents (ids, chunks and
+    vectors of their own); in `default` ids are as they were before collections."""
     digest = hashlib.sha256(data).hexdigest()
-    return digest[:16], digest
+    if collection_id == DEFAULT_ID:
+        return digest[:16], digest
+    return hashlib.sha256(f"collection {collection_id}\n{digest}".encode()).hexdigest()[:16], digest
 
 
 class Library:
-    def __init__(self, settings: IndexSettings, embeddings, store: ChunkStore | None = None):
+    """One collection of a store: its catalog, keyword index and vectors (`settings.storage.collection` unless a
+    `collection` is given). Libraries of one store share its database, encoder and Chroma client (`sibling`)."""
+
+    def __init__(
+        self,
+        settings: IndexSettings,
+        embeddings,
+        store: ChunkStore | None = None,
+        database: Database | None = None,
+        collection: Collection | None = None,
+    ):
         self.settings = settings
         self.embeddings = embeddings
         root = Path(settings.storage.path)
         root.mkdir(parents=True, exist_ok=True)
-        database = settings.database
-        self.database = open_database(
-            database.resolved_url(root),
-            root,
-            database.poll_seconds,
-            database.pool_size,
-            database.auto_upgrade,
-        )
-        self.catalog = Catalog(self.database)
+        if database is None:
+            options = settings.database
+            database = open_database(
+                options.resolved_url(root), root, options.poll_seconds, options.pool_size, options.auto_upgrade
+            )
+        self.database = database
+        self.collection = collection or Collections(database).get(settings.storage.collection)
+        self.catalog = Catalog(self.database, self.collection.id)
         if store is not None:
             self.vectors = store
-        self.keyword = KeywordIndex(self.database)
+        self.keyword = KeywordIndex(self.database, self.collection.id)
+        self._siblings: dict[Collection, Library] = {}
         self._bind_encoder(root)
         self.recover()
+
+    def sibling(self, collection: Collection) -> Library:
+        """The library of another collection of the same store, sharing this one's database, encoder and Chroma."""
+        if collection.id == self.collection.id:
+            return self
+        found = self._siblings.get(collection)
+        if found is None:
+            found = Library(self.settings, self.embeddings, database=self.database, collection=collection)
+            found.__dict__["chroma"] = self.chroma  # one client per process: Chroma refuses a second on a path
+            self._siblings[collection] = found
+        return found
+
+    @cached_property
+    def chroma(self):
+        return open_client(Path(self.settings.storage.path), self.settings.storage.chroma_url)
 
     @cached_property
     def vectors(self) -> ChunkStore:
         """Opened on first use: listing documents needs neither Chroma nor the model."""
-        client = open_client(Path(self.settings.storage.path), self.settings.storage.chroma_url)
-        store = ChunkStore(client, self.settings.storage.collection, self.embeddings)
-        self._check_collection(store)
+        self._bind_vectors()
+        store = ChunkStore(self.chroma, self.collection.vectors, self.embeddings)
+        self._check_vectors(store)
         return store
 
-    def _check_collection(self, store: ChunkStore) -> None:
-        """The catalog describes one Chroma collection: opening it with another would answer from nothing."""
-        root, name = self.settings.storage.path, self.settings.storage.collection
-        bound = self.catalog.setting("collection")
-        if bound is not None and bound != name:
+    def _bind_vectors(self) -> None:
+        """`default`'s vectors are in the Chroma collection named by `storage.chroma_collection`: taken as asked
+        while it holds no document, refused once it does (it would answer from nothing)."""
+        name, root = self.settings.storage.chroma_collection, self.settings.storage.path
+        if self.collection.id != DEFAULT_ID or self.collection.vectors == name:
+            return
+        if self.catalog.has_chunks():
             raise StoreError(
-                f"store {root} indexes the Chroma collection {bound!r}, not {name!r}: "
-                "open it with the same collection (CITEWISE_COLLECTION), or use another --store"
+                f"store {root} indexes the Chroma collection {self.collection.vectors!r}, not {name!r}: "
+                "open it with the same chroma_collection (CITEWISE_CHROMA_COLLECTION), or use another --store"
             )
+        self.collection = Collections(self.database).set_vectors(self.collection, name)
+
+    def _check_vectors(self, store: ChunkStore) -> None:
         if self.catalog.has_chunks() and store.count() == 0:
             where = self.settings.storage.chroma_url or "the embedded Chroma"
             raise StoreError(
-                f"store {root} lists documents, but collection {name!r} in {where} holds no vectors: "
-                "point at the Chroma that was used to build it, or index into a new --store"
+                f"store {self.settings.storage.path} lists documents, but Chroma collection {store.name!r} in {where} "
+                "holds no vectors: point at the Chroma that was used to build it, or index into a new --store"
             )
-        if bound is None:
-            self.catalog.set_setting("collection", name)
 
     def _bind_encoder(self, root: Path) -> None:
         """A store answers queries with the encoder backend that made its vectors (`_record_encoder`)."""
@@ -198,6 +231,23 @@ class Library:
         doc_ids = sorted({self.catalog.resolve(key) for key in keys})
         self.catalog.remove_documents(doc_ids)
         self._drop_vectors(doc_ids)
+        return doc_ids
+
+    def remove_collection(self) -> list[str]:
+        """Remove this collection (never `default`) with its documents, keyword index and vectors; returns the
+        documents removed."""
+        from .collections import CollectionError
+
+        if self.collection.id == DEFAULT_ID:
+            raise CollectionError("the default collection cannot be removed (remove its documents instead)")
+        doc_ids = [record.doc_id for record in self.catalog.documents()]
+        self.catalog.remove_documents(doc_ids)
+        try:
+            self.chroma.delete_collection(self.collection.vectors)
+        except Exception as exc:  # never made (no document was added), or already gone
+            log.debug("deleting Chroma collection %s: %s", self.collection.vectors, exc)
+        self.catalog.clear_pending(doc_ids)
+        Collections(self.database).forget(self.collection)
         return doc_ids
 
     def _drop_vectors(self, doc_ids: list[str]) -> None:
@@ -320,7 +370,7 @@ class Library:
         known: str | None,
         report: IngestReport,
     ) -> Examined | None:
-        doc_id, digest = content_id(data)
+        doc_id, digest = content_id(data, self.collection.id)
         if not self.catalog.has_document(doc_id):
             return Examined(path, doc_id, digest, mtime_ns, data, known)
         self._drop_vectors(self.catalog.set_source(path, doc_id, mtime_ns, len(data)))

@@ -46,18 +46,18 @@ def enqueue(library: Library, paths: list, sync: bool = False) -> Enqueued:
         if examined is not None:
             waiting[path] = examined
         if len(waiting) >= ENQUEUE_FILES:
-            enqueued.job_ids += _store(queue, enqueued.batch, waiting)
-    enqueued.job_ids += _store(queue, enqueued.batch, waiting)
+            enqueued.job_ids += _store(queue, enqueued.batch, waiting, library.collection.id)
+    enqueued.job_ids += _store(queue, enqueued.batch, waiting, library.collection.id)
     return enqueued
 
 
-def _store(queue: JobQueue, batch: str, waiting: dict) -> list[int]:
+def _store(queue: JobQueue, batch: str, waiting: dict, collection_id: int) -> list[int]:
     if not waiting:
         return []
     from pathlib import Path
 
     files = {e.content_hash: (e.content_hash, Path(e.path).name, e.data) for e in waiting.values()}
-    jobs = [NewJob(e.path, e.content_hash, e.mtime_ns) for e in waiting.values()]
+    jobs = [NewJob(e.path, e.content_hash, e.mtime_ns, collection_id) for e in waiting.values()]
     ids = queue.enqueue(batch, jobs, files.values())
     waiting.clear()
     return ids

@@ -62,7 +62,14 @@ class StorageSettings(Group):
         "means an embedded Chroma under the store directory.",
     )
     collection: str = Field(
-        default="citewise", description="Name of the Chroma collection that holds the chunks' vectors."
+        default="default",
+        description="The collection of documents that commands and the API act on when none is named "
+        "(`citewise collection list`); every store has `default`.",
+    )
+    chroma_collection: str = Field(
+        default="citewise",
+        description="Name of the Chroma collection that holds the vectors of the `default` collection; another "
+        "collection's vectors are in `<this name>-<12 random hex digits>`.",
     )
 
     @field_validator("path")
@@ -396,6 +403,7 @@ class IndexSettings(GroupedSettings):
         "store": "storage.path",
         "chroma_url": "storage.chroma_url",
         "collection": "storage.collection",
+        "chroma_collection": "storage.chroma_collection",
         "embedding_model": "embedding.model",
         "embedding_dtype": "embedding.dtype",
         "embedding_backend": "embedding.backend",

@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 
+from .collections import Collections
 from .errors import failure_reason
 from .jobs import Claim, JobQueue
 from .library import Library
@@ -78,7 +79,11 @@ class Worker:
             if stored is None:
                 self.queue.finish(claim, None, error="the file of this job is no longer in the database")
                 return
-            report = self.library.ingest_file(
+            collection = Collections(self.library.database).by_id(claim.collection_id)
+            if collection is None:
+                self.queue.finish(claim, None, error="the collection of this job was removed")
+                return
+            report = self.library.sibling(collection).ingest_file(
                 claim.path,
                 stored.data,
                 claim.mtime_ns or 0,

@@ -226,7 +226,7 @@ def evaluate(
 
     base = where.settings().storage.path
     collection = f"eval-{dataset.resolve().name}"[:60]
-    assistant = Store(eval_store(base, dataset), where.chroma_url).assistant(collection=collection)
+    assistant = Store(eval_store(base, dataset), where.chroma_url).assistant(chroma_collection=collection)
     result = run_evaluation(assistant, dataset, k=k)
     if as_json:
         print_json(result)

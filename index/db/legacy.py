@@ -179,7 +179,11 @@ def _copy_document(connection: Connection, old: sqlite3.Connection, doc_id: str,
             select(schema.chunks.c.idx, schema.chunks.c.id).where(schema.chunks.c.doc_id == doc_id)
         ).all()
     )
-    keyword.add_document(connection, doc_id, {i: ids[row[1]] for i, row in enumerate(chunk_rows)}, terms)
+    keyword.add_documents(
+        connection,
+        schema.DEFAULT_COLLECTION_ID,
+        [keyword.NewDocument(doc_id, {i: ids[row[1]] for i, row in enumerate(chunk_rows)}, terms)],
+    )
     if sources:
         connection.execute(
             schema.sources.insert(),

@@ -59,10 +59,32 @@ files = Table(
     comment="Original file bytes, once per content: any server or worker can load a document or render its pages.",
 )
 
+DEFAULT_COLLECTION_ID = 1
+"""The `default` collection's id: made by migration 0003 with what the store held."""
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("vectors", String(128), nullable=False, unique=True, comment="The Chroma collection of its vectors"),
+    Column("created_at", Float, nullable=False),
+    comment="Every document belongs to one collection; id 1 is `default`, where a store made before collections "
+    "keeps its documents (hence the server default 1 of every collection_id).",
+)
+
 documents = Table(
     "documents",
     metadata,
     Column("doc_id", String(16), primary_key=True),
+    Column(
+        "collection_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("collections.id"),
+        nullable=False,
+        server_default="1",
+        index=True,
+    ),
     Column("content_hash", String(64), nullable=False),
     Column("file_sha256", String(64), ForeignKey("files.sha256", ondelete="SET NULL"), nullable=True),
     Column("title", Text, nullable=False),
@@ -87,6 +109,13 @@ texts = Table(
 sources = Table(
     "sources",
     metadata,
+    Column(
+        "collection_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("collections.id"),
+        primary_key=True,
+        server_default="1",
+    ),
     Column("path", Text, primary_key=True),
     Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), nullable=False, index=True),
     Column("mtime_ns", BigInteger, nullable=False),
@@ -130,8 +159,14 @@ postings = Table(
     Column("tf", Integer, nullable=False),
     Column("len", Integer, nullable=False, comment="The chunk's length in terms: BM25 reads no other table"),
     Column("impact", Float, nullable=False, comment="BM25's term-frequency part when written: the read order"),
+    Column(
+        "collection_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        nullable=False,
+        server_default="1",
+    ),
     Index(None, "chunk"),
-    Index("ix_postings_impact", "term", "impact", "chunk", "tf", "len"),
+    Index("ix_postings_impact", "collection_id", "term", "impact", "chunk", "tf", "len"),
     sqlite_with_rowid=False,
 )
 
@@ -143,33 +178,43 @@ doc_postings = Table(
     Column("tf", Integer, nullable=False),
     Column("len", Integer, nullable=False, comment="The document's length in terms"),
     Column("impact", Float, nullable=False, comment="BM25's term-frequency part when written: the read order"),
+    Column(
+        "collection_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        nullable=False,
+        server_default="1",
+    ),
     Index(None, "doc_id"),
-    Index("ix_doc_postings_impact", "term", "impact", "doc_id", "tf", "len"),
+    Index("ix_doc_postings_impact", "collection_id", "term", "impact", "doc_id", "tf", "len"),
     sqlite_with_rowid=False,
 )
 
 terms = Table(
     "terms",
     metadata,
+    Column("collection_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, server_default="1"),
     Column("term", Text, primary_key=True),
     Column("df", BigInteger, nullable=False),
     sqlite_with_rowid=False,
-    comment="How many chunks hold each term (BM25's document frequency), kept with the postings.",
+    comment="How many chunks of a collection hold each term (BM25's document frequency), kept with the postings.",
 )
 
 keyword_stats = Table(
     "keyword_stats",
     metadata,
+    Column("collection_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, server_default="1"),
     Column("scope", String(16), primary_key=True),
     Column("n", BigInteger, nullable=False),
     Column("total_len", BigInteger, nullable=False),
-    comment="Per scope ('chunk', 'document'): how many are indexed and their total length in terms (BM25's avgdl).",
+    comment="Per collection and scope ('chunk', 'document'): how many are indexed and their total length in terms "
+    "(BM25's avgdl).",
 )
 
 pending = Table(
     "pending",
     metadata,
     Column("doc_id", String(16), primary_key=True),
+    Column("collection_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False, server_default="1"),
     Column("job_id", BigInteger, nullable=True),
     comment="Documents whose vectors may exist without a document row (a write or removal under way or killed).",
 )
@@ -182,6 +227,7 @@ jobs = Table(
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),
     Column("batch", String(32), nullable=False, index=True),
+    Column("collection_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False, server_default="1"),
     Column("path", Text, nullable=False),
     Column("file_sha256", String(64), ForeignKey("files.sha256", ondelete="SET NULL"), nullable=True),
     Column("mtime_ns", BigInteger),
@@ -243,4 +289,25 @@ sessions = Table(
     Column("name", String(64), nullable=False, comment="Who signed in: a user's name, or the --auth login"),
     Column("expires_at", Float, nullable=False, index=True),
     comment="Web sign-ins, shared by every server of one database; a removed user's sessions go with them.",
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column(
+        "collection_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("collections.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "user_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("role", String(8), nullable=False),
+    CheckConstraint("role IN ('reader', 'editor')", name="role"),
+    comment="Who may read a collection (search, ask) and who may also change it (add, remove documents).",
 )

@@ -15,7 +15,7 @@ def test_server_and_embedded_stores_agree(chroma_server, fake_embeddings, tmp_pa
     docs = copy_demo(tmp_path / "docs")
     embedded = Library(IndexSettings(store=tmp_path / "embedded"), fake_embeddings)
     server = Library(
-        IndexSettings(store=tmp_path / "server", chroma_url=chroma_server, collection="agree"), fake_embeddings
+        IndexSettings(store=tmp_path / "server", chroma_url=chroma_server, chroma_collection="agree"), fake_embeddings
     )
     for library in (embedded, server):
         report = library.ingest([docs])

@@ -55,7 +55,7 @@ def test_docs_warns_and_doctor_repairs_from_the_command_line(tmp_path):
     from index.store import ChunkStore, open_client
 
     settings = IndexSettings(store=store)
-    vectors = ChunkStore(open_client(store, None), settings.storage.collection, embeddings=None)
+    vectors = ChunkStore(open_client(store, None), settings.storage.chroma_collection, embeddings=None)
     vectors.delete_ids(vectors.all_ids()[:3])
     del vectors
     listing = run_cli("docs", "--store", store)

@@ -210,7 +210,7 @@ def test_a_store_opened_with_another_collection_is_a_clear_error(tmp_path, fake_
     from index.settings import IndexSettings
 
     Library(IndexSettings(store=tmp_path / "store"), fake_embeddings).ingest([copy_demo(tmp_path / "docs")])
-    other = Library(IndexSettings(store=tmp_path / "store", collection="other"), fake_embeddings)
+    other = Library(IndexSettings(store=tmp_path / "store", chroma_collection="other"), fake_embeddings)
     with pytest.raises(StoreError, match="'citewise', not 'other'"):
         other.vectors  # noqa: B018 - opening the vector store is what is checked
     again = Library(IndexSettings(store=tmp_path / "store"), fake_embeddings)
@@ -218,15 +218,14 @@ def test_a_store_opened_with_another_collection_is_a_clear_error(tmp_path, fake_
 
 
 def test_a_catalog_without_its_vectors_is_a_clear_error(tmp_path, fake_embeddings):
-    """Stores built before collections were recorded: an empty collection beside a full catalog is named."""
+    """A catalog whose Chroma collection is empty (pointed at another Chroma, or the vectors deleted) is named."""
     from index.errors import StoreError
     from index.settings import IndexSettings
 
     library = Library(IndexSettings(store=tmp_path / "store"), fake_embeddings)
     library.ingest([copy_demo(tmp_path / "docs")])
-    library.catalog.set_setting("collection", "other")  # as if built under another name
     library.vectors.collection.delete(ids=library.vectors.all_ids())
-    reopened = Library(IndexSettings(store=tmp_path / "store", collection="other"), fake_embeddings)
+    reopened = Library(IndexSettings(store=tmp_path / "store"), fake_embeddings)
     with pytest.raises(StoreError, match="holds no vectors"):
         reopened.vectors  # noqa: B018
 

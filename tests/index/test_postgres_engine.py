@@ -87,7 +87,7 @@ def test_hybrid_answers_through_postgres_and_a_chroma_server(tmp_path, pg_url, c
         embeddings=HashingEmbeddings(),
         database_url=pg_url,
         chroma_url=chroma_server,
-        collection=f"t{uuid.uuid4().hex[:8]}",
+        chroma_collection=f"t{uuid.uuid4().hex[:8]}",
     )
     assert team.library.queued
     worker = Worker(team.library, poll_seconds=0.1)

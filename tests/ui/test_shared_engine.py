@@ -33,7 +33,7 @@ def team_env(tmp_path: Path, database_url: str, chroma_url: str, collection: str
         PYTHONPATH=os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
         CITEWISE_DATABASE_URL=database_url,
         CITEWISE_CHROMA_URL=chroma_url,
-        CITEWISE_COLLECTION=collection,
+        CITEWISE_CHROMA_COLLECTION=collection,
         CITEWISE_INGEST_MODE="queue",
         **extra,
     )
@@ -88,7 +88,7 @@ def store_view(store: Path, url: str, chroma_url: str | None, collection: str) -
         store=store,
         database_url=url,
         chroma_url=chroma_url,
-        collection=collection,
+        chroma_collection=collection,
         ingest_mode="direct",
     )
     library = Library(settings, HashingEmbeddings(dimension=384))
@@ -227,8 +227,9 @@ def test_two_servers_serve_one_corpus(tmp_path, shared):
         doc_id = first.get(f"/api/v1/jobs/{job['id']}").json()["doc_id"]
 
         def found_on_second():
-            passages = second.get("/api/v1/search", params={"q": "ferry to Kelso"}).json()["passages"]
-            return [p for p in passages if p["doc_id"] == doc_id]
+            response = second.get("/api/v1/search", params={"q": "ferry to Kelso"})
+            assert response.status_code == 200, response.text
+            return [p for p in response.json()["passages"] if p["doc_id"] == doc_id]
 
         assert wait_for(found_on_second, 2.0) and time.monotonic() - done_at <= 2.0
         answer = second.post("/api/v1/ask", json={"question": "How many cars does the ferry to Kelso carry?"})
