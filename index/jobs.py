@@ -44,6 +44,7 @@ class Job:
     started_at: float | None
     finished_at: float | None
     result: dict | None
+    collection_id: int = 1
 
     @property
     def finished(self) -> bool:
@@ -102,6 +103,7 @@ def _job(row) -> Job:
         row.started_at,
         row.finished_at,
         json.loads(row.result) if row.result else None,
+        row.collection_id,
     )
 
 
@@ -223,14 +225,23 @@ class JobQueue:
                 .values(state="queued", worker=None, lease_until=None, attempts=J.c.attempts - 1, progress=0.0)
             )
 
-    def jobs(self, state: str | None = None, batch: str | None = None, limit: int | None = 50) -> list[Job]:
-        """Unfinished jobs first (oldest first), then the most recently finished."""
+    def jobs(
+        self,
+        state: str | None = None,
+        batch: str | None = None,
+        limit: int | None = 50,
+        collection_ids: Iterable[int] | None = None,
+    ) -> list[Job]:
+        """Unfinished jobs first (oldest first), then the most recently finished; only those of `collection_ids`
+        when given."""
         unfinished = case((J.c.state.in_(UNFINISHED), 0), else_=1)
         query = select(J).order_by(unfinished, case((J.c.state.in_(UNFINISHED), J.c.id), else_=-J.c.id))
         if state is not None:
             query = query.where(J.c.state == state)
         if batch is not None:
             query = query.where(J.c.batch == batch)
+        if collection_ids is not None:
+            query = query.where(J.c.collection_id.in_(list(collection_ids)))
         if limit is not None:
             query = query.limit(limit)
         with self.database.read() as db:

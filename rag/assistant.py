@@ -23,13 +23,31 @@ if TYPE_CHECKING:
 class Assistant:
     """Answers questions about one store of documents, with exact, checked citations."""
 
-    def __init__(self, settings: Settings, embeddings=None, chat_model=None):
+    def __init__(self, settings: Settings, embeddings=None, chat_model=None, library: Library | None = None):
         self.settings = settings
         self._model = chat_model
         self.embeddings = embeddings or LocalEmbeddings.from_settings(settings.embedding)
-        self.library = Library(settings, self.embeddings)
+        self.library = library or Library(settings, self.embeddings)
         # One ingestion or removal at a time, whoever asks (web sessions, API clients, threads of one program).
         self._writing = threading.Lock()
+        self._others: dict = {}
+        self._others_lock = threading.Lock()
+
+    def collection(self, name: str) -> Assistant:
+        """The assistant of collection `name` of the same store, sharing this one's encoder, database, Chroma
+        client and chat model (`index.collections.UnknownCollectionError` if there is none)."""
+        from index.collections import Collections
+
+        if name == self.library.collection.name:
+            return self
+        found = Collections(self.library.database).get(name)
+        with self._others_lock:
+            other = self._others.get(found)
+            if other is None:
+                settings = self.settings.updated(collection=name)
+                other = Assistant(settings, self.embeddings, self._model, library=self.library.sibling(found))
+                self._others[found] = other
+        return other
 
     @classmethod
     def open(
@@ -113,11 +131,11 @@ class Assistant:
         database = {"dialect": status.dialect, "revision": status.revision, "at_head": status.at_head}
         return {"database": database, "jobs": JobQueue(self.library.database).counts()}
 
-    def jobs(self, state: str | None = None, limit: int | None = 50):
-        """Ingestion jobs, unfinished first (`index.jobs.Job`)."""
+    def jobs(self, state: str | None = None, limit: int | None = 50, collection_ids=None):
+        """Ingestion jobs, unfinished first (`index.jobs.Job`); only those of `collection_ids` when given."""
         from index.jobs import JobQueue
 
-        return JobQueue(self.library.database).jobs(state=state, limit=limit)
+        return JobQueue(self.library.database).jobs(state=state, limit=limit, collection_ids=collection_ids)
 
     def documents(self) -> list[DocumentRecord]:
         return self.library.documents()

@@ -5,9 +5,12 @@ unknown document, 413 too large, 502/504 the language model failed, 503 while th
 500 for anything unexpected) and 401 from the gate for no or a wrong key. A streamed answer that fails after its
 first event ends with an `error` event carrying the same message and status.
 
-Access is decided before any route runs, by the gate (ui/gate.py): with API keys (`CITEWISE_API_KEYS`,
-comma-separated, or the login of `--auth` as `USER:PASSWORD`), every call but a bare /api/v1/health needs
-`Authorization: Bearer KEY` (or a signed-in browser session); keys are compared in constant time and never logged.
+Access is decided before any route runs, by the gate (ui/gate.py): once any credential exists (users, API keys of
+`CITEWISE_API_KEYS` or the login of `--auth`), every call but a bare /api/v1/health needs `Authorization: Bearer
+KEY` (or a signed-in browser session); keys are compared in constant time and never logged. Each route then acts
+in one collection (`collection`, default `default`) as the caller may: a reader searches and asks, an editor also
+adds and removes documents; a collection, document or job the caller may not read answers 404 like one that does
+not exist.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from index.collections import DEFAULT, Collections
 from index.errors import CitewiseError, NotReadyError, SpanError, TooLargeError, UnknownDocumentError
 from index.types import page_at
 from rag import Answer, Assistant
@@ -57,9 +61,18 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model: str = MODEL_NAME
+    model: str = Field(
+        MODEL_NAME, description="`citewise` answers from the default collection, `citewise/NAME` from collection NAME."
+    )
     messages: list[ChatMessage]
     stream: bool = False
+
+
+class CollectionAskRequest(AskRequest):
+    collection: str = Field(DEFAULT, description="The collection to answer from (default: default).")
+
+
+CollectionQuery = Query(DEFAULT, description="The collection to act in (default: default).")
 
 
 class ErrorBody(BaseModel):
@@ -125,6 +138,25 @@ def create_api(
 
     v1 = APIRouter(prefix="/api/v1")
     store_health = BackgroundHealth(assistant)
+    collections = Collections(assistant.library.database)
+
+    def principal(request: Request):
+        """Who asks; None on a server without credentials (the local user, who may do everything)."""
+        return getattr(request.state, "principal", None) if access.required else None
+
+    def scoped(request: Request, name: str | None, write: bool = False) -> Assistant:
+        """The assistant of collection `name` if the caller may read it (with `write`, change it)."""
+        found = collections.open(name or DEFAULT, principal(request), write=write)
+        return assistant.collection(found.name)
+
+    def readable_ids(request: Request) -> set[int]:
+        return {c.id for c in collections.readable(principal(request))}
+
+    @v1.get("/collections")
+    def list_collections(request: Request) -> dict:
+        """The collections the caller may read, with the caller's role in each."""
+        who = principal(request)
+        return {"collections": [{"name": c.name, "role": collections.role(who, c)} for c in collections.readable(who)]}
 
     @v1.get("/health")
     def health(request: Request) -> dict:
@@ -140,17 +172,17 @@ def create_api(
             | assistant.engine_status()
         )
 
-    @v1.post("/ask", responses=MODEL_FAILED)
-    def ask(body: AskRequest) -> dict:
+    @v1.post("/ask", responses=MODEL_FAILED | NOT_FOUND)
+    def ask(request: Request, body: CollectionAskRequest) -> dict:
         ready()
-        return assistant.ask(body).to_dict()
+        return scoped(request, body.collection).ask(body).to_dict()
 
-    @v1.post("/ask/stream", responses=MODEL_FAILED)
-    def ask_stream(body: AskRequest) -> StreamingResponse:
+    @v1.post("/ask/stream", responses=MODEL_FAILED | NOT_FOUND)
+    def ask_stream(request: Request, body: CollectionAskRequest) -> StreamingResponse:
         """Server-sent events: `text` (a piece of the answer as written), then `answer` (the Answer JSON); a
         failure after the first event ends the stream with `error` ({"error", "status"})."""
         ready()
-        events = assistant.stream(body)
+        events = scoped(request, body.collection).stream(body)
         first = next(events)  # errors in the question surface as a JSON error, before the stream starts
 
         def sse() -> Iterator[str]:
@@ -165,8 +197,9 @@ def create_api(
 
         return StreamingResponse(sse(), media_type="text/event-stream")
 
-    @v1.get("/search")
+    @v1.get("/search", responses=NOT_FOUND)
     def search(
+        request: Request,
         q: str = Query(description="The query.", max_length=assistant.settings.questions.max_chars),
         k: int | None = Query(None, ge=1, le=MAX_SEARCH_K, description=SearchRequest.model_fields["k"].description),
         title: str | None = Query(None, description=FILTER_FIELDS["title"].description),
@@ -175,30 +208,33 @@ def create_api(
         after: str | None = Query(None, description=FILTER_FIELDS["after"].description),
         before: str | None = Query(None, description=FILTER_FIELDS["before"].description),
         documents: list[str] | None = Query(None, description="Only these document ids (the parameter repeated)."),
+        collection: str = CollectionQuery,
     ) -> dict:
         ready()
         filters = {"title": title, "source": source, "author": author, "after": after, "before": before}
-        request = build(SearchRequest, query=q, k=k, documents=documents, filters=filters)
-        return {"query": q, "passages": [p.to_dict() for p in assistant.search(request)]}
+        searched = build(SearchRequest, query=q, k=k, documents=documents, filters=filters)
+        return {"query": q, "passages": [p.to_dict() for p in scoped(request, collection).search(searched)]}
 
-    @v1.get("/documents")
-    def documents() -> dict:
-        return {"documents": [d.to_dict() for d in assistant.documents()]}
+    @v1.get("/documents", responses=NOT_FOUND)
+    def documents(request: Request, collection: str = CollectionQuery) -> dict:
+        return {"documents": [d.to_dict() for d in scoped(request, collection).documents()]}
 
-    @v1.post("/documents")
+    @v1.post("/documents", responses=NOT_FOUND)
     async def upload(
         request: Request,
         files: list[UploadFile] = File(description="Documents to index."),
         wait: bool = Query(False, description="With a shared database: wait for the workers to index the files."),
+        collection: str = CollectionQuery,
     ):
         """Index uploaded files; the report lists each one. 400 when every file was refused. Uploads wait in one
         queue; one whose client leaves before its turn is dropped. With a shared database the files become jobs
         for the workers: 202 with `jobs` (follow them at /api/v1/jobs), or with `wait=true` the usual report."""
         ready()
+        target = await run_in_threadpool(scoped, request, collection, True)
         folder = tempfile.TemporaryDirectory(prefix="citewise-upload-")
         try:
             named = await run_in_threadpool(_stage, files, Path(folder.name), assistant.settings.ingest.max_file_bytes)
-            result = await queue.wait(queue.submit(queue.add_files(named)), request.is_disconnected)
+            result = await queue.wait(queue.submit(queue.add_files(named, assistant=target)), request.is_disconnected)
         finally:
             folder.cleanup()
         if result is None:  # the client left before its turn
@@ -221,38 +257,49 @@ def create_api(
 
     @v1.get("/jobs")
     def jobs(
+        request: Request,
         state: str | None = Query(None, pattern="^(queued|running|done|failed)$"),
         limit: int = Query(50, ge=1, le=1000),
     ) -> dict:
-        """Ingestion jobs, unfinished first: state, progress, and the reason of a failure."""
-        return {"jobs": [job.to_dict() for job in assistant.jobs(state=state, limit=limit)]}
+        """Ingestion jobs of the collections the caller may read, unfinished first: state, progress, and the reason
+        of a failure."""
+        found = assistant.jobs(state=state, limit=limit, collection_ids=readable_ids(request))
+        return {"jobs": [job.to_dict() for job in found]}
 
     @v1.get("/jobs/{job_id}", responses=NOT_FOUND)
-    def job(job_id: int) -> dict:
+    def job(request: Request, job_id: int) -> dict:
         found = assistant.job(job_id)
-        if found is None:
+        if found is None or found.collection_id not in readable_ids(request):
             raise UnknownDocumentError(f"no ingestion job has the id {job_id}")
         return found.to_dict()
 
     @v1.get("/documents/{doc_id}", responses=NOT_FOUND)
-    def document(doc_id: str) -> dict:
-        for record in assistant.documents():
+    def document(request: Request, doc_id: str, collection: str = CollectionQuery) -> dict:
+        for record in scoped(request, collection).documents():
             if record.doc_id == doc_id:
                 return record.to_dict()
         raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
 
     @v1.delete("/documents/{doc_id}", responses=NOT_FOUND)
-    async def delete(request: Request, doc_id: str):
-        if doc_id not in {record.doc_id for record in await run_in_threadpool(assistant.documents)}:
+    async def delete(request: Request, doc_id: str, collection: str = CollectionQuery):
+        target = await run_in_threadpool(scoped, request, collection)
+        if doc_id not in {record.doc_id for record in await run_in_threadpool(target.documents)}:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
-        removed = await queue.wait(queue.submit(queue.remove([doc_id])), request.is_disconnected)
+        await run_in_threadpool(scoped, request, collection, True)  # 403 for a reader, only once the id is theirs
+        removed = await queue.wait(queue.submit(queue.remove([doc_id], assistant=target)), request.is_disconnected)
         if removed is None:
             return JSONResponse({"error": "the client left before the document was removed"}, status_code=499)
         return {"removed": removed}
 
     @v1.get("/documents/{doc_id}/text", responses=NOT_FOUND)
-    def text(doc_id: str, start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0)) -> dict:
-        stored = assistant.document(doc_id)
+    def text(
+        request: Request,
+        doc_id: str,
+        start: int | None = Query(None, ge=0),
+        end: int | None = Query(None, ge=0),
+        collection: str = CollectionQuery,
+    ) -> dict:
+        stored = scoped(request, collection).document(doc_id)
         start = 0 if start is None else start
         end = len(stored.text) if end is None else end
         if start > end or end > len(stored.text):
@@ -269,33 +316,40 @@ def create_api(
     openai = APIRouter(prefix="/v1")
 
     @openai.get("/models")
-    def models() -> dict:
-        return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "citewise"}]}
+    def models(request: Request) -> dict:
+        """One model per collection the caller may read: `citewise` (default) and `citewise/NAME`."""
+        names = [model_name(c.name) for c in collections.readable(principal(request))]
+        return {
+            "object": "list",
+            "data": [{"id": name, "object": "model", "created": 0, "owned_by": "citewise"} for name in names],
+        }
 
-    @openai.post("/chat/completions", responses=MODEL_FAILED)
-    def chat(body: ChatRequest):
+    @openai.post("/chat/completions", responses=MODEL_FAILED | NOT_FOUND)
+    def chat(http: Request, body: ChatRequest):
         ready()
+        target = scoped(http, collection_of_model(body.model))
         question, history = conversation(body.messages)
         request = build(AskRequest, question=question, history=history)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if not body.stream:
-            answer = assistant.ask(request)
+            answer = target.ask(request)
             return {
                 "id": completion_id,
                 "object": "chat.completion",
                 "created": created,
-                "model": MODEL_NAME,
+                "model": body.model,
                 "choices": [
                     {"index": 0, "message": {"role": "assistant", "content": answer.answer}, "finish_reason": "stop"}
                 ],
                 "citewise": answer.to_dict(),
             }
-        events = assistant.stream(request)
+        events = target.stream(request)
         first = next(events)
+        model = body.model
 
         def chunks() -> Iterator[str]:
-            base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_NAME}
+            base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model}
             try:
                 for event in itertools.chain([first], events):  # one by one, as the pipeline writes them
                     if isinstance(event, Answer):
@@ -329,6 +383,16 @@ def _document_400_not_422(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi
+
+
+def model_name(collection: str) -> str:
+    return MODEL_NAME if collection == DEFAULT else f"{MODEL_NAME}/{collection}"
+
+
+def collection_of_model(model: str) -> str:
+    """`citewise/NAME` -> NAME; `citewise` and any other name (clients that send their own default) -> default."""
+    prefix, _, name = model.partition("/")
+    return name if prefix == MODEL_NAME and name else DEFAULT
 
 
 def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]]]:

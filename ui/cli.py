@@ -14,6 +14,7 @@ import typer
 from rag.requests import AskRequest, SearchRequest, build
 from ui.cli_common import (
     FILTERS,
+    IN_COLLECTION,
     STORE,
     ChromaOption,
     JsonOption,
@@ -28,7 +29,7 @@ from ui.cli_common import (
 
 @app.command()
 @fail_cleanly
-@takes(STORE)
+@takes(IN_COLLECTION)
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive) to index.")],
     sync: Annotated[
@@ -77,7 +78,7 @@ def ingest(
 
 @app.command()
 @fail_cleanly
-@takes(STORE)
+@takes(IN_COLLECTION)
 def docs(as_json: JsonOption = False, *, where: Store) -> None:
     """List indexed documents."""
     from ui.reports import print_documents
@@ -96,7 +97,7 @@ def docs(as_json: JsonOption = False, *, where: Store) -> None:
 
 @app.command()
 @fail_cleanly
-@takes(STORE)
+@takes(IN_COLLECTION)
 def doctor(
     repair: Annotated[
         bool, typer.Option("--repair", help="Delete orphan vectors, embed missing ones again, rebuild a broken index.")
@@ -132,7 +133,7 @@ def doctor(
 
 @app.command()
 @fail_cleanly
-@takes(STORE)
+@takes(IN_COLLECTION)
 def rm(
     keys: Annotated[list[str], typer.Argument(metavar="DOC_ID_OR_PATH...", help="Document ids or source paths.")],
     *,
@@ -150,7 +151,7 @@ def rm(
 
 @app.command()
 @fail_cleanly
-@takes(FILTERS, STORE)
+@takes(FILTERS, IN_COLLECTION)
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[
@@ -176,7 +177,7 @@ def search(
 
 @app.command()
 @fail_cleanly
-@takes(FILTERS, STORE)
+@takes(FILTERS, IN_COLLECTION)
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     as_json: JsonOption = False,
@@ -341,7 +342,7 @@ def exit_without_teardown(code: int | str | None) -> None:
     os._exit(code or 0)
 
 
-from ui import cli_accounts, cli_team  # noqa: E402, F401 - register user, key, db, jobs and worker on the app
+from ui import cli_accounts, cli_collections, cli_team  # noqa: E402, F401 - register their commands on the app
 
 if __name__ == "__main__":
     main()

@@ -36,6 +36,9 @@ DatabaseOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+CollectionOption = Annotated[
+    str | None, typer.Option("--collection", help="The collection of documents to act on (default: default).")
+]
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,15 @@ class Store:
     store: Path | None = None
     chroma_url: str | None = None
     database_url: str | None = None
+    collection: str | None = None
 
     def settings(self, **extra):
-        return settings_for(self.store, self.chroma_url, database_url=self.database_url, **extra)
+        given = {"database_url": self.database_url, "collection": self.collection} | extra
+        return settings_for(self.store, self.chroma_url, **given)
 
     def assistant(self, **extra):
-        return open_assistant(self.store, self.chroma_url, database_url=self.database_url, **extra)
+        given = {"database_url": self.database_url, "collection": self.collection} | extra
+        return open_assistant(self.store, self.chroma_url, **given)
 
     def database(self, auto_upgrade: bool = True):
         """The store's database alone (no Chroma, no model), with its settings; migrated to this release's schema
@@ -121,6 +127,8 @@ class Store:
 
 STORE = OptionGroup("where", {"store": StoreOption, "chroma_url": ChromaOption, "database_url": DatabaseOption}, Store)
 """--store, --chroma-url and --database-url, as one `Store`."""
+IN_COLLECTION = OptionGroup("where", {**STORE.options, "collection": CollectionOption}, Store)
+"""STORE and --collection, as one `Store`: for the commands that read or change one collection's documents."""
 
 
 class CliError(Exception):

@@ -83,38 +83,43 @@ class IngestQueue:
                 return None
 
     # -- the jobs
-    def add_files(self, named: list[tuple[Path, str]], progress=None) -> Callable[[], Accepted]:
+    def add_files(
+        self, named: list[tuple[Path, str]], progress=None, assistant: Assistant | None = None
+    ) -> Callable[[], Accepted]:
         """A job that accepts uploaded files (staged at `path`, uploaded under `name`) into the uploads folder
-        and indexes them, or with a shared database queues them for the workers. Files that fail to index are not
-        kept."""
-        settings = self.assistant.settings
+        and indexes them into `assistant`'s collection (the queue's own by default), or with a shared database
+        queues them for the workers. Files that fail to index are not kept."""
+        assistant = assistant or self.assistant
+        settings = assistant.settings
 
         def job():
-            uploads = uploads_folder(settings.storage.path)
+            uploads = uploads_folder(settings.storage.path, assistant.library.collection.name)
             accepted, refused = accept_all(named, uploads, settings.ingest.max_file_bytes)
             if not accepted:
                 return Accepted(None, refused)
-            if self.assistant.library.queued:  # the workers index them; the bytes are in the database now
-                enqueued = self.assistant.enqueue([str(p) for p in accepted])
+            if assistant.library.queued:  # the workers index them; the bytes are in the database now
+                enqueued = assistant.enqueue([str(p) for p in accepted])
                 for failure in enqueued.settled.failed:
                     discard_upload(Path(failure.path), uploads)
                 return Accepted(enqueued.settled, refused, enqueued)
-            report = self.assistant.ingest([str(p) for p in accepted], progress=progress)
+            report = assistant.ingest([str(p) for p in accepted], progress=progress)
             for failure in report.failed:
                 discard_upload(Path(failure.path), uploads)
             return Accepted(report, refused)
 
         return job
 
-    def remove(self, doc_ids: list[str]) -> Callable[[], list[str]]:
-        """A job that removes documents with their vectors, cached page images and uploaded files."""
+    def remove(self, doc_ids: list[str], assistant: Assistant | None = None) -> Callable[[], list[str]]:
+        """A job that removes documents of `assistant`'s collection with their vectors, cached page images and
+        uploaded files."""
+        assistant = assistant or self.assistant
 
         def job():
-            records = {r.doc_id: r for r in self.assistant.documents()}
-            removed = self.assistant.remove(doc_ids)
-            forget_pages(self.assistant.settings.storage.path, removed)
-            uploads = uploads_folder(self.assistant.settings.storage.path)
-            still_used = {s for r in self.assistant.documents() for s in r.sources}
+            records = {r.doc_id: r for r in assistant.documents()}
+            removed = assistant.remove(doc_ids)
+            forget_pages(assistant.settings.storage.path, removed)
+            uploads = uploads_folder(assistant.settings.storage.path, assistant.library.collection.name)
+            still_used = {s for r in assistant.documents() for s in r.sources}
             for doc_id in removed:
                 for source in records[doc_id].sources if doc_id in records else ():
                     if source not in still_used:

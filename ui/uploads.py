@@ -34,9 +34,11 @@ def safe_name(original: str) -> str:
     return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
-def uploads_folder(store: str | Path) -> Path:
-    """Where uploaded files are kept: inside the store, so they are indexed, listed and removed with it."""
-    return Path(store).expanduser() / UPLOADS_DIR
+def uploads_folder(store: str | Path, collection: str = "default") -> Path:
+    """Where uploaded files are kept: inside the store, so they are indexed, listed and removed with it; another
+    collection's in a folder of its own, so that removing from one never deletes a file another still lists."""
+    folder = Path(store).expanduser() / UPLOADS_DIR
+    return folder if collection == "default" else folder / "collections" / collection
 
 
 def accept_all(files: Iterable[tuple[Path, str]], uploads: Path, max_bytes: int) -> tuple[list[Path], list]:

@@ -10,6 +10,7 @@ import pytest
 
 from helpers.cli import run_cli
 from helpers.stores import answering_store
+from index.collections import Collections
 
 PASSWORD = "tide tables 1890"
 ADMIN_KEY = "configured-admin-key-77"
@@ -29,6 +30,7 @@ def _serve(assistant, **settings):
 def server(tmp_path, fake_embeddings):
     assistant = answering_store(tmp_path, fake_embeddings, TEXTS)
     assistant.accounts.add_user("ann", PASSWORD)
+    Collections(assistant.library.database).grant("default", "ann", "reader")
     running = _serve(assistant, api_keys=ADMIN_KEY)
     yield f"http://127.0.0.1:{running.config.port}", assistant
     running.should_exit = True

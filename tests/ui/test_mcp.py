@@ -58,7 +58,8 @@ def test_mcp_tools_over_stdio(tmp_path):
 
 def test_mcp_over_streamable_http_on_loopback_behind_the_key(tmp_path):
     """With CITEWISE_API_KEYS, MCP over HTTP needs the key like every other route (issue 21); the SDK's own
-    client sends it as a bearer header. A user's key (issue 24) acts there too, until revoked."""
+    client sends it as a bearer header. A user's key (issue 24) acts there too, in the collections its user may
+    read only, until revoked."""
     import subprocess
 
     import httpx
@@ -68,13 +69,17 @@ def test_mcp_over_streamable_http_on_loopback_behind_the_key(tmp_path):
 
     from conftest import free_port, wait_for_port
     from index.accounts import Accounts
+    from index.collections import Collections
     from index.db import open_database
 
     store = tmp_path / "store"
     run_cli("ingest", DEMO_CORPUS, "--store", store)
-    accounts = Accounts(open_database(f"sqlite:///{store}/citewise.db", store, 0.0, 1, True))
+    database = open_database(f"sqlite:///{store}/citewise.db", store, 0.0, 1, True)
+    accounts = Accounts(database)
     accounts.add_user("reader", "a long password")
-    user_key = accounts.create_key("reader")
+    accounts.add_user("outsider", "a long password")
+    Collections(database).grant("default", "reader", "reader")
+    user_key, outsider_key = accounts.create_key("reader"), accounts.create_key("outsider")
     port = free_port()
     process = subprocess.Popen(
         [CITEWISE, "mcp", "--store", str(store), "--port", str(port)],
@@ -93,11 +98,14 @@ def test_mcp_over_streamable_http_on_loopback_behind_the_key(tmp_path):
         async def session(key: str):
             http = create_mcp_http_client(headers={"Authorization": f"Bearer {key}"})
             async with Client(streamable_http_client(url, http_client=http), read_timeout_seconds=120) as client:
-                return result_data(await client.call_tool("ask", {"question": "Who ordered the mobilization?"}))
+                return await client.call_tool("ask", {"question": "Who ordered the mobilization?"})
 
         for key in ("mcp-key-3", user_key.key):
-            answer = asyncio.run(session(key))
+            answer = result_data(asyncio.run(session(key)))
             assert "Putin" in answer["answer"] and answer["citations"]
+        refused_tool = asyncio.run(session(outsider_key.key))  # no grant: as if there were no such collection
+        assert refused_tool.is_error and "no collection is called 'default'" in refused_tool.content[0].text
+        assert "Putin" not in refused_tool.content[0].text
         accounts.revoke_key(user_key.id)
         revoked = httpx.post(url, json={}, headers={"Authorization": f"Bearer {user_key.key}"}, timeout=30)
         assert revoked.status_code == 401

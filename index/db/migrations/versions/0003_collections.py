@@ -53,6 +53,8 @@ def upgrade() -> None:
         "INSERT INTO collections (id, name, vectors, created_at) SELECT 1, 'default', "
         "coalesce((SELECT value FROM settings WHERE key = 'collection'), 'citewise'), 0"
     )
+    if op.get_bind().dialect.name == "postgresql":  # the row was given its id: the sequence must move past it
+        op.execute("SELECT setval(pg_get_serial_sequence('collections', 'id'), 1)")
 
     with op.batch_alter_table("doc_postings", schema=None) as batch_op:
         batch_op.add_column(
