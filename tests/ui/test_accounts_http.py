@@ -66,18 +66,18 @@ def test_people_sign_in_with_name_and_password_and_another_server_knows_the_sess
         signed = client.post("/login", data={"username": "ann", "password": PASSWORD, "next": "/"})
         assert signed.status_code == 303
         token = client.cookies["citewise_session"]
-        assert client.get("/config").status_code == 200
+        assert client.get("/api/v1/documents").status_code == 200
     other = _serve(assistant)  # a second server of the same database (no configured key at all)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{other.config.port}", timeout=30) as client:
-            assert client.get("/config").status_code == 401  # users exist: closed without any configured key
+            assert client.get("/api/v1/documents").status_code == 401  # users exist: closed without any configured key
             client.cookies.set("citewise_session", token)
-            assert client.get("/config").status_code == 200
+            assert client.get("/api/v1/documents").status_code == 200
             client.get("/logout")
-            assert client.get("/config").status_code == 401
+            assert client.get("/api/v1/documents").status_code == 401
         with httpx.Client(base_url=base, timeout=30) as client:
             client.cookies.set("citewise_session", token)
-            assert client.get("/config").status_code == 401  # signed out everywhere
+            assert client.get("/api/v1/documents").status_code == 401  # signed out everywhere
     finally:
         other.should_exit = True
 
@@ -99,3 +99,22 @@ def test_loopback_addresses(host, loopback):
     from ui.settings import is_loopback
 
     assert is_loopback(host) is loopback
+
+
+def test_the_web_ui_is_closed_to_users_who_are_not_administrators(server):
+    """The web UI does not limit itself to a user's collections yet: only administrators may use it, and every
+    Gradio route (page, config, queue, files) refuses the others, whose key still works on the API."""
+    base, assistant = server
+    key = assistant.accounts.create_key("ann").key
+    assistant.accounts.add_user("boss", PASSWORD, admin=True)
+    boss = assistant.accounts.create_key("boss").key
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for path in ("/", "/config", "/gradio_api/info"):
+            refused = client.get(path, headers={"Authorization": f"Bearer {key}"})
+            assert refused.status_code == 403 and "administrators" in refused.json()["error"], path
+            assert "harbour" not in refused.text.lower()
+            assert client.get(path, headers={"Authorization": f"Bearer {boss}"}).status_code == 200, path
+        assert client.get("/api/v1/documents", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        signed = client.post("/login", data={"username": "ann", "password": PASSWORD, "next": "/"})
+        assert signed.status_code == 303
+        assert client.get("/config").status_code == 403
