@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, inspect, select, text
 from ..errors import StoreError
 from .database import Database
 
-HEAD = "0003"
+HEAD = "0004"
 LOCK_KEY = 0x43697465  # "Cite": the PostgreSQL advisory lock held while migrating
 SCRIPTS = "index.db:migrations"
 

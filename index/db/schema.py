@@ -311,3 +311,39 @@ grants = Table(
     CheckConstraint("role IN ('reader', 'editor')", name="role"),
     comment="Who may read a collection (search, ask) and who may also change it (add, remove documents).",
 )
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(24), primary_key=True, comment="Random: an id reveals nothing and cannot be guessed"),
+    Column("owner", String(80), nullable=False, comment="user:<id>, or the configured credential's name, or local"),
+    Column(
+        "user_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    Column(
+        "collection_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("collections.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("title", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index(None, "owner", "updated_at"),
+    comment="Each person's saved conversations; a removed user's or collection's go with them.",
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("conversation_id", String(24), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False, comment="The whole Answer JSON, as it was given"),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("conversation_id", "position"),
+)
