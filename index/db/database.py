@@ -133,6 +133,34 @@ class Database:
             finally:
                 self._generation = (-1, 0.0)
 
+    @contextmanager
+    def migrating(self) -> Iterator[Connection]:
+        """The write transaction of a schema migration. On SQLite foreign keys are not enforced while it runs:
+        Alembic alters a table by copying it and dropping the old one, and with enforcement on, that drop would
+        cascade to every row referring to it (a document's text, chunks and sources). This is SQLite's documented
+        procedure for altering tables; the keys are checked before the commit, and enforced again after."""
+        if not self.is_sqlite:
+            with self.write() as connection:
+                yield connection
+            return
+        with self._write_lock:
+            try:
+                with self.writer.connect() as connection:
+                    driver = connection.connection.dbapi_connection
+                    driver.execute("PRAGMA foreign_keys=OFF")  # before BEGIN: inside a transaction it does nothing
+                    try:
+                        with connection.begin():
+                            yield connection
+                            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                            if broken is not None:
+                                raise StoreError(f"migrating database {self.masked} broke a reference: {tuple(broken)}")
+                    finally:
+                        driver.execute("PRAGMA foreign_keys=ON")
+            except SQLAlchemyError as exc:
+                raise self.error("cannot migrate", exc) from None
+            finally:
+                self._generation = (-1, 0.0)
+
     @staticmethod
     def bump(connection: Connection) -> None:
         """Count a change; called last in a writing transaction, so the hot row is held for the shortest time."""

@@ -64,7 +64,7 @@ def upgrade(database: Database, after=None) -> bool:
     of a store made by an older release). Returns whether anything was done."""
     if status(database).at_head and after is None:
         return False
-    with database.write() as connection:
+    with database.migrating() as connection:
         if not database.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the one write lock
             connection.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
         revision = current_revision(connection)
