@@ -131,9 +131,7 @@ class Conversations:
         with self.database.write() as db:
             if db.execute(select(V.c.id).where(*self._mine(principal, conversation_id))).first() is None:
                 raise self._unknown(conversation_id)
-            last = db.execute(
-                select(func.max(T.c.position)).where(T.c.conversation_id == conversation_id)
-            ).scalar()
+            last = db.execute(select(func.max(T.c.position)).where(T.c.conversation_id == conversation_id)).scalar()
             position = 0 if last is None else last + 1
             db.execute(
                 T.insert().values(

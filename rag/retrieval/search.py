@@ -56,11 +56,18 @@ class Retrieval(CatalogView):
         candidates = max(self.settings.retrieval.candidates, k * 4)
         started = time.perf_counter()
         share = self.settings.retrieval.document_share
-        # The keyword lists (SQL in the database) and the vectors of the documents the question names by title (a
-        # read from Chroma) are fetched while the question is embedded and Chroma searched: all of them release
-        # Python's lock, so their time hides behind the dense path's.
+        # The keyword lists (chunks and whole documents: two SQL queries in the database, each on a connection of its
+        # own) and the vectors of the documents the question names by title (a read from Chroma) are fetched while
+        # the question is embedded and Chroma searched: all of them release Python's lock, so their time hides
+        # behind the dense path's.
         pool = self._io_pool()
-        keyword_lists = pool.submit(self._keyword_lists, query, candidates, doc_ids, share > 0)
+        keyword = self.library.keyword
+        chunk_hits = pool.submit(keyword.search, query, candidates, doc_ids or None)
+        document_hits = (
+            pool.submit(keyword.search_documents, query, self.settings.retrieval.document_candidates, _as_set(doc_ids))
+            if share > 0
+            else None
+        )
         linked = self._title_links(query, doc_ids) if self.settings.retrieval.title_links else []
         linked_vectors = pool.submit(self._first_chunk_vectors, linked) if linked else None
         vector = query_vector if query_vector is not None else self.library.embeddings.embed_query(query)
@@ -75,11 +82,11 @@ class Retrieval(CatalogView):
         listed = self._listed()
         dense = [h for h in dense if listed(h.chunk_id)]
         dense_vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
-        chunk_hits, document_hits = keyword_lists.result()
-        keyword = [h for h in chunk_hits if listed(h.chunk_id)]
+        keyword_hits = [h for h in chunk_hits.result() if listed(h.chunk_id)]
+        document_hits = document_hits.result() if document_hits is not None else []
         ranked_lists = [
             RankedList(tuple(h.chunk_id for h in dense), self.settings.retrieval.dense_weight),
-            RankedList(tuple(h.chunk_id for h in keyword), 1.0 - share),
+            RankedList(tuple(h.chunk_id for h in keyword_hits), 1.0 - share),
         ]
         dense_scores = {h.chunk_id: h.score for h in dense}
         if linked_vectors is not None:  # documents the question names by their title, most similar first
@@ -115,7 +122,7 @@ class Retrieval(CatalogView):
             passages=tuple(passages),
             dense_scores=dense_scores,
             dense_docs=tuple(document_order(h.chunk_id for h in dense)),
-            keyword_docs=tuple(document_order(h.chunk_id for h in keyword)),
+            keyword_docs=tuple(document_order(h.chunk_id for h in keyword_hits)),
             timings_ms={
                 "embed": 1000 * (embedded - started),
                 "search": 1000 * (searched - embedded),
@@ -165,14 +172,6 @@ class Retrieval(CatalogView):
                 pool = getattr(self, "_io_threads", None) or ThreadPoolExecutor(4, "citewise-retrieval")
                 self._io_threads = pool
         return pool
-
-    def _keyword_lists(self, query: str, candidates: int, doc_ids, documents: bool):
-        """The question's best chunks by BM25, and (with `documents`) its best whole documents."""
-        keyword = self.library.keyword
-        chunks = keyword.search(query, candidates, doc_ids or None)
-        if not documents:
-            return chunks, []
-        return chunks, keyword.search_documents(query, self.settings.retrieval.document_candidates, _as_set(doc_ids))
 
     def _document_list(self, query: str, candidates: int, hits, ranked_lists, weight: float) -> list[RankedList]:
         """Whole documents ranked by BM25 (`hits`), each as its best chunk: the best one the other lists found, or
