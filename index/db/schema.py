@@ -21,6 +21,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+ID = BigInteger().with_variant(Integer, "sqlite")
+"""Row ids: 64-bit on PostgreSQL, SQLite's INTEGER (its rowid alias, so that AUTOINCREMENT-free ids work)."""
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,7 +68,7 @@ DEFAULT_COLLECTION_ID = 1
 collections = Table(
     "collections",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", ID, primary_key=True, autoincrement=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("vectors", String(128), nullable=False, unique=True, comment="The Chroma collection of its vectors"),
     Column("created_at", Float, nullable=False),
@@ -79,7 +82,7 @@ documents = Table(
     Column("doc_id", String(16), primary_key=True),
     Column(
         "collection_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("collections.id"),
         nullable=False,
         server_default="1",
@@ -111,7 +114,7 @@ sources = Table(
     metadata,
     Column(
         "collection_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("collections.id"),
         primary_key=True,
         server_default="1",
@@ -125,7 +128,7 @@ sources = Table(
 chunks = Table(
     "chunks",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", ID, primary_key=True, autoincrement=True),
     Column("chunk_id", String(32), nullable=False, unique=True),
     Column("doc_id", String(16), ForeignKey("documents.doc_id", ondelete="CASCADE"), nullable=False),
     Column("idx", Integer, nullable=False),
@@ -152,7 +155,7 @@ postings = Table(
     Column("term", Text, primary_key=True),
     Column(
         "chunk",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("chunks.id", ondelete="CASCADE"),
         primary_key=True,
     ),
@@ -161,7 +164,7 @@ postings = Table(
     Column("impact", Float, nullable=False, comment="BM25's term-frequency part when written: the read order"),
     Column(
         "collection_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         nullable=False,
         server_default="1",
     ),
@@ -180,7 +183,7 @@ doc_postings = Table(
     Column("impact", Float, nullable=False, comment="BM25's term-frequency part when written: the read order"),
     Column(
         "collection_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         nullable=False,
         server_default="1",
     ),
@@ -192,7 +195,7 @@ doc_postings = Table(
 terms = Table(
     "terms",
     metadata,
-    Column("collection_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, server_default="1"),
+    Column("collection_id", ID, primary_key=True, server_default="1"),
     Column("term", Text, primary_key=True),
     Column("df", BigInteger, nullable=False),
     sqlite_with_rowid=False,
@@ -202,7 +205,7 @@ terms = Table(
 keyword_stats = Table(
     "keyword_stats",
     metadata,
-    Column("collection_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, server_default="1"),
+    Column("collection_id", ID, primary_key=True, server_default="1"),
     Column("scope", String(16), primary_key=True),
     Column("n", BigInteger, nullable=False),
     Column("total_len", BigInteger, nullable=False),
@@ -214,7 +217,7 @@ pending = Table(
     "pending",
     metadata,
     Column("doc_id", String(16), primary_key=True),
-    Column("collection_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False, server_default="1"),
+    Column("collection_id", ID, nullable=False, server_default="1"),
     Column("job_id", BigInteger, nullable=True),
     comment="Documents whose vectors may exist without a document row (a write or removal under way or killed).",
 )
@@ -224,10 +227,10 @@ JOB_STATES = ("queued", "running", "done", "failed")
 jobs = Table(
     "jobs",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", ID, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),
     Column("batch", String(32), nullable=False, index=True),
-    Column("collection_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False, server_default="1"),
+    Column("collection_id", ID, nullable=False, server_default="1"),
     Column("path", Text, nullable=False),
     Column("file_sha256", String(64), ForeignKey("files.sha256", ondelete="SET NULL"), nullable=True),
     Column("mtime_ns", BigInteger),
@@ -251,7 +254,7 @@ jobs = Table(
 users = Table(
     "users",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", ID, primary_key=True, autoincrement=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("password_hash", Text, nullable=False, comment="Argon2id, in its PHC string form (pwdlib)"),
     Column("admin", Boolean, nullable=False),
@@ -265,7 +268,7 @@ api_keys = Table(
     Column("id", String(16), primary_key=True, comment="Public: shown by `key list`, named by `key revoke`"),
     Column(
         "user_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("users.id", ondelete="CASCADE"),
         nullable=False,
         index=True,
@@ -281,7 +284,7 @@ sessions = Table(
     Column("digest", String(64), primary_key=True, comment="SHA-256 of the session cookie's token"),
     Column(
         "user_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("users.id", ondelete="CASCADE"),
         nullable=True,
         index=True,
@@ -296,13 +299,13 @@ grants = Table(
     metadata,
     Column(
         "collection_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("collections.id", ondelete="CASCADE"),
         primary_key=True,
     ),
     Column(
         "user_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("users.id", ondelete="CASCADE"),
         primary_key=True,
         index=True,
@@ -319,13 +322,13 @@ conversations = Table(
     Column("owner", String(80), nullable=False, comment="user:<id>, or the configured credential's name, or local"),
     Column(
         "user_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("users.id", ondelete="CASCADE"),
         nullable=True,
     ),
     Column(
         "collection_id",
-        BigInteger().with_variant(Integer, "sqlite"),
+        ID,
         ForeignKey("collections.id", ondelete="CASCADE"),
         nullable=False,
     ),
@@ -339,7 +342,7 @@ conversations = Table(
 turns = Table(
     "turns",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", ID, primary_key=True, autoincrement=True),
     Column("conversation_id", String(24), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("question", Text, nullable=False),
