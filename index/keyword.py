@@ -249,11 +249,11 @@ def _statement(level: str, terms: int, scoped: bool, few: bool = False, lateral:
     Each term's weight (query count x idf, its chunk frequency read from `terms`) is computed once, in a
     MATERIALIZED CTE, in floating point (PostgreSQL would otherwise carry the 0.5s as NUMERIC through every
     posting's sum: 12 of 25 ms at 100k chunks); each posting carries its chunk's length, so scoring reads the
-    postings alone and only the best rows are joined to their names (measured on realtimeqa2022: 1.6 ms a
-    question, where joining every posting to its chunk took 4.9). SQLite takes CROSS JOIN as the join order: the query terms' postings are
-    looked up by term, never the whole table scanned for its grouping order. The best `k + TIE_MARGIN` by score
-    are then ordered by score (to 9 decimals: engines add in different orders) and name, so ties resolve by name
-    whatever order rows were written or summed in.
+    postings alone and only the best rows are joined to their names (measured on realtimeqa2022: 1.6 ms a question,
+    where joining every posting to its chunk took 4.9). SQLite takes CROSS JOIN as the join order: the query terms'
+    postings are looked up by term, never the whole table scanned for its grouping order. The best `k + TIE_MARGIN`
+    by score are then ordered by score (to 9 decimals: engines add in different orders) and name, so ties resolve by
+    name whatever order rows were written or summed in.
 
     With `lateral` (PostgreSQL), an unscoped search reads each term's best TERM_POSTINGS postings in one backward
     walk of the impact index (LATERAL ... ORDER BY impact DESC LIMIT), where SQLite, which has no LATERAL, walks it
