@@ -258,8 +258,9 @@ def _statement(level: str, terms: int, scoped: bool, few: bool = False, lateral:
     With `lateral` (PostgreSQL), an unscoped search reads each term's best TERM_POSTINGS postings in one backward
     walk of the impact index (LATERAL ... ORDER BY impact DESC LIMIT), where SQLite, which has no LATERAL, walks it
     twice: once to find the TERM_POSTINGS-th impact, once for the range above it. Measured on the 100k-chunk store
-    on PostgreSQL: the cutoff walks took 39 of a question's 88 ms. The two differ only in which of several postings
-    tied at exactly the TERM_POSTINGS-th impact are read (here the higher chunk ids)."""
+    on PostgreSQL: the cutoff walks took 39 of a question's 88 ms from a cold cache, a tenth warm. The two differ
+    only in which of several postings tied at exactly the TERM_POSTINGS-th impact are read (here the higher chunk
+    ids)."""
     postings, key = ("postings", "chunk") if level == CHUNK else ("doc_postings", "doc_id")
     df_of = (
         "coalesce((SELECT t.df FROM terms t WHERE t.collection_id = :collection AND t.term = q.term), 0)"
