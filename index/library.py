@@ -157,7 +157,12 @@ class Library:
         """`default`'s vectors are in the Chroma collection named by `storage.chroma_collection`: taken as asked
         while it holds no document, refused once it does (it would answer from nothing)."""
         name, root = self.settings.storage.chroma_collection, self.settings.storage.path
-        if self.collection.id != DEFAULT_ID or self.collection.vectors == name:
+        if self.collection.id != DEFAULT_ID:
+            return
+        # Read again: another process sharing the database (a worker, a second server) may have bound it since
+        # this one opened, and then added documents.
+        self.collection = Collections(self.database).by_id(DEFAULT_ID) or self.collection
+        if self.collection.vectors == name:
             return
         if self.catalog.has_chunks():
             raise StoreError(

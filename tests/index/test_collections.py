@@ -133,3 +133,16 @@ def test_a_queued_job_is_indexed_into_its_own_collection(tmp_path, fake_embeddin
     assert [o.path for o in report.added] and not report.failed
     assert [d.title for d in legal.documents()] == ["Kelso bridge"]
     assert default.documents() == []
+
+
+def test_a_process_that_opened_before_another_bound_the_vectors_finds_them(tmp_path, fake_embeddings, chroma_server):
+    """Two processes of one database (here two libraries with their own store folders and Chroma clients): the
+    second opened while the store was empty, the first then bound `default` to its Chroma collection and added a
+    document. The second must read the binding again, not refuse the store as bound elsewhere (a race seen in CI:
+    a worker's jobs failed with "indexes the Chroma collection 'citewise', not ...")."""
+    database_url = f"sqlite:///{tmp_path}/team.db"
+    settings = {"chroma_url": chroma_server, "chroma_collection": "team-vectors", "database_url": database_url}
+    first = Library(IndexSettings(store=tmp_path / "a", **settings), fake_embeddings)
+    second = Library(IndexSettings(store=tmp_path / "b", **settings), fake_embeddings)
+    first.ingest([_write(tmp_path / "docs", {"bridge.txt": ONLY_B})])
+    assert second.vectors.name == "team-vectors" and second.vectors.count() == 1
