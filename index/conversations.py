@@ -112,11 +112,14 @@ class Conversations:
         found = tuple(Turn(t.position, t.question, json.loads(t.answer), t.created_at) for t in turns)
         return Conversation(row.id, row.title, row.collection_id, row.created_at, row.updated_at, len(found), found)
 
-    def rename(self, principal: Principal | None, conversation_id: str, title: str) -> None:
+    def rename(self, principal: Principal | None, conversation_id: str, title: str) -> str:
+        """Give the conversation a new title; the title as kept (spaces folded, clipped)."""
+        title = _title(title)
         with self.database.write() as db:
-            done = db.execute(update(V).where(*self._mine(principal, conversation_id)).values(title=_title(title)))
+            done = db.execute(update(V).where(*self._mine(principal, conversation_id)).values(title=title))
             if done.rowcount == 0:
                 raise self._unknown(conversation_id)
+        return title
 
     def remove(self, principal: Principal | None, conversation_id: str) -> None:
         with self.database.write() as db:

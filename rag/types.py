@@ -153,3 +153,55 @@ class Answer:
             "parts": [p.to_dict() for p in self.parts],
             "verdict": self.verdict,
         }
+
+
+def answer_from_dict(data: dict[str, Any]) -> Answer:
+    """An Answer from its JSON (`Answer.to_dict`), as saved with a conversation; fields a later release added
+    take their defaults, fields it no longer knows are ignored."""
+
+    def citation(c: dict[str, Any]) -> Citation:
+        return Citation(
+            n=c["n"],
+            doc_id=c["doc_id"],
+            source=c.get("source", ""),
+            title=c.get("title", ""),
+            start=c.get("start", 0),
+            end=c.get("end", 0),
+            quote=c.get("quote", ""),
+            supported=c.get("supported", True),
+            score=c.get("score", 0.0),
+            page=c.get("page"),
+            line=c.get("line"),
+            reason=c.get("reason", ""),
+            boxes=tuple(tuple(box) for box in c.get("boxes", ())),
+        )
+
+    def passage(p: dict[str, Any]) -> Passage:
+        names = ("doc_id", "source", "title", "start", "end", "text", "score", "page")
+        return Passage(**{name: p.get(name) for name in names}, metadata=p.get("metadata") or {})
+
+    short = data.get("short_answer")
+    return Answer(
+        question=data.get("question", ""),
+        answer=data.get("answer", ""),
+        abstained=data.get("abstained", False),
+        mode=data.get("mode", "extractive"),
+        citations=tuple(citation(c) for c in data.get("citations", ())),
+        conflicts=tuple(
+            Conflict(c["about"], tuple(c.get("citations", ())), tuple(c.get("values", ())))
+            for c in data.get("conflicts", ())
+        ),
+        passages=tuple(passage(p) for p in data.get("passages", ())),
+        timings_ms=dict(data.get("timings_ms") or {}),
+        notices=tuple(data.get("notices", ())),
+        standalone_question=data.get("standalone_question"),
+        unsupported_sentences=data.get("unsupported_sentences", 0),
+        uncited_sentences=data.get("uncited_sentences", 0),
+        answerability=data.get("answerability", 0.0),
+        short_answer=ShortAnswer(**short) if short else None,
+        parts=tuple(
+            AnswerPart(p["question"], tuple(p.get("citations", ())), p.get("answered", False), p.get("check"))
+            for p in data.get("parts", ())
+        ),
+        verdict=data.get("verdict"),
+    )

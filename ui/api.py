@@ -25,9 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
+from fastapi import Path as PathParameter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -42,6 +43,7 @@ from .api_conversations import add_conversation_routes
 from .gate import Access, Gate
 from .health_check import BackgroundHealth
 from .ingest_queue import IngestQueue
+from .pages import PAGES_FOLDER, PageImages
 from .signin import Credentials
 
 MODEL_NAME = "citewise"
@@ -313,6 +315,23 @@ def create_api(
             "page": page_at(stored.page_starts, start),
             "boxes": stored.boxes(start, end),
         }
+
+    @v1.get(
+        "/documents/{doc_id}/pages/{page}",
+        responses=NOT_FOUND | {200: {"content": {"image/png": {}}, "description": "The page as a PNG."}},
+        response_class=FileResponse,
+    )
+    def page_image(request: Request, doc_id: str, page: int = PathParameter(ge=1), collection: str = CollectionQuery):
+        """A PDF page as a PNG (rendered on first use), for the web UI's source viewer."""
+        target = scoped(request, collection)
+        stored = target.document(doc_id)
+        pages = PageImages(
+            Path(target.settings.storage.path).expanduser() / PAGES_FOLDER, original=target.original_file
+        )
+        image = pages.image(doc_id, stored.source, page)
+        if image is None:
+            raise UnknownDocumentError(f"document {doc_id!r} has no page {page} to show")
+        return FileResponse(image, media_type="image/png", headers={"cache-control": "private, max-age=3600"})
 
     openai = APIRouter(prefix="/v1")
 

@@ -81,8 +81,9 @@ def add_conversation_routes(
             target = scoped(request, collection_name(found.collection_id))
         except UnknownCollectionError:
             target = None
+        texts: dict[str, str | None] = {}
         turns = [
-            {"question": t.question, "answer": with_currency(t.answer, target), "created_at": t.created_at}
+            {"question": t.question, "answer": with_currency(t.answer, target, texts), "created_at": t.created_at}
             for t in found.turns
         ]
         return summary(found) | {"turns": turns}
@@ -111,13 +112,13 @@ def add_conversation_routes(
         return {"question": turn.question, "answer": answer, "created_at": turn.created_at, "position": turn.position}
 
 
-def with_currency(answer: dict, assistant: Assistant | None) -> dict:
+def with_currency(answer: dict, assistant: Assistant | None, texts: dict[str, str | None] | None = None) -> dict:
     """The Answer JSON with each citation's `current`: `same` while its document still reads the quote at its
     span; `changed` when the document is gone but its source file is indexed again with other content (a new
     version), or its text there differs; `removed` when the document and its source are gone (or the collection is
-    no longer readable)."""
+    no longer readable). `texts` keeps the documents' texts across calls (the turns of one conversation)."""
     citations = []
-    texts: dict[str, str | None] = {}
+    texts = {} if texts is None else texts
     sources: set[str] | None = None
     for citation in answer.get("citations", []):
         doc_id = citation.get("doc_id", "")

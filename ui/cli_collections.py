@@ -90,6 +90,7 @@ def collection_revoke(name: CollectionName, user: UserName, *, where: Store) -> 
 @takes(STORE)
 def collection_remove(name: CollectionName, *, where: Store) -> None:
     """Remove a collection with its documents and their vectors (not `default`)."""
-    assistant = where.assistant(collection=name)
-    removed = assistant.library.remove_collection()
+    from .ingest_queue import remove_collection
+
+    removed = remove_collection(where.assistant(collection=name))
     typer.echo(f"removed collection {name} and its {len(removed)} documents")

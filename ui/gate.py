@@ -111,15 +111,6 @@ class Gate:
                     "a valid API key is required: send 'Authorization: Bearer KEY' (people sign in at /login)",
                 )
             return
-        if _web_ui_refused(principal, path):
-            await _refuse(
-                scope,
-                send,
-                403,
-                "the web UI is open to administrators only for now; team members use the API, the OpenAI route or "
-                "MCP with their key (`citewise key create NAME`), within the collections granted to them",
-            )
-            return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
@@ -158,18 +149,6 @@ class Gate:
             pass
         if over and not started:
             await _refuse(scope, send, 413, _too_large(limit))
-
-
-PROGRAM_PREFIXES = ("/api/", "/v1/", "/mcp")
-"""Routes for programs, which answer per collection as the caller may (ui/api.py, ui/mcp_server.py)."""
-
-
-def _web_ui_refused(principal, path: str) -> bool:
-    """A user of the accounts who is no administrator may not use the web UI (Gradio's page, config, queue, upload
-    and file routes), which does not yet limit itself to the collections granted to them."""
-    if principal is None or principal.user_id is None or principal.admin:
-        return False
-    return path not in PUBLIC_PATHS and not path.startswith(PROGRAM_PREFIXES)
 
 
 def _too_large(limit: int) -> str:

@@ -21,19 +21,32 @@ DOCUMENT_COLUMNS = ["title", "author", "date", "source", "chunks", "ingested at"
 @dataclass
 class ChatView:
     conversation: str
-    viewer: str
+    viewer: str | None
+    """None: the viewer stays as it is."""
     turns: list[Answer]
     export_path: str | None
 
 
 class Handlers:
+    """What the web UI does in one collection (the assistant's); `in_collection` gives another's."""
+
     def __init__(self, assistant: Assistant, queue: IngestQueue | None = None):
         self.assistant = assistant
+        self.collection = assistant.library.collection.name
         self.queue = queue or IngestQueue(assistant)
         """Library changes wait here with the API's, one at a time."""
         self.pages = PageImages(
             Path(assistant.settings.storage.path).expanduser() / PAGES_FOLDER, original=assistant.original_file
         )
+        self._others: dict[Assistant, Handlers] = {assistant: self}
+
+    def in_collection(self, name: str) -> Handlers:
+        """The handlers of collection `name` (no access check: the caller has made it), sharing the queue; a
+        collection removed and made again under its name gets new ones."""
+        assistant = self.assistant.collection(name)
+        if assistant not in self._others:
+            self._others[assistant] = Handlers(assistant, self.queue)
+        return self._others[assistant]
 
     # -- chat
     def respond(
@@ -44,18 +57,25 @@ class Handlers:
         doc_ids: list[str] | None = None,
         mode: str = "extractive",
         filters: dict[str, str] | None = None,
+        stale: dict[tuple[int, int], str] | None = None,
     ):
         """Stream one answer: ChatView updates while the text arrives, the final one with citations.
-        `filters` restrict the documents by metadata ({"source", "author", "after", "before", "title"})."""
+        `filters` restrict the documents by metadata ({"source", "author", "after", "before", "title"});
+        `stale` marks the citations of saved earlier turns whose document changed or was removed since."""
         turns = list(turns or [])
         question = (question or "").strip()
         history = [(a.question, a.answer) for a in turns]
 
+        texts: dict[str, str] = {}
+
         def viewer() -> str:
-            return viewer_html(turns, self._document_text, self._page_view)
+            return self.viewer(turns, stale, texts)
+
+        def conversation(pending: str = "") -> str:
+            return conversation_html(turns, pending, stale)
 
         # Shown at once, so the asker sees their question taken before retrieval starts.
-        yield ChatView(conversation_html(turns, pending_html(question, "")), viewer(), turns, None)
+        yield ChatView(conversation(pending_html(question, "")), viewer(), turns, None)
         try:
             stream = self.assistant.stream(
                 question, history=history, doc_ids=doc_ids or None, k=k, mode=mode, filters=filters or None
@@ -66,15 +86,31 @@ class Handlers:
                     turns.append(event)
                     break
                 partial += event
-                yield ChatView(conversation_html(turns, pending_html(question, partial)), viewer(), turns, None)
+                yield ChatView(conversation(pending_html(question, partial)), viewer(), turns, None)
         except CitewiseError as exc:
             error = f'<div class="cw-turn"><span class="cw-badge cw-badge-abstain">{escape(str(exc))}</span></div>'
-            yield ChatView(conversation_html(turns) + error, viewer(), turns, self.export(turns))
+            yield ChatView(conversation() + error, viewer(), turns, self.export(turns, stale))
             return
-        yield ChatView(conversation_html(turns), viewer(), turns, self.export(turns))
+        yield ChatView(conversation(), viewer(), turns, self.export(turns, stale))
+
+    def viewer(
+        self,
+        turns: list[Answer],
+        stale: dict[tuple[int, int], str] | None = None,
+        texts: dict[str, str] | None = None,
+    ) -> str:
+        """The source viewer of every turn's citations; `texts` keeps documents' texts between calls."""
+        texts = {} if texts is None else texts
+
+        def document_text(doc_id: str) -> str:
+            if doc_id not in texts:
+                texts[doc_id] = self._document_text(doc_id)
+            return texts[doc_id]
+
+        return viewer_html(turns, document_text, self._page_view, stale)
 
     def _page_view(self, citation, mark: str) -> str:
-        return page_view_html(citation, self.pages, mark)
+        return page_view_html(citation, self.pages, mark, self.collection)
 
     def _document_text(self, doc_id: str) -> str:
         try:
@@ -82,12 +118,14 @@ class Handlers:
         except CitewiseError:
             return ""  # the document was deleted since: its citation shows no context
 
-    def export(self, turns: list[Answer]) -> str | None:
+    def export(
+        self, turns: list[Answer], stale: dict[tuple[int, int], str] | None = None, title: str | None = None
+    ) -> str | None:
         if not turns:
             return None
         folder = Path(tempfile.mkdtemp(prefix="citewise-export-"))
         path = folder / "citewise-conversation.md"
-        path.write_text(conversation_markdown(turns), encoding="utf-8")
+        path.write_text(conversation_markdown(turns, stale, title or "Citewise conversation"), encoding="utf-8")
         return str(path)
 
     # -- library
@@ -120,7 +158,7 @@ class Handlers:
                 progress((event.files_done, event.files_total), desc=f"{event.chunks_done} chunks")
 
         try:
-            accepted = self.queue.submit(self.queue.add_files(named, callback)).result()
+            accepted = self.queue.submit(self.queue.add_files(named, callback, assistant=self.assistant)).result()
         except CitewiseError as exc:
             return f"<p>{escape(str(exc))}</p>"
         html = ingest_report_html(accepted.report, [(exc.name, exc.reason) for exc in accepted.refused])
@@ -128,9 +166,10 @@ class Handlers:
             html += f"<p>{len(accepted.enqueued.job_ids)} file(s) queued for indexing: see Jobs below.</p>"
         return html
 
-    def jobs_html(self) -> str:
-        """The ingestion jobs panel: unfinished first with their progress, failures with their reason."""
-        jobs = self.assistant.jobs(limit=20)
+    def jobs_html(self, collection_ids: set[int] | None = None) -> str:
+        """The ingestion jobs panel: unfinished first with their progress, failures with their reason; only the
+        jobs of `collection_ids` when given."""
+        jobs = self.assistant.jobs(limit=20, collection_ids=collection_ids)
         if not jobs:
             return "<p class='cw-jobs'>No ingestion jobs.</p>"
         rows = []
@@ -148,7 +187,7 @@ class Handlers:
         if not doc_ids:
             return "<p>Select documents to delete first.</p>"
         try:
-            removed = self.queue.submit(self.queue.remove(doc_ids)).result()
+            removed = self.queue.submit(self.queue.remove(doc_ids, assistant=self.assistant)).result()
         except CitewiseError as exc:
             return f"<p>{escape(str(exc))}</p>"
         return f"<p>Deleted {len(removed)} document(s).</p>"

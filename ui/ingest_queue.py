@@ -127,3 +127,14 @@ class IngestQueue:
             return removed
 
         return job
+
+
+def remove_collection(assistant: Assistant) -> list[str]:
+    """Remove `assistant`'s collection (never `default`) with its documents, vectors, cached page images and
+    uploaded files; the documents removed."""
+    import shutil
+
+    removed = assistant.library.remove_collection()
+    forget_pages(assistant.settings.storage.path, removed)
+    shutil.rmtree(uploads_folder(assistant.settings.storage.path, assistant.library.collection.name), True)
+    return removed

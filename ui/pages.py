@@ -1,5 +1,7 @@
 """Rendered PDF pages for the source viewer: a PNG per page, made on first use and kept in the store folder,
-served by Gradio's file route (which applies the app's login), with the cited span's boxes laid over it."""
+with the cited span's boxes laid over it. They are served by `GET /api/v1/documents/{doc_id}/pages/{page}`
+(ui/api.py), which answers only someone who may read the document's collection; Gradio's file route never
+serves them."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import struct
 import threading
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from index.errors import CitewiseError
 from index.rendering import render_page
@@ -88,23 +91,31 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-def file_url(path: Path) -> str:
-    return "/gradio_api/file=" + escape(str(path.resolve()), quote=True)
+def page_url(doc_id: str, page: int, collection: str) -> str:
+    """The page image's address on this server (the route checks that the asker may read `collection`)."""
+    return f"/api/v1/documents/{quote(doc_id, safe='')}/pages/{page}?collection={quote(collection, safe='')}"
 
 
-def page_view_html(citation: Citation, pages: PageImages, mark: str) -> str:
+def page_view_html(citation: Citation, pages: PageImages, mark: str, collection: str) -> str:
     """The cited page with the quote's boxes highlighted (the first box is the scroll target `mark`), and the
-    pages before and after it, each a click away; empty when the citation has no boxes or no page renders."""
+    pages before and after it, each a click away; empty when the citation has no boxes or no page renders.
+    Images are addressed within `collection`."""
+
+    def file_url(number: int) -> str:
+        return escape(page_url(citation.doc_id, number, collection), quote=True)
+
     if not citation.boxes:
         return ""
     page = int(citation.boxes[0][0])
-    views, images = [], {}
+    views = []
     for number in sorted({int(box[0]) for box in citation.boxes}):
-        image = images[number] = pages.image(citation.doc_id, citation.source, number)
+        image = pages.image(citation.doc_id, citation.source, number)
         if image is None:
             return ""
         boxes = [box for box in citation.boxes if int(box[0]) == number]
-        views.append(_page_with_boxes(image, pages.scale, number, boxes, mark if number == page else ""))
+        views.append(
+            _page_with_boxes(image, file_url(number), pages.scale, number, boxes, mark if number == page else "")
+        )
     count = pages.page_count(citation.doc_id)
     steps = []
     for label, number in (("Previous page", page - 1), ("Next page", max(int(b[0]) for b in citation.boxes) + 1)):
@@ -114,10 +125,10 @@ def page_view_html(citation: Citation, pages: PageImages, mark: str) -> str:
         if image is not None:
             steps.append(
                 f'<details class="cw-step"><summary>{label} ({number})</summary>'
-                f'<img class="cw-page-image" loading="lazy" src="{file_url(image)}" alt="page {number}"></details>'
+                f'<img class="cw-page-image" loading="lazy" src="{file_url(number)}" alt="page {number}"></details>'
             )
     of = f" of {count}" if count else ""
-    full_size = f' — <a href="{file_url(images[page])}" target="_blank" rel="noopener">full size</a>'
+    full_size = f' — <a href="{file_url(page)}" target="_blank" rel="noopener">full size</a>'
     return (
         f'<div class="cw-page-view"><div class="cw-page-number">Page {page}{of}{full_size}</div>'
         + "".join(views)
@@ -126,7 +137,7 @@ def page_view_html(citation: Citation, pages: PageImages, mark: str) -> str:
     )
 
 
-def _page_with_boxes(image: Path, scale: float, number: int, boxes, mark: str) -> str:
+def _page_with_boxes(image: Path, url: str, scale: float, number: int, boxes, mark: str) -> str:
     width, height = png_size(image)
     width_pt, height_pt = width / scale, height / scale
     overlays = []
@@ -139,5 +150,5 @@ def _page_with_boxes(image: Path, scale: float, number: int, boxes, mark: str) -
         overlays.append(f'<mark class="cw-box"{target} style="{style}"></mark>')
     return (
         f'<div class="cw-page" data-page="{number}">'
-        f'<img class="cw-page-image" src="{file_url(image)}" alt="page {number}">{"".join(overlays)}</div>'
+        f'<img class="cw-page-image" src="{url}" alt="page {number}">{"".join(overlays)}</div>'
     )

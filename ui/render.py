@@ -14,6 +14,11 @@ from rag.checking.citations import MARKER
 from rag.types import Answer, Citation, Passage
 
 CONTEXT_CHARS = 600
+STALE_NOTES = {
+    "changed": "the document has changed since this answer; the quote is shown as it was cited",
+    "removed": "the document was removed since this answer; the quote is shown as it was cited",
+}
+"""What a saved answer's citation says when its span no longer reads the same (ui/api_conversations.py)."""
 
 CSS = """
 .cw-turn { margin: 0 0 1.2em 0; }
@@ -42,6 +47,8 @@ CSS = """
 .cw-page-image { display: block; width: 100%; height: auto; border: 1px solid #ddd; }
 .cw-box { position: absolute; background: rgba(255, 208, 0, .38); outline: 1px solid #d9a400; padding: 0;
           scroll-margin: 6em; }
+.cw-stale { color: #7a5200; background: #fff4d6; border: 1px solid #e0b84c; border-radius: .3em; padding: 0 .3em;
+            font-size: .9em; }
 .cw-step summary, .cw-text-view summary { cursor: pointer; color: #173f7a; margin: .2em 0; }
 """
 
@@ -61,8 +68,10 @@ def location(span: Citation | Passage) -> str:
     return ", ".join(parts) or f"characters {span.start}–{span.end}"
 
 
-def answer_html(turn: int, answer: Answer) -> str:
-    """One question and its answer, markers linked to the viewer, with badges and the list of sources."""
+def answer_html(turn: int, answer: Answer, stale: dict[int, str] | None = None) -> str:
+    """One question and its answer, markers linked to the viewer, with badges and the list of sources;
+    `stale` maps a saved answer's citation numbers to `changed` or `removed`."""
+    stale = stale or {}
     known = {c.n for c in answer.citations}
     supported = {c.n: c.supported for c in answer.citations}
 
@@ -102,6 +111,7 @@ def answer_html(turn: int, answer: Answer) -> str:
     sources = "".join(
         f'<li><a href="#{mark_id(turn, c.n)}">[{c.n}]</a> <b>{escape(c.title)}</b> — {escape(location(c))}'
         f"{'' if c.supported else f' <span class=cw-unsupported>(unsupported: {escape(c.reason)})</span>'}"
+        f"{_stale_note(stale.get(c.n))}"
         f'<br><span class="cw-quote">“{escape(_clip(c.quote, 240))}”</span></li>'
         for c in answer.citations
     )
@@ -120,16 +130,26 @@ def pending_html(question: str, partial: str) -> str:
     )
 
 
-def conversation_html(turns: list[Answer], pending: str = "") -> str:
+def conversation_html(turns: list[Answer], pending: str = "", stale: dict[tuple[int, int], str] | None = None) -> str:
+    """Every turn; `stale` maps (turn, citation number) of saved answers to `changed` or `removed`."""
     if not turns and not pending:
         return ""
-    return "".join(answer_html(i, a) for i, a in enumerate(turns)) + pending
+    stale = stale or {}
+    by_turn = {t: {n: state for (turn, n), state in stale.items() if turn == t} for t in range(len(turns))}
+    return "".join(answer_html(i, a, by_turn[i]) for i, a in enumerate(turns)) + pending
 
 
-def viewer_entry(turn: int, citation: Citation, text: str, page_view=None) -> str:
+def _stale_note(state: str | None) -> str:
+    return f' <span class="cw-stale">({escape(STALE_NOTES[state])})</span>' if state in STALE_NOTES else ""
+
+
+def viewer_entry(turn: int, citation: Citation, text: str, page_view=None, stale: str | None = None) -> str:
     """The cited document around the span; the span itself is the `<mark>` whose text equals the quote. For a
     PDF citation, the rendered page with the span's boxes comes first (`page_view(citation, mark id)`, the
-    first box the scroll target) and the text view stays one click away."""
+    first box the scroll target) and the text view stays one click away. A `stale` citation of a saved answer
+    (its document `changed` or `removed` since) shows the quote as cited, with that said plainly."""
+    if stale is not None:
+        text, page_view = "", None
     before_start = max(0, citation.start - CONTEXT_CHARS)
     after_end = min(len(text), citation.end + CONTEXT_CHARS)
     before = ("…" if before_start else "") + text[before_start : citation.start]
@@ -147,20 +167,28 @@ def viewer_entry(turn: int, citation: Citation, text: str, page_view=None) -> st
         f'<div class="cw-source" data-turn="{turn}" data-n="{citation.n}">'
         f"<h4>[{citation.n}] {escape(citation.title)}</h4>"
         f"<div>{escape(citation.source)} — {escape(location(citation))} — {escape(status)}</div>"
-        f"{page}{context}</div>"
+        f"{_stale_note(stale)}{page}{context}</div>"
     )
 
 
-def viewer_html(turns: list[Answer], document_text, page_view=None) -> str:
-    entries = [viewer_entry(t, c, document_text(c.doc_id), page_view) for t, a in enumerate(turns) for c in a.citations]
+def viewer_html(turns: list[Answer], document_text, page_view=None, stale: dict[tuple[int, int], str] | None = None):
+    stale = stale or {}
+    entries = [
+        viewer_entry(t, c, document_text(c.doc_id) if (t, c.n) not in stale else "", page_view, stale.get((t, c.n)))
+        for t, a in enumerate(turns)
+        for c in a.citations
+    ]
     hint = '<p class="cw-viewer-hint">Click a marker like [1] in an answer to see the cited passage here.</p>'
     return f'<div class="cw-viewer">{hint}{"".join(entries)}</div>'
 
 
-def conversation_markdown(turns: list[Answer]) -> str:
+def conversation_markdown(
+    turns: list[Answer], stale: dict[tuple[int, int], str] | None = None, title: str = "Citewise conversation"
+) -> str:
     """The conversation with each answer's references (document, location, quote), for download."""
-    lines = ["# Citewise conversation", ""]
-    for answer in turns:
+    stale = stale or {}
+    lines = [f"# {title}", ""]
+    for turn, answer in enumerate(turns):
         lines += [f"## {answer.question}", "", answer.answer, ""]
         if answer.abstained:
             lines += ["*Citewise abstained: the documents do not answer this.*", ""]
@@ -176,6 +204,8 @@ def conversation_markdown(turns: list[Answer]) -> str:
             lines.append("")
             for c in answer.citations:
                 flag = "" if c.supported else f" (not supported by the cited text: {c.reason})"
+                if (turn, c.n) in stale:
+                    flag += f" ({STALE_NOTES[stale[turn, c.n]]})"
                 lines.append(f"{c.n}. {c.title} — {c.source}, {location(c)}{flag}")
                 lines.append(f"   > {c.quote}")
             lines.append("")

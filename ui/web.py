@@ -6,39 +6,70 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from html import escape
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import gradio as gr
 
-from index.loaders import SUPPORTED_EXTENSIONS  # noqa: E402
-from rag import Assistant  # noqa: E402
+from index.collections import DEFAULT
+from index.errors import CitewiseError
+from index.loaders import SUPPORTED_EXTENSIONS
+from rag import Assistant
 
-from .handlers import DOCUMENT_COLUMNS, Handlers  # noqa: E402
-from .pages import PAGES_FOLDER  # noqa: E402
-from .render import CSS  # noqa: E402
-from .settings import AppSettings  # noqa: E402
+from .gate import Access
+from .handlers import DOCUMENT_COLUMNS, Handlers
+from .render import CSS
+from .settings import AppSettings
+from .web_access import WebAccess
+from .web_admin import Administration, build_admin_tab
+from .web_chat import ChatEvents, empty_viewer
+from .web_conversations import Opened
 
 EXAMPLES = ["How many reservists were called up?", "How many protesters were detained?"]
 INTRO = """### Ask your documents — every statement comes with a citation you can check
 Upload files in the **Library** tab (txt, md, html, pdf, docx), or ask about the sample corpus, for example
 *{0}* or *{1}*. Click a marker like **[1]** to see the exact passage highlighted in its document."""
+READ_CONVERSATION = "() => window.sessionStorage.getItem('citewise.conversation') || ''"
+"""The open conversation's id is kept in the tab's session storage, so that a reload reopens it (not in the
+address: Gradio's <base href> makes the citation markers' `#fragment` links drop a query string)."""
+WRITE_CONVERSATION = """(id) => { if (id) { window.sessionStorage.setItem('citewise.conversation', id); }
+  else { window.sessionStorage.removeItem('citewise.conversation'); } }"""
 
 
-def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
-    """The Blocks app; `queue` (ui/ingest_queue.py) is shared with the API, `signed_in` adds a sign-out link."""
-    import gradio as gr
-
+def build_app(assistant: Assistant, queue=None, access: Access | None = None):
+    """The Blocks app; `queue` (ui/ingest_queue.py) is shared with the API, `access` (ui/gate.py) says whether
+    people sign in. Each event acts as the signed-in person, in a collection they may read (ui/web_access.py):
+    nothing of a collection is put in the page before the person's own load event asks for it."""
+    access = access or Access()
     handlers = Handlers(assistant, queue)
+    people = WebAccess(handlers, access)
+    chat = ChatEvents(handlers, people)
     llm_ready = bool(assistant.settings.llm.model)
 
     with gr.Blocks(title="Citewise", analytics_enabled=False) as app:
         turns = gr.State([])
+        opened = gr.State(Opened())
+        with gr.Row(elem_id="cw-header"):
+            collection = gr.Dropdown(
+                choices=[],
+                value=None,
+                label="Collection",
+                elem_id="cw-collection",
+                scale=1,
+                min_width=200,
+                visible=False,
+            )
+            who = gr.HTML("", elem_id="cw-who")
         with gr.Tab("Ask"):
-            if signed_in:
-                gr.HTML('<a href="/logout" id="cw-sign-out" class="cw-sign-out">Sign out</a>')
             gr.Markdown(INTRO.format(*EXAMPLES), elem_id="cw-intro")
             with gr.Row():
+                with gr.Column(scale=1, min_width=220):
+                    new_chat = gr.Button("New conversation", size="sm", elem_id="cw-new-conversation")
+                    history = gr.Radio(choices=[], value=None, label="Your conversations", elem_id="cw-conversations")
+                    title = gr.Textbox(label="Title", max_lines=1, elem_id="cw-conversation-title")
+                    with gr.Row():
+                        rename = gr.Button("Rename", size="sm", elem_id="cw-rename")
+                        forget = gr.Button("Delete", size="sm", variant="stop", elem_id="cw-delete-conversation")
+                    opened_id = gr.Textbox("", visible=False, elem_id="cw-conversation-id")
                 with gr.Column(scale=3):
                     conversation = gr.HTML("", elem_id="cw-conversation")
                     with gr.Row():
@@ -57,7 +88,7 @@ def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
                     )
                 with gr.Column(scale=2):
                     gr.Markdown("#### Source viewer")
-                    viewer = gr.HTML(handlers_viewer_empty(), elem_id="cw-viewer")
+                    viewer = gr.HTML(empty_viewer(), elem_id="cw-viewer")
             with gr.Accordion("Settings", open=False):
                 mode = gr.Radio(
                     ["extractive", "llm"] if llm_ready else ["extractive"],
@@ -65,7 +96,7 @@ def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
                     label="Answer mode" + ("" if llm_ready else " (configure --llm to enable LLM mode)"),
                 )
                 k = gr.Slider(1, 20, value=assistant.settings.retrieval.top_k, step=1, label="Passages to read")
-                only = document_picker(handlers, "Only these documents (empty = all)", "cw-only")
+                only = document_picker("Only these documents (empty = all)", "cw-only")
                 with gr.Row():
                     source_filter = gr.Textbox(label="Source contains", elem_id="cw-filter-source")
                     author_filter = gr.Textbox(label="Author contains", elem_id="cw-filter-author")
@@ -81,69 +112,163 @@ def build_app(assistant: Assistant, queue=None, signed_in: bool = False):
             upload = gr.Button("Index uploaded files", variant="primary", elem_id="cw-index")
             report = gr.HTML("", elem_id="cw-report")
             table = gr.Dataframe(
-                value=handlers.documents(),
+                value=[],
                 headers=DOCUMENT_COLUMNS,
                 interactive=False,
                 elem_id="cw-documents",
                 label="Indexed documents",
             )
-            selected = document_picker(handlers, "Select documents", "cw-selected")
+            selected = document_picker("Select documents", "cw-selected")
             with gr.Row():
                 delete = gr.Button("Delete selected", variant="stop", elem_id="cw-delete")
                 reindex = gr.Button("Re-index selected (all if none)", elem_id="cw-reindex")
             if assistant.library.queued:  # a shared database: workers index the uploads; their jobs, live
-                jobs = gr.HTML(handlers.jobs_html(), elem_id="cw-jobs", label="Ingestion jobs")
-                gr.Timer(2.0).tick(handlers.jobs_html, None, jobs, show_progress="hidden")
+                jobs = gr.HTML("", elem_id="cw-jobs", label="Ingestion jobs")
 
-        def respond(text, state, k_value, only_ids, mode_value, source, author, after, before):
+                def jobs_panel(request: gr.Request) -> str:
+                    return handlers.jobs_html(people.readable_ids(request))
+
+                gr.Timer(2.0).tick(jobs_panel, None, jobs, show_progress="hidden")
+        admin_tab, admin_load, admin_outputs = build_admin_tab(Administration(people))
+
+        def library(name, message: str, request) -> tuple:
+            """The Library tab and the document pickers of collection `name`, as the asker may see it."""
+            try:
+                scoped = people.in_collection(request, name)
+                rows, choices = scoped.documents(), scoped.document_choices()
+            except CitewiseError as exc:
+                rows, choices, message = [], [], message or f"<p>{escape(str(exc))}</p>"
+            return message, rows, gr.update(choices=choices, value=[]), gr.update(choices=choices, value=[])
+
+        def change_library(action):
+            def run(name, value, request: gr.Request, progress=gr.Progress()):
+                try:
+                    scoped = people.in_collection(request, name, write=True)
+                    message = action(scoped, value, progress)
+                except CitewiseError as exc:
+                    message = f"<p>{escape(str(exc))}</p>"
+                return library(name, message, request)
+
+            return run
+
+        def load(wanted, request: gr.Request) -> tuple:
+            """The page as this person may see it: their collections, their conversation list, and the
+            conversation in the page's address if it is theirs."""
+            roles = people.collection_roles(request)
+            found = chat.reopen(wanted, request)
+            chosen = found.collection if found.collection in roles else DEFAULT if DEFAULT in roles else None
+            chosen = chosen or next(iter(roles), None)
+            choices = [(f"{n} ({r})", n) for n, r in roles.items()]
+            # One collection (a newcomer's `default`): nothing to choose, the page stays as simple as it was.
+            picker = gr.update(choices=choices, value=chosen, visible=len(roles) > 1)
+            shelf = library(chosen, "" if roles else NO_COLLECTION, request)
+            return (picker, who_html(people.signed_in(request), access.required), *found.updates, *shelf[1:])
+
+        def respond(
+            text,
+            answers,
+            state,
+            name,
+            k_value,
+            only_ids,
+            mode_value,
+            source,
+            author,
+            after,
+            before,
+            request: gr.Request,
+        ):
             filters = {"source": source, "author": author, "after": after, "before": before}
-            yield from chat_updates(handlers.respond(text, state, int(k_value), only_ids, mode_value, filters))
+            yield from chat.respond(text, answers, state, name, k_value, only_ids, mode_value, filters, request)
 
-        def refresh_library(message):
-            choices = handlers.document_choices()
-            return (message, handlers.documents(), gr.update(choices=choices, value=[]), gr.update(choices=choices))
+        def reopen(conversation_id, request: gr.Request) -> tuple:
+            found = chat.reopen(conversation_id, request)
+            return (*found.updates, found.collection or gr.skip())
 
-        def do_upload(paths, progress=gr.Progress()):
-            return (*refresh_library(handlers.upload(paths, progress)), None)
+        def blank(request: gr.Request) -> tuple:
+            return chat.blank(request)
 
-        chat_outputs = [conversation, viewer, turns, export, question]
-        chat_inputs = [question, turns, k, only, mode, source_filter, author_filter, after_filter, before_filter]
+        def rename_conversation(text, answers, state, request: gr.Request) -> tuple:
+            return chat.rename(text, answers, state, request)
+
+        def delete_conversation(state, request: gr.Request) -> tuple:
+            return chat.delete(state, request)
+
+        def shelf(name, request: gr.Request) -> tuple:
+            return library(name, "", request)
+
+        chat_outputs = [conversation, viewer, turns, export, question, opened, history, title, opened_id]
+        chat_inputs = [
+            question,
+            turns,
+            opened,
+            collection,
+            k,
+            only,
+            mode,
+            source_filter,
+            author_filter,
+            after_filter,
+            before_filter,
+        ]
+        library_outputs = [report, table, selected, only]
+        remember = {"fn": None, "inputs": [opened_id], "outputs": None, "js": WRITE_CONVERSATION}
         # One event for Enter and the button, and a question asked while an answer is still finishing runs
         # right after it (Gradio's default drops it).
-        gr.on([question.submit, ask.click], respond, chat_inputs, chat_outputs, trigger_mode="always_last")
+        gr.on([question.submit, ask.click], respond, chat_inputs, chat_outputs, trigger_mode="always_last").then(
+            **remember
+        )
         for button in example_buttons:
-            button.click(lambda text=button.value: text, None, question).then(respond, chat_inputs, chat_outputs)
-        library_outputs = [report, table, selected, only]
+            button.click(lambda text=button.value: text, None, question).then(respond, chat_inputs, chat_outputs).then(
+                **remember
+            )
+        history.input(reopen, [history], [*chat_outputs, collection]).then(shelf, [collection], library_outputs).then(
+            **remember
+        )
+        new_chat.click(blank, None, chat_outputs).then(**remember)
+        rename.click(rename_conversation, [title, turns, opened], chat_outputs)
+        forget.click(delete_conversation, [opened], chat_outputs).then(**remember)
+        collection.input(blank, None, chat_outputs).then(shelf, [collection], library_outputs).then(**remember)
         # Library changes queue apart from questions (one at a time, like the API's), so a line of uploads
         # never takes the workers that answer.
         library_queue = {"concurrency_limit": 1, "concurrency_id": "library"}
-        upload.click(do_upload, [files], [*library_outputs, files], **library_queue)
-        delete.click(lambda ids: refresh_library(handlers.delete(ids)), [selected], library_outputs, **library_queue)
-        reindex.click(lambda ids: refresh_library(handlers.reindex(ids)), [selected], library_outputs, **library_queue)
-        app.load(lambda: refresh_library("")[1:], None, [table, selected, only])
+        upload.click(
+            change_library(lambda scoped, paths, progress: scoped.upload(paths, progress)),
+            [collection, files],
+            library_outputs,
+            **library_queue,
+        ).then(lambda: None, None, files)
+        delete.click(
+            change_library(lambda scoped, ids, _: scoped.delete(ids)),
+            [collection, selected],
+            library_outputs,
+            **library_queue,
+        )
+        reindex.click(
+            change_library(lambda scoped, ids, _: scoped.reindex(ids)),
+            [collection, selected],
+            library_outputs,
+            **library_queue,
+        )
+        app.load(load, [opened_id], [collection, who, *chat_outputs, *library_outputs[1:]], js=READ_CONVERSATION).then(
+            **remember
+        )
+        app.load(admin_load, None, admin_outputs)
     return app
 
 
-def chat_updates(views):
-    """Gradio output tuples for a stream of ChatViews. The question box is emptied with the first update only:
-    what someone types while the answer streams (their next question) must survive the later updates."""
-    import gradio as gr
-
-    for number, view in enumerate(views):
-        question_box = "" if number == 0 else gr.skip()
-        yield view.conversation, view.viewer, view.turns, gr.update(value=view.export_path), question_box
+NO_COLLECTION = "<p>No collection is shared with you yet: ask an administrator to grant you one.</p>"
 
 
-def document_picker(handlers: Handlers, label: str, elem_id: str):
-    import gradio as gr
+def who_html(principal, required: bool) -> str:
+    if not required:
+        return ""
+    name = escape(principal.name) if principal is not None else "?"
+    return f'<div class="cw-who">Signed in as <b>{name}</b> · <a href="/logout" id="cw-sign-out">Sign out</a></div>'
 
-    return gr.Dropdown(choices=handlers.document_choices(), multiselect=True, value=[], label=label, elem_id=elem_id)
 
-
-def handlers_viewer_empty() -> str:
-    from .render import viewer_html
-
-    return viewer_html([], lambda doc_id: "")
+def document_picker(label: str, elem_id: str):
+    return gr.Dropdown(choices=[], multiselect=True, value=[], label=label, elem_id=elem_id)
 
 
 def start_workers(assistant: Assistant, count: int) -> list:
@@ -167,7 +292,6 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     import threading
     import time
 
-    import gradio as gr
     import uvicorn
 
     from .api import create_api
@@ -179,7 +303,7 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
     settings.server.check_exposure(access)
     assistant.warm_up()  # load the model and open the store now, not on the first question
     queue = IngestQueue(assistant)
-    blocks = build_app(assistant, queue, signed_in=access.required)
+    blocks = build_app(assistant, queue, access)
     blocks.queue(default_concurrency_limit=8)
     # No Gradio auth: the gate in front of the whole app (ui/gate.py) signs people in for the UI and the API.
     app = gr.mount_gradio_app(
@@ -190,7 +314,6 @@ def launch(settings: AppSettings, assistant: Assistant | None = None, block: boo
         max_file_size=settings.ingest.max_file_bytes,
         show_error=False,
         footer_links=[],
-        allowed_paths=[str(Path(assistant.settings.storage.path).expanduser().resolve() / PAGES_FOLDER)],
     )
     port = settings.server.port or free_port(settings.server.host)
     # No access log: request lines would carry query strings into logs; keys travel in headers, never logged.
