@@ -183,7 +183,7 @@ def build_admin_tab(administration: Administration):
     def on(button, method, inputs, extra_outputs=(), cleared=()):
         """`extra_outputs` take what the method returns besides the view; `cleared` fields are emptied."""
 
-        def handler(*values, request: gr.Request):
+        def handler(request: gr.Request, *values):  # Gradio puts the request where its annotation is
             result = method(request, *values)
             view, rest = (result[0], result[1:]) if isinstance(result, tuple) else (result, ())
             return (*shown(view), *rest, *[""] * len(cleared))

@@ -6,9 +6,12 @@ may read but not change (403); nothing of another collection appears in any answ
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
+from helpers.corpora import write_pdf
 from helpers.stores import answering_store
 from index.collections import Collections
 
@@ -36,6 +39,8 @@ def team(request, tmp_path, fake_embeddings):
         folder = tmp_path / name
         folder.mkdir()
         (folder / f"{name}.txt").write_text(text)
+        if name == "hr":  # a PDF, for its page images
+            write_pdf(folder / "ledger.pdf", ["Osterby ledger. The clerks signed the ledger each Friday."])
         assistant.collection(name).ingest([folder])
     keys = {"nobody": None}
     for role in ROLES[:-1]:
@@ -48,6 +53,7 @@ def team(request, tmp_path, fake_embeddings):
     )
     ids = {name: {d.doc_id for d in assistant.collection(name).documents()} for name in ("default", "legal", "hr")}
     with httpx.Client(base_url=f"http://127.0.0.1:{running.config.port}", timeout=60) as client:
+        client.store = Path(assistant.settings.storage.path)  # where page images are cached, for one test
         yield client, keys, ids
     running.should_exit = True
 
@@ -136,3 +142,33 @@ def test_changing_the_legal_collection_needs_the_editor_role(team, role):
     assert removed.status_code == expected, removed.text
     remaining = call(client, keys, "admin", "GET", "/api/v1/documents", params={"collection": "legal"}).json()
     assert (bridge in {d["doc_id"] for d in remaining["documents"]}) == (expected != 200)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_pdf_page_image_is_served_only_to_readers_of_its_collection(team, role):
+    client, keys, ids = team
+    [ledger] = [
+        doc_id
+        for doc_id in ids["hr"]
+        if call(client, keys, "admin", "GET", f"/api/v1/documents/{doc_id}", params={"collection": "hr"})
+        .json()["source"]
+        .endswith(".pdf")
+    ]
+    rendered = call(client, keys, "admin", "GET", f"/api/v1/documents/{ledger}/pages/1", params={"collection": "hr"})
+    assert rendered.status_code == 200  # now cached in the store, where Gradio's file route must not reach it
+    page = call(client, keys, role, "GET", f"/api/v1/documents/{ledger}/pages/1", params={"collection": "hr"})
+    assert page.status_code == {"admin": 200, "nobody": 401}.get(role, 404)
+    if role == "admin":
+        assert page.content.startswith(b"\x89PNG") and page.headers["content-type"] == "image/png"
+        assert call(client, keys, role, "GET", f"/api/v1/documents/{ledger}/pages/9", params={"collection": "hr"}
+                    ).status_code == 404  # fmt: skip
+    else:
+        unknown = call(client, keys, role, "GET", "/api/v1/documents/nosuch/pages/1", params={"collection": "hr"})
+        assert page.status_code == unknown.status_code and b"PNG" not in page.content
+    # Through another collection even an administrator gets nothing, and Gradio's file route never serves pages.
+    assert call(client, keys, role, "GET", f"/api/v1/documents/{ledger}/pages/1").status_code in (401, 404)
+    cached_pages = list(client.store.glob("pages/*/1.png"))
+    assert cached_pages
+    for cached in cached_pages:
+        served = call(client, keys, role, "GET", f"/gradio_api/file={cached}")
+        assert served.status_code != 200 and b"PNG" not in served.content
