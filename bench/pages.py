@@ -60,7 +60,7 @@ def ingest_seconds(path: Path, store: Path, embeddings) -> tuple[float, dict]:
 def page_serving(store: Path, source: Path, embeddings, requests: int = 30) -> dict:
     """Cold render and warm GETs of one page image through a running web app (loopback only)."""
     from rag import Assistant
-    from ui.pages import PageImages, file_url
+    from ui.pages import PageImages, page_url
     from ui.settings import AppSettings
     from ui.web import launch
 
@@ -68,11 +68,11 @@ def page_serving(store: Path, source: Path, embeddings, requests: int = 30) -> d
     doc_id = assistant.documents()[0].doc_id
     pages = PageImages(store / "pages")
     started = time.perf_counter()
-    image = pages.image(doc_id, str(source), 2)
+    assert pages.image(doc_id, str(source), 2) is not None
     cold_ms = 1000 * (time.perf_counter() - started)
     server = launch(AppSettings(store=store, port=0), assistant=assistant, block=False)
     port = server.config.port
-    url = f"http://127.0.0.1:{port}{file_url(image)}"
+    url = f"http://127.0.0.1:{port}{page_url(doc_id, 2, 'default')}"
     timings = []
     for _ in range(requests):
         started = time.perf_counter()

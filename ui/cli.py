@@ -212,7 +212,7 @@ def ask(
 
 @app.command(name="eval")
 @fail_cleanly
-@takes(STORE)
+@takes(IN_COLLECTION)
 def evaluate(
     dataset: Annotated[Path, typer.Argument(help="Dataset folder with docs/ and questions.jsonl.")],
     as_json: JsonOption = False,
@@ -220,14 +220,22 @@ def evaluate(
     *,
     where: Store,
 ) -> None:
-    """Evaluate retrieval, answers, citations and abstention on a dataset."""
+    """Evaluate retrieval, answers, citations and abstention on a dataset. Its documents are indexed into a store
+    of their own beside this one, or with --collection into that collection of this store (made first with
+    `citewise collection create`), whose documents alone answer."""
+    from index.collections import Collections
     from rag.evaluation import eval_store
     from rag.evaluation import evaluate as run_evaluation
     from ui.answers import print_evaluation
 
-    base = where.settings().storage.path
-    collection = f"eval-{dataset.resolve().name}"[:60]
-    assistant = Store(eval_store(base, dataset), where.chroma_url).assistant(chroma_collection=collection)
+    if where.collection is not None:
+        database, _ = where.database()
+        Collections(database).get(where.collection)  # a clear error before the model loads
+        assistant = where.assistant()
+    else:
+        base = where.settings().storage.path
+        collection = f"eval-{dataset.resolve().name}"[:60]
+        assistant = Store(eval_store(base, dataset), where.chroma_url).assistant(chroma_collection=collection)
     result = run_evaluation(assistant, dataset, k=k)
     if as_json:
         print_json(result)

@@ -222,7 +222,7 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
             button.click(lambda text=button.value: text, None, question).then(respond, chat_inputs, chat_outputs).then(
                 **remember
             )
-        history.input(reopen, [history], [*chat_outputs, collection]).then(shelf, [collection], library_outputs).then(
+        history.input(reopen, [history], [*chat_outputs, collection], api_name="open_conversation").then(shelf, [collection], library_outputs).then(
             **remember
         )
         new_chat.click(blank, None, chat_outputs).then(**remember)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -62,8 +63,8 @@ def test_ask_rejects_bad_questions_in_one_line(store, question, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_eval_on_a_small_dataset(tmp_path):
-    dataset = tmp_path / "set"
+def small_dataset(dataset: Path) -> Path:
+    """The demo corpus with two answerable questions and one it does not answer."""
     copy_demo(dataset / "docs")
     rows = [
         {
@@ -89,6 +90,11 @@ def test_eval_on_a_small_dataset(tmp_path):
         },
     ]
     (dataset / "questions.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    return dataset
+
+
+def test_eval_on_a_small_dataset(tmp_path):
+    dataset = small_dataset(tmp_path / "set")
     code, result = run_json("eval", dataset, "--store", tmp_path / "store")
     assert code == 0
     overall = result["overall"]
@@ -126,3 +132,23 @@ def test_ask_with_an_openai_compatible_server(store):
     assert "Checked answer:" in result.stdout and "Sources:" in result.stdout
     assert "not supported" not in result.stdout
     assert server.requests and server.requests[0]["stream"] is True
+
+
+def test_eval_in_a_collection_answers_from_that_collection_only(tmp_path):
+    dataset = small_dataset(tmp_path / "set")
+    store = tmp_path / "store"
+    decoys = tmp_path / "decoys"
+    decoys.mkdir()
+    (decoys / "decoy.txt").write_text("Call-up figures\n\nThe ministry said 41,000 reservists were called up.\n")
+    assert run_cli("ingest", decoys, "--store", store).returncode == 0
+    missing = run_cli("eval", dataset, "--store", store, "--collection", "evalset")
+    assert missing.returncode == 2 and "no collection is called 'evalset'" in missing.stderr
+    assert run_cli("collection", "create", "evalset", "--store", store).returncode == 0
+    code, result = run_json("eval", dataset, "--store", store, "--collection", "evalset")
+    assert code == 0 and result["documents"] == 2 and result["overall"]["hit@5"] == 1.0
+    _, default = run_json("docs", "--store", store)
+    _, evalset = run_json("docs", "--store", store, "--collection", "evalset")
+    assert [Path(d["source"]).name for d in default["documents"]] == ["decoy.txt"]
+    assert sorted(Path(d["source"]).name for d in evalset["documents"]) == sorted(
+        p.name for p in (dataset / "docs").iterdir()
+    )
