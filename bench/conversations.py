@@ -1,7 +1,7 @@
 """Reopening a saved conversation of 20 turns through the web app (issue 24: <= 300 ms), on the demo corpus with
 the real model: 20 questions are asked through the REST route that saves them, then the conversation is reopened
-through the web app's own event route (Gradio's queue over HTTP, as the page calls it on load and on a click in
-the conversation list), and in real headless Chromium by a page reload until its 20th answer is shown and its
+through the web app's own event route (Gradio's queue over HTTP: the event a page load runs, which reopens the
+tab's conversation), and in real headless Chromium by a page reload until its 20th answer is shown and its
 first citation opens. Side by side: reopening a conversation of 1 turn.
 
     python -m bench.conversations [--turns 20] [--repeats 15] [--json]
@@ -34,15 +34,15 @@ def saved_conversation(base: str, turns: int) -> str:
 
 
 def through_events(base: str, conversation_id: str, repeats: int) -> list[float]:
-    """The web app's `open_conversation` event, called as the page calls it (Gradio's queue, one session)."""
+    """The web app's page-load event with the tab's conversation id, as a reload calls it (Gradio's queue)."""
     from gradio_client import Client
 
     client = Client(base, verbose=False)
-    client.predict(conversation_id, api_name="/open_conversation")  # warm: the session's first call
+    client.predict(conversation_id, api_name="/load_page")  # warm: the session's first call
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
-        client.predict(conversation_id, api_name="/open_conversation")
+        client.predict(conversation_id, api_name="/load_page")
         timings.append(1000 * (time.perf_counter() - started))
     return timings
 

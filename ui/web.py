@@ -222,9 +222,9 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
             button.click(lambda text=button.value: text, None, question).then(respond, chat_inputs, chat_outputs).then(
                 **remember
             )
-        history.input(reopen, [history], [*chat_outputs, collection], api_name="open_conversation").then(shelf, [collection], library_outputs).then(
-            **remember
-        )
+        history.input(reopen, [history], [*chat_outputs, collection], api_name="open_conversation").then(
+            shelf, [collection], library_outputs
+        ).then(**remember)
         new_chat.click(blank, None, chat_outputs).then(**remember)
         rename.click(rename_conversation, [title, turns, opened], chat_outputs)
         forget.click(delete_conversation, [opened], chat_outputs).then(**remember)
@@ -250,9 +250,13 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
             library_outputs,
             **library_queue,
         )
-        app.load(load, [opened_id], [collection, who, *chat_outputs, *library_outputs[1:]], js=READ_CONVERSATION).then(
-            **remember
-        )
+        app.load(
+            load,
+            [opened_id],
+            [collection, who, *chat_outputs, *library_outputs[1:]],
+            js=READ_CONVERSATION,
+            api_name="load_page",
+        ).then(**remember)
         app.load(admin_load, None, admin_outputs)
     return app
 

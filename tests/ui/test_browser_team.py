@@ -103,6 +103,14 @@ def test_two_people_side_by_side_see_only_their_own(team, browser):
         page.wait_for_selector(".cw-source:has(mark:target)")
         quote = page.locator("mark:target").inner_text()
         assert len(quote) > 20 and quote in Path(source).read_text()
+    # A new conversation, then back to the first one by its entry in the list.
+    ann.click("#cw-new-conversation")
+    ann.wait_for_function("document.querySelectorAll('#cw-conversation .cw-turn').length === 0")
+    ask(ann, "Which river flooded?", 1)
+    assert ann.locator("#cw-conversations label").count() == 2
+    ann.locator("#cw-conversations label", has_text="When was the Kelso bridge rebuilt?").click()
+    ann.wait_for_selector("#cw-turn-1", timeout=30_000)
+    assert "stone" in ann.inner_text("#cw-turn-1") and ann.input_value("#cw-conversation-title input") != ""
     ann_context.close()
     bob_context.close()
 
