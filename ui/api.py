@@ -19,8 +19,6 @@ import itertools
 import json
 import logging
 import tempfile
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,46 +27,28 @@ from fastapi import Path as PathParameter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.collections import DEFAULT, Collections
 from index.errors import CitewiseError, NotReadyError, SpanError, TooLargeError, UnknownDocumentError
 from index.types import page_at
 from rag import Answer, Assistant
-from rag.errors import QuestionError
-from rag.requests import MAX_SEARCH_K, AskRequest, FilterFields, SearchRequest, build, describe_errors
+from rag.requests import MAX_SEARCH_K, AskRequest, FilterFields, SearchRequest, build
 
 from .api_conversations import add_conversation_routes
+from .api_errors import ERRORS, MODEL_FAILED, NOT_FOUND, describe_invalid, error_body
+from .api_openai import openai_routes
 from .gate import Access, Gate
 from .health_check import BackgroundHealth
 from .ingest_queue import IngestQueue
 from .pages import PAGES_FOLDER, PageImages
 from .signin import Credentials
 
-MODEL_NAME = "citewise"
 FILTER_FIELDS = FilterFields.model_fields
 
 
 log = logging.getLogger(__name__)
-
-
-class ContentPart(BaseModel):
-    type: str = Field(description='"text" parts are read; other kinds (images) are ignored.')
-    text: str | None = None
-
-
-class ChatMessage(BaseModel):
-    role: str
-    content: str | list[ContentPart] | None = None
-
-
-class ChatRequest(BaseModel):
-    model: str = Field(
-        MODEL_NAME, description="`citewise` answers from the default collection, `citewise/NAME` from collection NAME."
-    )
-    messages: list[ChatMessage]
-    stream: bool = False
 
 
 class CollectionAskRequest(AskRequest):
@@ -76,29 +56,6 @@ class CollectionAskRequest(AskRequest):
 
 
 CollectionQuery = Query(DEFAULT, description="The collection to act in (default: default).")
-
-
-class ErrorBody(BaseModel):
-    error: str = Field(description="What went wrong, for a person to read.")
-
-
-ERRORS = {
-    status: {"model": ErrorBody, "description": description}
-    for status, description in (
-        (400, "The request is not valid (the message says which part)."),
-        (401, "A valid API key or sign-in is required."),
-        (413, "The body is over the size limit."),
-        (503, "The model is still loading, the store failed, or too many uploads are waiting."),
-    )
-}
-NOT_FOUND = {404: {"model": ErrorBody, "description": "No such document (or not yours to read)."}}
-MODEL_FAILED = {
-    status: {"model": ErrorBody, "description": description}
-    for status, description in (
-        (502, "The language model failed (unreachable or a bad reply) where no extractive answer could be given."),
-        (504, "The language model did not answer in time where no extractive answer could be given."),
-    )
-}
 
 
 def create_api(
@@ -333,57 +290,7 @@ def create_api(
             raise UnknownDocumentError(f"document {doc_id!r} has no page {page} to show")
         return FileResponse(image, media_type="image/png", headers={"cache-control": "private, max-age=3600"})
 
-    openai = APIRouter(prefix="/v1")
-
-    @openai.get("/models")
-    def models(request: Request) -> dict:
-        """One model per collection the caller may read: `citewise` (default) and `citewise/NAME`."""
-        names = [model_name(c.name) for c in collections.readable(principal(request))]
-        return {
-            "object": "list",
-            "data": [{"id": name, "object": "model", "created": 0, "owned_by": "citewise"} for name in names],
-        }
-
-    @openai.post("/chat/completions", responses=MODEL_FAILED | NOT_FOUND)
-    def chat(http: Request, body: ChatRequest):
-        ready()
-        target = scoped(http, collection_of_model(body.model))
-        question, history = conversation(body.messages)
-        request = build(AskRequest, question=question, history=history)
-        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
-        created = int(time.time())
-        if not body.stream:
-            answer = target.ask(request)
-            return {
-                "id": completion_id,
-                "object": "chat.completion",
-                "created": created,
-                "model": body.model,
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": answer.answer}, "finish_reason": "stop"}
-                ],
-                "citewise": answer.to_dict(),
-            }
-        events = target.stream(request)
-        first = next(events)
-        model = body.model
-
-        def chunks() -> Iterator[str]:
-            base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model}
-            try:
-                for event in itertools.chain([first], events):  # one by one, as the pipeline writes them
-                    if isinstance(event, Answer):
-                        last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-                        yield f"data: {json.dumps(last | {'citewise': event.to_dict()})}\n\n"
-                    else:
-                        piece = {"index": 0, "delta": {"role": "assistant", "content": event}, "finish_reason": None}
-                        yield f"data: {json.dumps(base | {'choices': [piece]})}\n\n"
-            except Exception as exc:  # as OpenAI's API reports an error mid-stream: {"error": {"message", "code"}}
-                body = error_body(exc)
-                yield f"data: {json.dumps({'error': {'message': body['error'], 'code': body['status']}})}\n\n"
-            yield "data: [DONE]\n\n"
-
-        return StreamingResponse(chunks(), media_type="text/event-stream")
+    openai = openai_routes(collections, principal, scoped, ready)
 
     add_conversation_routes(v1, assistant, collections, principal, scoped, ready, MODEL_FAILED)
 
@@ -405,51 +312,6 @@ def _document_400_not_422(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi
-
-
-def model_name(collection: str) -> str:
-    return MODEL_NAME if collection == DEFAULT else f"{MODEL_NAME}/{collection}"
-
-
-def collection_of_model(model: str) -> str:
-    """`citewise/NAME` -> NAME; `citewise` and any other name (clients that send their own default) -> default."""
-    prefix, _, name = model.partition("/")
-    return name if prefix == MODEL_NAME and name else DEFAULT
-
-
-def conversation(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, str]]]:
-    """The last user message is the question; earlier user/assistant pairs are the history."""
-    texts = [(m.role, _text(m.content)) for m in messages if m.role in ("user", "assistant")]
-    if not texts or texts[-1][0] != "user" or not texts[-1][1].strip():
-        raise QuestionError("messages must end with a non-empty user message")
-    history, pending = [], None
-    for role, text in texts[:-1]:
-        if role == "user":
-            pending = text
-        elif pending is not None:
-            history.append((pending, text))
-            pending = None
-    return texts[-1][1], history
-
-
-def _text(content: str | list[ContentPart] | None) -> str:
-    if isinstance(content, list):  # [{"type": "text", "text": "..."}, ...]
-        return " ".join(part.text or "" for part in content if part.type == "text")
-    return content or ""
-
-
-def describe_invalid(exc: RequestValidationError) -> str:
-    """One line naming each invalid field (never echoing the value: it may be huge, binary, or not JSON)."""
-    return describe_errors(exc.errors())
-
-
-def error_body(exc: BaseException) -> dict:
-    """{"error", "status"} of a failure after a streamed answer has begun (its status line is already sent): the
-    error class's own status, 500 for anything unexpected (logged, its text kept in the server's log)."""
-    if isinstance(exc, CitewiseError):
-        return {"error": str(exc), "status": exc.http_status}
-    log.exception("unexpected error in a streamed answer", exc_info=exc)
-    return {"error": f"internal error ({type(exc).__name__}); see the server's log", "status": 500}
 
 
 def _stage(files: list[UploadFile], folder: Path, limit: int) -> list[tuple[Path, str]]:
