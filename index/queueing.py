@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .files import discover
+from .ingestion import IngestProgress, ProgressCallback
 from .jobs import JobQueue, NewJob
-from .library import IngestProgress, Library, ProgressCallback
+from .library import Library
 from .types import FileOutcome, IngestReport
 
 ENQUEUE_FILES = 32

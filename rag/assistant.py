@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from index.catalog import StoredDocument
 from index.embedding import LocalEmbeddings
-from index.library import Library, ProgressCallback
+from index.ingestion import ProgressCallback
+from index.library import Library
 from index.types import DocumentRecord, IngestReport
 from rag.settings import Settings
 from rag.types import Answer

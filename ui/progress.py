@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from index.library import IngestProgress
+from index.ingestion import IngestProgress
 
 _LOG_EVERY_SECONDS = 5.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import index.library
+import index.ingestion
 from helpers.corpora import PROSE
 from helpers.stores import consistent
 from index import loaders
@@ -71,14 +71,14 @@ def test_a_missing_html_package_names_what_to_install(fake_library, tmp_path, mo
 
 def test_chunking_failure_fails_only_that_file(fake_library, tmp_path, monkeypatch):
     docs = mixed_folder(tmp_path / "docs")
-    real_pack = index.library.pack_chunks
+    real_pack = index.ingestion.pack_chunks
 
     def pack_or_fail(text, *args, **kwargs):
         if "heron" in text:
             raise IndexError("list index out of range")
         return real_pack(text, *args, **kwargs)
 
-    monkeypatch.setattr(index.library, "pack_chunks", pack_or_fail)
+    monkeypatch.setattr(index.ingestion, "pack_chunks", pack_or_fail)
     report = fake_library.ingest([docs])
     reason = by_path(report.failed)["b.txt"]
     assert "IndexError" in reason and "chunks" in reason

@@ -28,7 +28,7 @@ from schemathesis.checks import not_a_server_error
 
 from helpers.fakes import HashingEmbeddings
 from helpers.stores import answering_store
-from index.library import content_id
+from index.ingestion import content_id
 from rag import Assistant
 from ui.api import create_api
 
