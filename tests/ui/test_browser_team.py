@@ -115,6 +115,7 @@ def test_two_people_side_by_side_see_only_their_own(team, browser):
     bob_context.close()
 
 
+@pytest.mark.parametrize("team", ["embedded"], indirect=True)  # the operations' storage is tested on both
 def test_the_administrator_chooses_among_every_collection_and_administers(team, browser):
     url, _ = team
     context, page = sign_in(browser, url, "boss")

@@ -75,8 +75,9 @@ def test_sign_in_opens_the_ui_and_sign_out_closes_it(server):
         cookie = signed.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and KEY not in cookie
         assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
-        config = client.get("/config").json()
-        assert "Osterby ferry" in json.dumps(config)  # the library is there once signed in
+        assert client.get("/config").status_code == 200
+        documents = client.get("/api/v1/documents").json()  # the session opens the library, through its own call
+        assert "Osterby ferry" in json.dumps(documents)
         client.get("/logout")
         assert client.get("/config").status_code == 401
 
