@@ -20,6 +20,7 @@ import random
 import time
 from pathlib import Path
 
+from rag.reading.reader import reader_text
 from training.reader_data import OUT as DATA
 from training.reader_data import TRAIN_FILE, VALIDATION_FILE
 
@@ -33,7 +34,7 @@ def read_pairs(path: Path) -> list[dict]:
 
 
 def second_text(row: dict) -> str:
-    return f"{row['title']}: {row['sentence']}" if row["title"] else row["sentence"]
+    return reader_text(row["title"], row["sentence"])
 
 
 def encode(tokenizer, rows: list[dict]):
