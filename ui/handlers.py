@@ -12,7 +12,7 @@ from rag import Answer, Assistant
 
 from .ingest_queue import IngestQueue
 from .pages import PAGES_FOLDER, PageImages, page_view_html
-from .render import conversation_html, conversation_markdown, pending_html, viewer_html
+from .render import conversation_html, conversation_markdown, error_html, pending_html, viewer_html
 from .reports import encoder_line
 
 DOCUMENT_COLUMNS = ["title", "author", "date", "source", "chunks", "ingested at", "id"]
@@ -88,8 +88,7 @@ class Handlers:
                 partial += event
                 yield ChatView(conversation(pending_html(question, partial)), viewer(), turns, None)
         except CitewiseError as exc:
-            error = f'<div class="cw-turn"><span class="cw-badge cw-badge-abstain">{escape(str(exc))}</span></div>'
-            yield ChatView(conversation() + error, viewer(), turns, self.export(turns, stale))
+            yield ChatView(conversation() + error_html(str(exc)), viewer(), turns, self.export(turns, stale))
             return
         yield ChatView(conversation(), viewer(), turns, self.export(turns, stale))
 

@@ -123,6 +123,11 @@ def answer_html(turn: int, answer: Answer, stale: dict[int, str] | None = None) 
     )
 
 
+def error_html(message: str) -> str:
+    """A question that could not be answered, as a turn of the conversation (the message is escaped)."""
+    return f'<div class="cw-turn"><span class="cw-badge cw-badge-abstain">{escape(message)}</span></div>'
+
+
 def pending_html(question: str, partial: str) -> str:
     return (
         f'<div class="cw-turn"><div class="cw-question">{escape(question)}</div>'

@@ -152,8 +152,8 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
             return run
 
         def load(wanted, request: gr.Request) -> tuple:
-            """The page as this person may see it: their collections, their conversation list, and the
-            conversation in the page's address if it is theirs."""
+            """The page as this person may see it: their collections, their conversation list, the library, and
+            the conversation the tab had open if it is theirs (or a note that no collection is shared with them)."""
             roles = people.collection_roles(request)
             found = chat.reopen(wanted, request)
             chosen = found.collection if found.collection in roles else DEFAULT if DEFAULT in roles else None
@@ -162,7 +162,7 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
             # One collection (a newcomer's `default`): nothing to choose, the page stays as simple as it was.
             picker = gr.update(choices=choices, value=chosen, visible=len(roles) > 1)
             shelf = library(chosen, "" if roles else NO_COLLECTION, request)
-            return (picker, who_html(people.signed_in(request), access.required), *found.updates, *shelf[1:])
+            return (picker, who_html(people.signed_in(request), access.required), *found.updates, *shelf)
 
         def respond(
             text,
@@ -253,7 +253,7 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
         app.load(
             load,
             [opened_id],
-            [collection, who, *chat_outputs, *library_outputs[1:]],
+            [collection, who, *chat_outputs, *library_outputs],
             js=READ_CONVERSATION,
             api_name="load_page",
         ).then(**remember)

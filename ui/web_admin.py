@@ -7,7 +7,7 @@ A new key is shown once, in a field of its own, and never again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 import gradio as gr
@@ -86,7 +86,7 @@ class Administration:
         if not made:
             return view, ""
         shown = f"Made key {made[0].id} for {name}: copy it now, it is not shown again."
-        return AdminView(_message(shown), *_lists(view)), made[0].key
+        return replace(view, message=_message(shown)), made[0].key
 
     def revoke_key(self, request, key_id: str) -> AdminView:
         return self.run(request, lambda: self.accounts.revoke_key(key_id.strip()), f"Revoked key {key_id}.")
@@ -115,10 +115,6 @@ class Administration:
         return self.run(
             request, lambda: self.access.collections.revoke(collection, user), f"{user} no longer has {collection}."
         )
-
-
-def _lists(view: AdminView) -> tuple:
-    return view.users, view.keys, view.grants, view.user_names, view.collection_names
 
 
 def _message(text: str, error: bool = False) -> str:

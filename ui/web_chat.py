@@ -1,19 +1,18 @@
 """The chat's events in the web UI: asking (each answer saved to the person's open conversation), opening a
 saved conversation, starting a new one, renaming and deleting. Each returns the updates of `CHAT_OUTPUTS`, in
 order: conversation, viewer, turns, export, question box, open conversation, conversation list, title, and the
-open conversation's id (which the page keeps in its address, so that a reload reopens it)."""
+open conversation's id (which the page keeps in the tab's session storage, so that a reload reopens it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from html import escape
 
 import gradio as gr
 
 from index.errors import CitewiseError
 
 from .handlers import ChatView, Handlers
-from .render import conversation_html, viewer_html
+from .render import conversation_html, error_html, viewer_html
 from .web_access import WebAccess
 from .web_conversations import ConversationViews, Opened
 
@@ -106,8 +105,7 @@ class ChatEvents:
 
 def error_view(answers, message: str, stale=None) -> ChatView:
     answers = list(answers or [])
-    error = f'<div class="cw-turn"><span class="cw-badge cw-badge-abstain">{escape(message)}</span></div>'
-    return ChatView(conversation_html(answers, "", stale) + error, None, answers, None)
+    return ChatView(conversation_html(answers, "", stale) + error_html(message), None, answers, None)
 
 
 def empty_viewer() -> str:
