@@ -102,12 +102,7 @@ class Ingestion:
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        self.recover()
-        found = discover(paths)
-        for path in found.missing:
-            report.failed.append(FileOutcome(path=path, reason="no such file or folder"))
-        if sync:
-            self.sync_removals(found.folders, set(found.files), report)
+        found = self.files_to_index(paths, sync, report)
         total = len(found.files)
         stored = [0]  # chunks stored so far, shared with the progress reports of _groups
         # Sequential on purpose: encoding in a worker thread while the next group is chunked was measured
@@ -144,6 +139,17 @@ class Ingestion:
             if progress and number < len(files):
                 progress(IngestProgress(number, len(files), stored[0], path))
         yield group
+
+    def files_to_index(self, paths: list[str | Path], sync: bool, report: IngestReport):
+        """The files under `paths` (`index.files.discover`), after finishing an interrupted run: a missing path is
+        reported failed; with `sync`, files gone from the given folders are forgotten first."""
+        self.recover()
+        found = discover(paths)
+        for path in found.missing:
+            report.failed.append(FileOutcome(path=path, reason="no such file or folder"))
+        if sync:
+            self.sync_removals(found.folders, set(found.files), report)
+        return found
 
     def sync_removals(self, folders: list[str], present: set[str], report: IngestReport) -> None:
         """Forget the files of `folders` that are gone from them (not in `present`), and documents left without one."""

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .files import discover
 from .ingestion import IngestProgress, ProgressCallback
 from .jobs import JobQueue, NewJob
 from .library import Library
@@ -35,12 +34,7 @@ def enqueue(library: Library, paths: list, sync: bool = False) -> Enqueued:
     queue = JobQueue(library.database)
     enqueued = Enqueued(batch=uuid.uuid4().hex[:16])
     report = enqueued.settled
-    library.recover()
-    found = discover(paths)
-    for path in found.missing:
-        report.failed.append(FileOutcome(path=path, reason="no such file or folder"))
-    if sync:
-        library.sync_removals(found.folders, set(found.files), report)
+    found = library.files_to_index(paths, sync, report)
     waiting: dict[str, object] = {}
     for path in found.files:
         examined = library.examine(path, report)
