@@ -73,3 +73,11 @@ def answering_store(tmp_path, embeddings, texts: dict[str, str], **settings):
     )
     assistant.ingest([docs])
     return assistant
+
+
+def database_settings(request) -> dict:
+    """The settings of a fixture parametrized over ["sqlite"/"embedded", "postgres"]: none for SQLite; for PostgreSQL
+    a fresh database (`pg_url`), files indexed in the process that is given them."""
+    if request.param != "postgres":
+        return {}
+    return {"database_url": request.getfixturevalue("pg_url"), "ingest_mode": "direct"}

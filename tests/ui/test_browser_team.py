@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.stores import answering_store
+from helpers.stores import answering_store, database_settings
 from index.collections import Collections
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,9 +25,7 @@ def team(request, tmp_path, real_embeddings):
     from ui.settings import AppSettings
     from ui.web import launch
 
-    extra = {}
-    if request.param == "postgres":
-        extra = {"database_url": request.getfixturevalue("pg_url"), "ingest_mode": "direct"}
+    extra = database_settings(request)
     assistant = answering_store(tmp_path, real_embeddings, {"harbour.txt": HARBOUR}, **extra)
     collections = Collections(assistant.library.database)
     collections.create("legal")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from helpers.stores import answering_store
+from helpers.stores import answering_store, database_settings
 from index.collections import Collections
 
 TEXTS = {
@@ -23,9 +23,7 @@ def server(request, tmp_path, fake_embeddings):
     from ui.settings import AppSettings
     from ui.web import launch
 
-    extra = {}
-    if request.param == "postgres":
-        extra = {"database_url": request.getfixturevalue("pg_url"), "ingest_mode": "direct"}
+    extra = database_settings(request)
     assistant = answering_store(tmp_path, fake_embeddings, TEXTS, **extra)
     keys = {}
     for name in ("alice", "bob"):

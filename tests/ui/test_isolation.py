@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from helpers.corpora import write_pdf
-from helpers.stores import answering_store
+from helpers.stores import answering_store, database_settings
 from index.collections import Collections
 
 TEXTS = {"harbour.txt": "Larkfield harbour\n\nThe harbour master counted 37 fishing boats and 12 yachts in 1890."}
@@ -29,9 +29,7 @@ def team(request, tmp_path, fake_embeddings):
     from ui.settings import AppSettings
     from ui.web import launch
 
-    extra = {}
-    if request.param == "postgres":
-        extra = {"database_url": request.getfixturevalue("pg_url"), "ingest_mode": "direct"}
+    extra = database_settings(request)
     assistant = answering_store(tmp_path, fake_embeddings, TEXTS, **extra)
     collections = Collections(assistant.library.database)
     for name, text in (("legal", LEGAL), ("hr", HR)):
