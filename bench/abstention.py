@@ -36,45 +36,48 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def question_features(assistant, question: str) -> list[list[float]]:
+def question_features(assistant, question: str, names: tuple[str, ...]) -> list[list[float]]:
     """The abstention model's features as `Assistant.ask` computes them: the pipeline's own read stage, with
     the settings resolved for the collection (one row per part of a multi-part question)."""
     from rag.stages import Turn
 
     readings = assistant.pipeline.readings(Turn(question=question))
-    return [r.features.vector() for r in readings if r.features is not None]
+    return [r.features.vector(names) for r in readings if r.features is not None]
 
 
-def labelled(assistant, rows: list[tuple[str, int]]) -> tuple[list[list[float]], list[int]]:
+def labelled(assistant, rows: list[tuple[str, int]], names: tuple[str, ...]) -> tuple[list[list[float]], list[int]]:
     """Feature rows and labels: a question with no sentence read gives none (it is abstained from whatever the
     model says), a multi-part question one per part (each part is decided alone)."""
     features, labels = [], []
     for question, label in rows:
-        for vector in question_features(assistant, question):
+        for vector in question_features(assistant, question, names):
             features.append(vector)
             labels.append(label)
     return features, labels
 
 
-def collect(datasets: list[Path], work: Path) -> dict[str, tuple[list[list[float]], list[int]]]:
+def collect(datasets: list[Path], work: Path, reader: bool) -> dict[str, tuple[list[list[float]], list[int]]]:
     from rag import Assistant
+    from rag.answering.answerability import FEATURE_NAMES, READER_FEATURE_NAMES
     from rag.evaluation import load_questions
+
+    names = READER_FEATURE_NAMES if reader else FEATURE_NAMES
 
     sets: dict[str, tuple[list[list[float]], list[int]]] = {}
     embeddings = None
     for dataset in datasets:
-        assistant = Assistant.open(store=work / dataset.name, embeddings=embeddings)
+        assistant = Assistant.open(store=work / dataset.name, embeddings=embeddings, reader=reader)
         embeddings = assistant.embeddings
         assistant.ingest([dataset / "docs"])
         rows = [(q.question, int(q.answerable)) for q in load_questions(dataset)]
         extra = EXTRA_UNANSWERABLE.get(dataset.name)
         if extra:
             rows += [(r["question"], int(r["answerable"])) for r in read(extra)]
-        sets[dataset.name] = labelled(assistant, rows)
-    demo = Assistant.open(store=work / "demo", embeddings=embeddings)
+        sets[dataset.name] = labelled(assistant, rows, names)
+    demo = Assistant.open(store=work / "demo", embeddings=embeddings, reader=reader)
     demo.ingest(sorted((REPO / "demo_corpus").glob("*.txt")))
     rows = read(DATA / "demo_calibration.jsonl")
-    sets["demo"] = labelled(demo, [(r["question"], int(r["answerable"])) for r in rows])
+    sets["demo"] = labelled(demo, [(r["question"], int(r["answerable"])) for r in rows], names)
     return sets
 
 
@@ -106,7 +109,7 @@ def rates(p: np.ndarray, y: np.ndarray, threshold: float | None = None) -> dict:
 def main() -> None:
     from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict
 
-    from rag.answering.answerability import FEATURE_NAMES, MODEL_FILE
+    from rag.answering.answerability import FEATURE_NAMES, MODEL_FILE, READER_FEATURE_NAMES, READER_MODEL_FILE
     from rag.logistic import LogisticModel
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -114,12 +117,20 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=REPO / "bench" / ".work" / "devsets")
     parser.add_argument("--features", type=Path, default=REPO / "bench" / ".work" / "abstention-features.json")
     parser.add_argument("--reuse", action="store_true", help="Reuse the features of the last run.")
-    parser.add_argument("--write", action="store_true", help=f"Write the model fitted on all sets to {MODEL_FILE}.")
+    parser.add_argument(
+        "--reader",
+        action="store_true",
+        help=f"Fit the model that also weighs the shipped reader's best sentence ({READER_MODEL_FILE.name}).",
+    )
+    parser.add_argument("--write", action="store_true", help="Write the model fitted on all sets to rag/data/.")
     args = parser.parse_args()
+    names, model_file = (READER_FEATURE_NAMES, READER_MODEL_FILE) if args.reader else (FEATURE_NAMES, MODEL_FILE)
+    if args.reader:
+        args.features = args.features.with_name("abstention-reader-features.json")
     if args.reuse and args.features.is_file():
         sets = json.loads(args.features.read_text())
     else:
-        sets = collect(args.dataset, args.work)
+        sets = collect(args.dataset, args.work, args.reader)
         args.features.parent.mkdir(parents=True, exist_ok=True)
         args.features.write_text(json.dumps(sets))
     arrays = {name: (np.array(x, dtype=float), np.array(y)) for name, (x, y) in sets.items()}
@@ -139,15 +150,15 @@ def main() -> None:
     p = fitted.predict_proba(x)[:, 1]
     for name in arrays:
         report["in_sample"][name] = rates(p[group == name], y[group == name])
-    report["weights"] = dict(zip(FEATURE_NAMES, np.round(fitted[-1].coef_[0], 3).tolist(), strict=True))
+    report["weights"] = dict(zip(names, np.round(fitted[-1].coef_[0], 3).tolist(), strict=True))
     print(json.dumps(report, indent=1))
     if args.write:
-        shipped = LogisticModel.from_pipeline(fitted, FEATURE_NAMES)
+        shipped = LogisticModel.from_pipeline(fitted, names)
         description = "Fitted by bench/abstention.py on " + ", ".join(
             f"{n} ({len(a[1])} questions)" for n, a in arrays.items()
         )
-        shipped.write(MODEL_FILE, description=description, report=report)
-        print(f"wrote {MODEL_FILE}")
+        shipped.write(model_file, description=description, report=report)
+        print(f"wrote {model_file}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ METRICS = (
     "short_answers",
     "false_abstention_rate",
     "abstention_accuracy",
+    "yes_no_answered",
+    "yes_no_wrong",
     "latency_p50_ms",
     "latency_p95_ms",
     "linked_share",

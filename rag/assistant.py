@@ -83,6 +83,11 @@ class Assistant:
             self.retrieval.search("warm up", k=1)
         # The support checker's first word-piece encoding costs ~0.1 s more than later ones (yes/no verdicts).
         self.pipeline.checker.check_each([("The store is open.", "The store was opened and warmed up.")])
+        from rag.reading.reader import load_reader
+
+        reader = load_reader() if self.settings.reading.reader else None
+        if reader is not None:  # compiling the reader's model takes about a second, once per process
+            reader.score("Is the store open?", ["The store was opened and warmed up."])
 
     # -- documents
     def ingest(

@@ -108,6 +108,11 @@ def score_question(q: Question, answer, name_of: dict[str, str], k: int) -> dict
                 ),
             }
         )
+        if {normalize_answer(a) for a in q.answers} <= {"yes", "no"}:
+            row["yes_no_answered"] = float(answer.verdict is not None)
+            row["yes_no_wrong"] = float(
+                answer.verdict is not None and normalize_answer(answer.verdict) not in map(normalize_answer, q.answers)
+            )
         if answer.short_answer is not None:
             row["short_answer_f1"] = max(token_f1(answer.short_answer.text, a) for a in q.answers)
         cited = {name_of.get(c.doc_id, c.doc_id) for c in answer.citations}
@@ -120,7 +125,7 @@ def score_question(q: Question, answer, name_of: dict[str, str], k: int) -> dict
 def summarise(rows: list[dict]) -> dict:
     summary: dict = {"questions": len(rows)}
     metric_names = sorted(
-        {m for r in rows for m in r if "@" in m or m.startswith(("answer_", "citation_", "short_answer"))}
+        {m for r in rows for m in r if "@" in m or m.startswith(("answer_", "citation_", "short_answer", "yes_no"))}
     )
     for metric in metric_names:
         values = [r[metric] for r in rows if metric in r]

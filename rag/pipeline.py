@@ -26,7 +26,7 @@ from rag.answering.llm import (
     is_insufficient,
     stream_model,
 )
-from rag.answering.reader import decide, read
+from rag.answering.reader import decide, read, shown_passages
 from rag.checking.reply import check_reply
 from rag.checking.support import Encode, SupportChecker
 from rag.errors import ModelError
@@ -127,8 +127,9 @@ class Pipeline:
     def _extracted(self, query: Query, retrieved: Retrieved, answer_k: int, settings: Settings) -> Answer:
         readings = read(query, retrieved, self.retrieval, settings, answer_k)
         decision = decide(readings, settings.answering.abstain_threshold)
+        shown = shown_passages(readings, retrieved.run.passages)
         if decision.abstain:
-            return _abstained(query, retrieved.run.passages, "extractive", decision.answerability)
+            return _abstained(query, shown, "extractive", decision.answerability)
         composition = compose(query, readings, decision, self.retrieval, settings, self.checker)
         return Answer(
             question=query.question,
@@ -137,7 +138,7 @@ class Pipeline:
             mode="extractive",
             citations=composition.citations,
             conflicts=composition.conflicts,
-            passages=retrieved.run.passages,
+            passages=shown,
             answerability=decision.answerability,
             short_answer=composition.short_answer,
             parts=composition.parts,

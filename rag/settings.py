@@ -181,6 +181,46 @@ class AnsweringSettings(Group):
     )
 
 
+class ReadingSettings(Group):
+    """The reader: a cross-encoder trained here (docs/models.md) that reads the question and each candidate
+    sentence together. Without its weights (a user's own embedding model) answering keeps the word features."""
+
+    reader: bool = Field(
+        default=True,
+        description="Score the best candidate sentences with the shipped reader, when it is shipped and OpenVINO "
+        "runs here; off keeps the word-feature scores alone.",
+    )
+    reader_sentences: int = Field(
+        default=24,
+        ge=1,
+        le=200,
+        description="Candidate sentences (1-200), best by word features first, the reader scores for one part of "
+        "a question: one batch; its time grows with the count (about 3 ms a sentence on 2 cores).",
+    )
+    sentence_weight: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="Added to a read sentence's score per unit of the reader's P(answers) (>= 0; word features "
+        "score 0-1); unset takes the weight fitted on data (rag/data/reading.json, bench/reader.py).",
+    )
+    passage_weight: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="When reranking, weight (>= 0) of a passage's best P(answers) against its retrieval rank's "
+        "(1 for the first, 20 / (20 + rank) after); unset takes the fitted weight (rag/data/reading.json).",
+    )
+    answerability: bool = Field(
+        default=True,
+        description="Let the reader's best P(answers) weigh in the decision to answer or abstain (an abstention "
+        "model fitted with it, rag/data/abstention-reader.json); off keeps the word-feature model.",
+    )
+    rerank: bool = Field(
+        default=False,
+        description="Reorder the retrieved passages by the reader's best sentence score joined to their retrieval "
+        "rank before the first top_k are read and shown.",
+    )
+
+
 class CheckSettings(Group):
     """When a cited sentence counts as supported."""
 
@@ -257,6 +297,12 @@ class Settings(IndexSettings):
         "common_term_share": "answering.common_term_share",
         "abstain_threshold": "answering.abstain_threshold",
         "support_threshold": "checks.support_threshold",
+        "reader": "reading.reader",
+        "reader_sentences": "reading.reader_sentences",
+        "rerank": "reading.rerank",
+        "reader_answerability": "reading.answerability",
+        "reader_sentence_weight": "reading.sentence_weight",
+        "reader_passage_weight": "reading.passage_weight",
         "llm": "llm.model",
         "llm_base_url": "llm.base_url",
         "llm_api_key": "llm.api_key",
@@ -273,6 +319,7 @@ class Settings(IndexSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description=RetrievalSettings.__doc__)
     questions: QuestionSettings = Field(default_factory=QuestionSettings, description=QuestionSettings.__doc__)
     answering: AnsweringSettings = Field(default_factory=AnsweringSettings, description=AnsweringSettings.__doc__)
+    reading: ReadingSettings = Field(default_factory=ReadingSettings, description=ReadingSettings.__doc__)
     checks: CheckSettings = Field(default_factory=CheckSettings, description=CheckSettings.__doc__)
     llm: LlmSettings = Field(default_factory=LlmSettings, description=LlmSettings.__doc__)
 

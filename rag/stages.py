@@ -107,6 +107,8 @@ class ScoredSentence:
     title: str = ""
     terms: frozenset[str] = frozenset()
     """All meaningful (stemmed) words of the sentence."""
+    reading: float | None = None
+    """The reader's P(the sentence answers the question); None when it was not read (rag/reading/judging.py)."""
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,12 @@ class Features:
     answer_coverage: float
     """IDF-weighted share of the question's terms in the best sentence that also holds a phrase of the asked
     kind (the question's own coverage for questions without a kind)."""
+    reader_best: float | None = None
+    """The reader's highest P(answers) among the sentences it read; None without a reader."""
 
-    def vector(self) -> list[float]:
-        return list(asdict(self).values())
+    def vector(self, names: Sequence[str]) -> list[float]:
+        values = asdict(self)
+        return [float(values[name]) for name in names]
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,8 @@ class Reading:
     features: Features | None
     """The evidence the answerability model weighs (None when no sentence was read)."""
     answerability: float
+    ranked: tuple[Passage, ...] = ()
+    """All the part's retrieved passages, in the order shown: retrieval's, or the reader's when reranking."""
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,7 @@ def train(epochs: int, batch: int, learning_rate: float, seed: int, out: Path, l
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=4e-5)
     parser.add_argument("--seed", type=int, default=13)

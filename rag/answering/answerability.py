@@ -4,7 +4,8 @@ Each feature is built so that a long or multi-part question is not punished for 
 measured per question term against the best evidence for that term, names and rare words are checked
 against everything retrieved, and retrieval agreement and similarity come from the search itself. A
 logistic model (weights in `data/abstention.json`, fitted by `bench/abstention.py` on two dev sets of
-different kinds, leave-one-set-out figures in its description) turns them into P(answerable).
+different kinds, leave-one-set-out figures in its description) turns them into P(answerable). With the shipped
+reader, a second model (`data/abstention-reader.json`) also weighs the reader's best P(answers).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from rag.text.names import unmentioned_names as names_not_in
 from rag.types import Passage
 
 MODEL_FILE = Path(__file__).parents[1] / "data" / "abstention.json"
+READER_MODEL_FILE = Path(__file__).parents[1] / "data" / "abstention-reader.json"
 EVIDENCE_SENTENCES = 10
 """Sentences (best first) whose union is the evidence each question term is looked for in."""
 
 
-FEATURE_NAMES = tuple(Features.__dataclass_fields__)
+READER_FEATURE_NAMES = tuple(Features.__dataclass_fields__)
+FEATURE_NAMES = tuple(name for name in READER_FEATURE_NAMES if name != "reader_best")
 
 
 def features(
@@ -83,6 +86,7 @@ def features(
             ),
             0.0,
         ),
+        reader_best=max((s.reading for s in scored if s.reading is not None), default=None),
     )
 
 
@@ -91,6 +95,6 @@ def unmentioned_names(question: str, passages) -> list[str]:
     return names_not_in(question, " ".join(p.text.lower() for p in passages))
 
 
-def load_model(path: Path = MODEL_FILE) -> LogisticModel:
-    """The shipped abstention model: P(answerable) from `Features`."""
-    return load_logistic(path)
+def load_model(with_reader: bool = False) -> LogisticModel:
+    """The shipped abstention model: P(answerable) from `Features`, the reader's among them when it read."""
+    return load_logistic(READER_MODEL_FILE if with_reader else MODEL_FILE)
