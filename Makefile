@@ -6,7 +6,7 @@ HOTPOT ?= $(SHARED)/eval/hotpotqa100
 NEWS ?= $(SHARED)/eval/realtimeqa2022
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query bench-devsets bench-encoders bench-abstention bench-support bench-verify bench-api reader-data train-reader lint clean
+.PHONY: help setup demo test test-fast bench bench-quick bench-ingest bench-query bench-devsets bench-encoders bench-abstention bench-support bench-verify bench-api bench-reader reader-data train-reader lint clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -48,11 +48,15 @@ bench-abstention: setup ## Refit the abstention model on both dev sets and repor
 bench-api: setup ## 16 concurrent API clients x 10 questions against one server (errors, mixed answers, p95)
 	$(PY) -m bench.api
 
+bench-reader: setup ## The reader's weights fitted leave-one-set-out, then each use on and off on both dev sets
+	$(PY) -m bench.reader --dataset $(NEWS) --dataset $(HOTPOT)
+
 reader-data: setup ## Convert fetched public QA data (RAW=folder) into training/data/ (docs/models.md)
 	$(PY) -m training.reader_data --raw $(RAW)
 
-train-reader: setup ## Train the reader (cross-encoder) from the bundled encoder on training/data/ (~25 min on 2 cores)
+train-reader: setup ## Train the reader (cross-encoder) on training/data/ (~21 min, 2 cores) and export it into rag/reading/model/
 	$(PY) -m training.train_reader
+	$(PY) -m training.export_reader
 
 bench-verify: setup ## Claim checks on human judgements (attribution-dev, 5-fold), the conflict set, made pairs
 	$(PY) -m bench.verify --attribution $(SHARED)/eval/attribution-dev --conflicts $(NEWS) --pairs $(HOTPOT)

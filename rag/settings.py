@@ -186,9 +186,10 @@ class ReadingSettings(Group):
     sentence together. Without its weights (a user's own embedding model) answering keeps the word features."""
 
     reader: bool = Field(
-        default=True,
-        description="Score the best candidate sentences with the shipped reader, when it is shipped and OpenVINO "
-        "runs here; off keeps the word-feature scores alone.",
+        default=False,
+        description="Read the best candidate sentences with the shipped reader (when OpenVINO runs here): its "
+        "P(answers) decides which sentences lead the answer and weighs in the decision to abstain. Off by default: "
+        "it adds about 130 ms per question and has not yet helped both dev sets (docs/tuning.md).",
     )
     reader_sentences: int = Field(
         default=24,

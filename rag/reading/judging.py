@@ -62,17 +62,15 @@ def probability(logit: float) -> float:
 def judge(
     reader: SentenceReader, question: str, scored: Sequence[ScoredSentence], budget: int, weight: float
 ) -> list[ScoredSentence]:
-    """`scored` (best first) with the first `budget` read: each gets `reading` = P(answers) and `weight` x P added
-    to its score and prior (so choosing further sentences weighs it too); best first again."""
+    """`scored` (best first) with the first `budget` read (each gets `reading` = P(answers)) and ordered again by
+    score + `weight` x P. The scores stay the word features' own: they set how far further sentences must reach
+    to join the answer (`choose`), and the reader only decides which sentences lead."""
     candidates = list(scored[:budget])
     if not candidates:
         return list(scored)
     logits = reader.score(question, [reader_text(s.title, s.text) for s in candidates])
-    read = [
-        replace(s, score=s.score + weight * p, prior=s.prior + weight * p, reading=p)
-        for s, p in zip(candidates, map(probability, logits), strict=True)
-    ]
-    return sorted([*read, *scored[budget:]], key=lambda s: s.score, reverse=True)
+    read = [replace(s, reading=p) for s, p in zip(candidates, map(probability, logits), strict=True)]
+    return sorted([*read, *scored[budget:]], key=lambda s: s.score + weight * (s.reading or 0.0), reverse=True)
 
 
 def rerank(passages: Sequence[Passage], judged: Sequence[ScoredSentence], weight: float) -> list[int]:

@@ -43,15 +43,16 @@ def test_only_the_budget_of_best_candidates_is_read():
     assert [s.reading is not None for s in sorted(judged, key=lambda s: s.text)] == [True] * 3 + [False] * 3
 
 
-def test_the_readers_probability_moves_a_sentence_by_the_weight():
-    """A sentence the reader is sure answers gains `weight` x P on its score and its prior (choosing further
-    sentences weighs the prior), and overtakes a better-worded one the reader rejects."""
+def test_the_readers_probability_decides_which_sentence_leads():
+    """Ordered by score + weight x P: a sentence the reader is sure answers overtakes a better-worded one it
+    rejects. The scores stay the word features' (choosing further sentences measures against them)."""
     scored = [sentence("worded like the question", 0.6), sentence("Dijon mustard is running out.", 0.4)]
     judged = judge(ListeningReader({"Dijon mustard is running out.": 8.0}), "q?", scored, budget=5, weight=0.5)
-    assert judged[0].text == "Dijon mustard is running out."
-    assert judged[0].score == pytest.approx(0.4 + 0.5 * judged[0].reading)
-    assert judged[0].prior == pytest.approx(0.1 + 0.5 * judged[0].reading)
+    assert [s.text for s in judged] == ["Dijon mustard is running out.", "worded like the question"]
+    assert [s.score for s in judged] == [0.4, 0.6]
     assert judged[0].reading > 0.99 and judged[1].reading < 0.01
+    unweighted = judge(ListeningReader({"Dijon mustard is running out.": 8.0}), "q?", scored, budget=5, weight=0.1)
+    assert [s.text for s in unweighted] == ["worded like the question", "Dijon mustard is running out."]
 
 
 def passages(n: int) -> list[Passage]:
@@ -91,18 +92,25 @@ def assistant(tmp_path, fake_embeddings) -> Assistant:
 QUESTION = "How many reservists were called up?"
 
 
+def test_the_reader_is_off_by_default(assistant):
+    """Until it helps both dev sets (docs/tuning.md), a question is read by the word features alone."""
+    (reading,) = assistant.pipeline.readings(Turn(question=QUESTION))
+    assert all(s.reading is None for s in reading.sentences)
+    assert reading.features is not None and reading.features.reader_best is None
+
+
 def test_without_the_shipped_weights_answering_keeps_the_word_features(assistant, monkeypatch, tmp_path):
     """A build without `rag/reading/model/` (or a machine without OpenVINO) answers as before: no sentence read,
-    the word-feature abstention model, the same answer as with the reader switched off."""
+    the word-feature abstention model, the same answer as with the reader switched off (the default)."""
     monkeypatch.setattr(reader_module, "MODEL_DIR", tmp_path / "no-model")
     reader_module.load_reader.cache_clear()
     try:
         assert reader_module.load_reader() is None
-        (reading,) = assistant.pipeline.readings(Turn(question=QUESTION))
+        switched_on = Assistant.open(assistant.settings, embeddings=assistant.embeddings, reader=True)
+        (reading,) = switched_on.pipeline.readings(Turn(question=QUESTION))
         assert all(s.reading is None for s in reading.sentences)
         assert reading.features is not None and reading.features.reader_best is None
-        switched_off = Assistant.open(assistant.settings, embeddings=assistant.embeddings, reader=False)
-        assert assistant.ask(QUESTION).answer == switched_off.ask(QUESTION).answer
+        assert switched_on.ask(QUESTION).answer == assistant.ask(QUESTION).answer
     finally:
         reader_module.load_reader.cache_clear()
 
@@ -112,6 +120,7 @@ needs_reader = pytest.mark.skipif(reader_module.load_reader() is None, reason="n
 
 @needs_reader
 def test_with_the_shipped_reader_the_best_candidates_are_read_and_weigh_in(assistant):
+    assistant = Assistant.open(assistant.settings, embeddings=assistant.embeddings, reader=True)
     (reading,) = assistant.pipeline.readings(Turn(question=QUESTION))
     read = [s for s in reading.sentences if s.reading is not None]
     assert 0 < len(read) <= ReadingSettings().reader_sentences
@@ -125,7 +134,7 @@ def test_with_the_shipped_reader_the_best_candidates_are_read_and_weigh_in(assis
 def test_reranked_passages_are_the_ones_read_and_shown(assistant):
     """With reranking, the answer lists the passages in the reader's order, and the sentences quoted come from
     the first top_k of that order."""
-    reranking = Assistant.open(assistant.settings, embeddings=assistant.embeddings, rerank=True)
+    reranking = Assistant.open(assistant.settings, embeddings=assistant.embeddings, reader=True, rerank=True)
     (reading,) = reranking.pipeline.readings(Turn(question=QUESTION, k=8, answer_k=3))
     assert len(reading.passages) <= 3 and reading.passages == reading.ranked[:3]
     assert {s.passage for s in reading.sentences} <= set(range(len(reading.passages)))
