@@ -40,6 +40,7 @@ def collect(dataset: Path, work: Path, embeddings=None):
     assistant = Assistant.open(
         store=work / dataset.name,
         embeddings=embeddings,
+        reader=True,
         reader_sentence_weight=0.0,
         reader_passage_weight=0.0,
         rerank=True,
@@ -142,9 +143,9 @@ def variants(fitted: dict) -> list[tuple[str, str]]:
     sentence, passage = fitted["sentence_weight"], fitted["passage_weight"]
     return [
         ("reader off", "reader=false"),
-        ("answer sentences", f"reader_answerability=false,reader_sentence_weight={sentence}"),
-        ("+ answerability", f"reader_sentence_weight={sentence}"),
-        ("+ reranking", f"reader_sentence_weight={sentence},rerank=true,reader_passage_weight={passage}"),
+        ("answer sentences", f"reader=true,reader_answerability=false,reader_sentence_weight={sentence}"),
+        ("+ answerability", f"reader=true,reader_sentence_weight={sentence}"),
+        ("+ reranking", f"reader=true,reader_sentence_weight={sentence},rerank=true,reader_passage_weight={passage}"),
     ]
 
 
