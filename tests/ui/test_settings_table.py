@@ -87,6 +87,8 @@ def _another_value(path: str, default):
         "profile": "general",
         "database.url": "postgresql://citewise:pw@127.0.0.1:5432/citewise",
         "ingest.mode": "queue",
+        "reading.sentence_weight": 0.5,
+        "reading.passage_weight": 0.5,
     }
     if path in special:
         return special[path]
