@@ -201,8 +201,8 @@ class ReadingSettings(Group):
     sentence_weight: float | None = Field(
         default=None,
         ge=0.0,
-        description="Added to a read sentence's score per unit of the reader's P(answers) (>= 0; word features "
-        "score 0-1); unset takes the weight fitted on data (rag/data/reading.json, bench/reader.py).",
+        description="Read sentences are ordered by their word-feature score (0-1) plus this (>= 0) x the reader's "
+        "P(answers); unset takes the weight fitted on data (rag/data/reading.json, bench/reader.py).",
     )
     passage_weight: float | None = Field(
         default=None,

@@ -1,6 +1,6 @@
 """Sentences read by the reader: the word-feature scorer's best candidates get the reader's P(the sentence
-answers the question), added to their score with the weight fitted on data (`rag/data/reading.json`, written by
-`bench/reader.py`, reported leave-one-set-out); passages reordered by their best sentence when asked to."""
+answers the question) and are ordered by score + weight x P, the weight fitted on data (`rag/data/reading.json`,
+written by `bench/reader.py`, reported leave-one-set-out); passages reordered by their best sentence when asked to."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class SentenceReader(Protocol):
 @dataclass(frozen=True)
 class ReadingWeights:
     sentence: float
-    """Added to a sentence's word-feature score per unit of the reader's P(answers)."""
+    """What a unit of the reader's P(answers) is worth in a sentence's word-feature score, when ordering."""
     passage: float
     """Weight of a passage's best P(answers) against its retrieval rank's weight when reranking."""
 
