@@ -10,6 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 
 
+def sigmoid(z: float) -> float:
+    """1 / (1 + e^-z), with z clamped to +-30 so that no input overflows."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass(frozen=True)
 class LogisticModel:
     """P = sigmoid(w . (x - mean) / scale + b), over the features named in `names`."""
@@ -27,7 +32,7 @@ class LogisticModel:
             w * (values[n] - m) / (s or 1.0)
             for w, n, m, s in zip(self.weights, self.names, self.mean, self.scale, strict=True)
         )
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return sigmoid(z)
 
     @classmethod
     def from_fit(cls, fitted, mean, scale, names) -> LogisticModel:

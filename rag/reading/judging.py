@@ -5,13 +5,13 @@ written by `bench/reader.py`, reported leave-one-set-out); passages reordered by
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from rag.logistic import sigmoid
 from rag.reading.reader import reader_text
 from rag.stages import ScoredSentence
 from rag.types import Passage
@@ -55,10 +55,6 @@ def fitted_weights(path: Path = WEIGHTS_FILE) -> ReadingWeights:
     return ReadingWeights(sentence=float(data["sentence"]), passage=float(data["passage"]))
 
 
-def probability(logit: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
-
-
 def judge(
     reader: SentenceReader, question: str, scored: Sequence[ScoredSentence], budget: int, weight: float
 ) -> list[ScoredSentence]:
@@ -69,7 +65,7 @@ def judge(
     if not candidates:
         return list(scored)
     logits = reader.score(question, [reader_text(s.title, s.text) for s in candidates])
-    read = [replace(s, reading=p) for s, p in zip(candidates, map(probability, logits), strict=True)]
+    read = [replace(s, reading=p) for s, p in zip(candidates, map(sigmoid, logits), strict=True)]
     return sorted([*read, *scored[budget:]], key=lambda s: s.score + weight * (s.reading or 0.0), reverse=True)
 
 
