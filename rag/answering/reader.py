@@ -32,17 +32,18 @@ def read(
     `settings.reading.reader` is on."""
     if reader is None and settings.reading.reader:
         reader = load_reader()
+    reranking = reader is not None and settings.reading.rerank
+    weights = reading_weights(settings.reading)
+    model = load_model(reader is not None and settings.reading.answerability)
     readings = []
     for part, run in zip(query.parts, retrieved.part_runs, strict=True):
         question, context = (part.question, "") if query.multi_part else (query.question, query.context)
-        reranking = reader is not None and settings.reading.rerank
         candidates = run.passages if reranking else run.passages[:k]
         scored = score_sentences(
             question, list(candidates), lambda doc_id: collection.document(doc_id).text, context, settings.answering
         )
         ranked = run.passages
         if reader is not None:
-            weights = reading_weights(settings.reading)
             scored = judge(reader, question, scored, settings.reading.reader_sentences, weights.sentence)
             if reranking:
                 order = rerank(candidates, scored, weights.passage)
@@ -50,7 +51,6 @@ def read(
                 scored = _kept(scored, order[:k])
         passages = ranked[:k]
         evidence = features(question, context, scored, passages, run, collection) if scored else None
-        model = load_model(reader is not None and settings.reading.answerability)
         probability = model.probability(evidence) if evidence is not None else 0.0
         readings.append(Reading(part, question, context, passages, tuple(scored), evidence, probability, ranked))
     return tuple(readings)
