@@ -79,10 +79,14 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
                             scale=5,
                             elem_id="cw-question",
                             max_length=assistant.settings.questions.max_chars,
+                            interactive=False,
                         )
-                        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask")
+                        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask", interactive=False)
                     with gr.Row():
-                        example_buttons = [gr.Button(text, size="sm", elem_classes=["cw-example"]) for text in EXAMPLES]
+                        example_buttons = [
+                            gr.Button(text, size="sm", elem_classes=["cw-example"], interactive=False)
+                            for text in EXAMPLES
+                        ]
                     export = gr.DownloadButton(
                         "Download conversation (Markdown)", value=None, size="sm", elem_id="cw-export"
                     )
@@ -162,7 +166,8 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
             # One collection (a newcomer's `default`): nothing to choose, the page stays as simple as it was.
             picker = gr.update(choices=choices, value=chosen, visible=len(roles) > 1)
             shelf = library(chosen, "" if roles else NO_COLLECTION, request)
-            return (picker, who_html(people.signed_in(request), access.required), *found.updates, *shelf)
+            enabled = [gr.update(interactive=True)] * len(asking)
+            return (picker, who_html(people.signed_in(request), access.required), *found.updates, *shelf, *enabled)
 
         def respond(
             text,
@@ -212,6 +217,10 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
             before_filter,
         ]
         library_outputs = [report, table, selected, only]
+        # Asking is enabled by the page's load event (the question box by its first chat update): a question
+        # asked before that event ends would be wiped by the conversation it puts in place, under load seconds
+        # later, turns and all.
+        asking = [ask, *example_buttons]
         remember = {"fn": None, "inputs": [opened_id], "outputs": None, "js": WRITE_CONVERSATION}
         # One event for Enter and the button, and a question asked while an answer is still finishing runs
         # right after it (Gradio's default drops it).
@@ -253,7 +262,7 @@ def build_app(assistant: Assistant, queue=None, access: Access | None = None):
         app.load(
             load,
             [opened_id],
-            [collection, who, *chat_outputs, *library_outputs],
+            [collection, who, *chat_outputs, *library_outputs, *asking],
             js=READ_CONVERSATION,
             api_name="load_page",
         ).then(**remember)

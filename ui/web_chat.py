@@ -39,7 +39,7 @@ class ChatEvents:
             gr.skip() if view.viewer is None else view.viewer,
             view.turns,
             gr.update(value=view.export_path),
-            "" if first else gr.skip(),
+            gr.update(value="", interactive=True) if first else gr.skip(),
             state,
             gr.update(choices=self.saved.choices(request), value=state.id),
             state.title,
