@@ -60,7 +60,11 @@ class Query:
     parts: tuple[QuestionPart, ...] = ()
     """Two or more for a multi-part question; a plain question is one part (itself)."""
     yes_no: bool = False
-    """A yes/no question whose parts can each be checked (not one that relates them: "the same", "more")."""
+    """A yes/no question whose parts can each be checked, or whose two parts are compared on one kind of thing (not
+    one relating them otherwise: "more", "older")."""
+    compares: str = ""
+    """The kind of thing a yes/no question's two parts are compared on: "province" for "Are A and B in the same
+    province?"; empty otherwise."""
     notices: tuple[str, ...] = ()
 
     @property

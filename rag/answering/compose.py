@@ -1,6 +1,7 @@
 """The extractive compose stage: each answered part's best sentences quoted exactly and cited, the sources that
-disagree shown side by side, a short answer for a plain factoid question, and "Yes."/"No." for a yes/no question
-whose every part the support checker decides. A plain question is a one-part question: one composer for both.
+disagree shown side by side, a short answer for a plain factoid question, and for a yes/no question "Yes."/"No."
+when its evidence decides it or "Undecided: ..." naming the part left open (rag/answering/yes_no.py). A plain
+question is a one-part question: one composer for both.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from rag.answering.answerability import unmentioned_names
 from rag.answering.conflicts import find_conflicts, topic
 from rag.answering.scoring import choose, question_weights, with_next_sentence
 from rag.answering.short_answer import short_answer
+from rag.answering.yes_no import decide, part_evidence
 from rag.checking.citations import span_citation
 from rag.checking.support import SupportChecker
-from rag.checking.verdicts import PartCheck, check_claims, evidence, order_holds, verdict
-from rag.questions.yesno import claim_of
 from rag.settings import Settings
 from rag.stages import Collection, Composition, Decision, Disagreement, Query, Reading, ScoredSentence
 from rag.types import AnswerPart, Citation, Conflict, Passage
@@ -66,6 +66,10 @@ def compose(
     texts: list[str] = []
     markers_of: list[tuple[int, ...] | None] = []
     """Each part's citation markers; None for a part the documents do not answer."""
+    evidence_of: list[list[ScoredSentence]] = []
+    """A yes/no question's evidence of each part (rag/answering/yes_no.py)."""
+    quoted_at: list[int] = []
+    """Where in `texts` each part's quotes are: a sentence deciding a yes/no part is quoted there too."""
     conflicts: list[Conflict] = []
     short = None
     is_common = common_terms(collection, settings)
@@ -75,6 +79,8 @@ def compose(
         if not answered:
             texts.append(f"On {subject}, the documents do not say.")
             markers_of.append(None)
+            evidence_of.append([])
+            quoted_at.append(len(texts) - 1)
             continue
         scored = list(reading.sentences)
         weights = question_weights(reading.question, reading.context)
@@ -86,13 +92,16 @@ def compose(
         chosen += [s for d in disagreements for s in (d.first, d.second) if s not in chosen]
         markers = citations.markers(chosen)
         quoted = " ".join(f"{citations[n].quote} [{n}]" for n in markers)
+        evidence_of.append(part_evidence(chosen, scored) if query.yes_no else [])
         if query.multi_part:
             texts.append(f"On {subject}: {quoted}")
+            quoted_at.append(len(texts) - 1)
         else:
             confident = chosen[0].coverage >= settings.answering.short_answer_min_coverage
             if confident and not disagreements:
                 short = short_answer(reading.question, citations.cited[:1], is_common)
             texts += [f"{short.text}." if short else "", quoted]
+            quoted_at.append(len(texts) - 1)
             unmentioned = unmentioned_names(reading.question, reading.passages)
             if unmentioned:
                 texts.append("The documents do not mention " + ", ".join(f"“{name}”" for name in unmentioned) + ".")
@@ -101,23 +110,26 @@ def compose(
             conflicts.append(conflict)
             texts.append(conflict_sentence(conflict))
         markers_of.append(tuple(markers))
-    checks = (
-        check_parts(readings, markers_of, citations, collection) if query.yes_no else [PartCheck(None)] * len(readings)
-    )
+    decided = decide(query, readings, evidence_of, checker, collection) if query.yes_no else None
+    outcomes = decided.outcomes if decided else (None,) * len(readings)
+    for i, sentence in enumerate(decided.deciding if decided else ()):
+        if sentence is not None and markers_of[i] is not None:
+            n = citations.marker(sentence)
+            if n not in markers_of[i]:  # found among the next best sentences: quoted, so the verdict shows its evidence
+                markers_of[i] = (*markers_of[i], n)
+                texts[quoted_at[i]] += f" {citations[n].quote} [{n}]"
     parts = [
-        AnswerPart(r.part.question, markers, True, check.outcome)
-        if markers is not None
-        else AnswerPart(r.part.question)
-        for r, markers, check in zip(readings, markers_of, checks, strict=True)
+        AnswerPart(r.part.question, markers, True, outcome) if markers is not None else AnswerPart(r.part.question)
+        for r, markers, outcome in zip(readings, markers_of, outcomes, strict=True)
     ]
-    decided = yes_no_verdict(query, checks, citations, collection) if query.yes_no else None
+    lead = (decided.verdict + "." if decided.verdict else decided.unsettled) if decided else ""
     return Composition(
-        text=" ".join(t for t in ([f"{decided}."] if decided else []) + texts if t),
+        text=" ".join(t for t in [lead, *texts] if t),
         citations=tuple(citations.cited),
         conflicts=tuple(conflicts),
         short_answer=short,
         parts=tuple(parts) if query.multi_part else (),
-        verdict=decided,
+        verdict=decided.verdict if decided else None,
     )
 
 
@@ -149,39 +161,3 @@ def common_terms(collection: Collection, settings: Settings) -> Callable[[str], 
         return count >= COMMON_MIN_CHUNKS and count >= settings.answering.common_term_share * statistics.chunks
 
     return is_common
-
-
-def check_parts(
-    readings: Sequence[Reading],
-    markers_of: Sequence[tuple[int, ...] | None],
-    citations: Citations,
-    collection: Collection,
-) -> list[PartCheck]:
-    """Whether each answered part's cited sentences support or contradict the part's claim (all parts checked
-    in one batch); the deciding sentence given as its citation's marker."""
-    claims = []
-    for reading, markers in zip(readings, markers_of, strict=True):
-        cited = []
-        for n in markers or ():
-            citation = citations[n]
-            record = collection.record(citation.doc_id)
-            author, publisher = (record.author, record.publisher) if record else (None, None)
-            cited.append(evidence(citation.quote, citation.title, publisher, author))
-        claims.append((claim_of(reading.question), cited))
-    checks = check_claims(claims, citations.checker)
-    return [
-        PartCheck(check.outcome, markers[check.sentence]) if markers and check.sentence is not None else check
-        for check, markers in zip(checks, markers_of, strict=True)
-    ]
-
-
-def yes_no_verdict(
-    query: Query, checks: Sequence[PartCheck], citations: Citations, collection: Collection
-) -> str | None:
-    """The verdict over all parts; a before/after question compares the dates of the deciding documents."""
-    relation = next((p.joined_by for p in query.parts if p.joined_by), "")
-    order = None
-    if relation and len(checks) == 2 and all(c.sentence is not None for c in checks):
-        first, second = (collection.record(citations[c.sentence].doc_id) for c in checks)
-        order = order_holds(relation, first and first.date, second and second.date)
-    return verdict(checks, asks_order=bool(relation), order=order)

@@ -6,10 +6,10 @@ title; names of the claim that name the document's publisher or author ("USA Tod
 the document says of itself, so they are matched there and not looked for in the sentence. A claim is
 contradicted when the checker finds that the sentence says the opposite (same words, one negated), or when
 the sentence says the claim's other words with another number. A verdict states the answer outright, so a part
-counts as supported only when, besides the checker's verdict, the sentence holds every name of the claim (the
-checker's own name check, without the condition that the sentence says the claim's other words: "Géza von
-Cziffra was an Austro-Hungarian film director" does not make him an American director). "before"/"after"
-between two reports is decided by the documents' dates when both are known.
+counts as supported only when, besides the checker's verdict, the sentence (with its title) holds every name of
+the claim ("Géza von Cziffra was an Austro-Hungarian film director" does not make him an American director) and
+every other meaningful word in one of its forms ("The council discussed the repairs" does not say that it
+approved them). "before"/"after" between two reports is decided by the documents' dates when both are known.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rag.checking.support import SupportChecker
 from rag.stages import Verdict
-from rag.text import numbers
+from rag.text import content_terms, numbers, related
 from rag.text.dates import earlier
 from rag.text.names import missing_name, without_names
 
@@ -90,7 +90,15 @@ def check_claims(claims: Sequence[tuple[str, Sequence[Evidence]]], checker: Supp
 
 
 def _supports(claim: str, span: str, verdict: Verdict) -> bool:
-    return verdict.supported and missing_name(claim, span) is None
+    return verdict.supported and missing_name(claim, span) is None and unsaid_word(claim, span) is None
+
+
+def unsaid_word(claim: str, span: str) -> str | None:
+    """The first meaningful word of the claim (stemmed) that the span does not hold, in any of its family's forms.
+    The checker weighs how much of a claim a sentence says; a verdict needs all of it ("The council discussed the
+    repairs" does not say it approved them, nor that it rejected them)."""
+    held = set(content_terms(span))
+    return next((t for t in content_terms(claim) if not any(related(t, h) for h in held)), None)
 
 
 _NUMBER_PHRASE = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from rag.errors import ModelError
 from rag.questions.followup import History, condense
 from rag.questions.parts import split_question
-from rag.questions.yesno import is_yes_no, relates_parts
+from rag.questions.yesno import compared_kind, is_yes_no, relates_parts
 from rag.stages import Query, QuestionPart
 
 Rewrite = Callable[[str, History], str]
@@ -31,12 +31,14 @@ def understand(question: str, history: History, multi_part: bool, rewrite: Rewri
                 "it was searched together with the previous question.",
             )
     parts = tuple(split_question(search)) if multi_part else ()
+    compares = compared_kind(question) if len(parts) == 2 else ""
     return Query(
         question=question,
         search=search,
         context=context,
         standalone=standalone,
         parts=parts if len(parts) > 1 else (QuestionPart(search, search),),
-        yes_no=is_yes_no(question) and not relates_parts(question),
+        yes_no=is_yes_no(question) and (not relates_parts(question) or bool(compares)),
+        compares=compares,
         notices=notices,
     )

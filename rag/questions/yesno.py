@@ -38,6 +38,18 @@ def relates_parts(question: str) -> bool:
     return bool(_RELATION.search(question))
 
 
+_SAME_KIND = re.compile(r"\bthe\s+same\s+([a-z]+)\b", re.I)
+
+
+def compared_kind(question: str) -> str:
+    """The kind of thing a yes/no question asks two things to share ("Are A and B in the same province?" ->
+    "province"), when that is the only relation it asks; empty otherwise."""
+    found = _SAME_KIND.search(question)
+    if not found or not is_yes_no(question) or relates_parts(_SAME_KIND.sub(" ", question)):
+        return ""
+    return found.group(1).lower()
+
+
 def claim_of(question: str) -> str:
     """The statement a yes/no question asks about: without its auxiliary verb, question mark and the words
     that only say someone reported it."""

@@ -144,9 +144,11 @@ def test_a_claim_the_text_negates_is_answered_no(news):
 
 
 def test_a_claim_the_documents_do_not_settle_gets_no_verdict(news):
-    """Neither Yes nor No is guessed: the evidence found is shown, and the JSON's verdict is null."""
+    """Neither Yes nor No is guessed: the answer says so first, the evidence found is shown, and the JSON's verdict
+    is null."""
     unknown = news.ask("Did the Osterby mayor approve the bridge repairs?")
     assert unknown.verdict is None and not unknown.answer.startswith(("Yes", "No"))
+    assert unknown.answer.startswith("Undecided: the passages found neither confirm it nor say otherwise.")
     assert unknown.to_dict()["verdict"] is None
 
 
@@ -161,3 +163,29 @@ def test_before_and_after_compare_the_dates_of_the_two_reports(news):
     after = news.ask(question.format("after"))
     assert after.verdict == "No" and after.answer.startswith("No. ")
     assert after.to_dict()["parts"][1]["check"] == SUPPORTS
+
+
+COUNCIL = (
+    "Osterby bridge\n\nThe Osterby council discussed the bridge repairs at length in March. "
+    "Residents asked for a footpath on the bridge. The council approved the repairs a week later.\n"
+)
+
+
+@pytest.fixture
+def council(tmp_path, real_embeddings) -> Assistant:
+    """One quoted sentence per answer: the one that decides a yes/no question is not the best-matching one."""
+    return answering_store(tmp_path, real_embeddings, {"bridge.txt": COUNCIL}, answer_sentences=1)
+
+
+def test_a_sentence_saying_most_of_the_claim_but_not_its_verb_settles_nothing(council):
+    """ "discussed the repairs" neither confirms nor contradicts "rejected the repairs": a verdict needs every
+    meaningful word of the claim said, whatever the checker's score for the rest."""
+    rejected = council.ask("Did the Osterby council reject the bridge repairs?")
+    assert rejected.verdict is None and rejected.answer.startswith("Undecided: ")
+
+
+def test_a_deciding_sentence_beyond_the_quoted_ones_is_found_and_cited(council):
+    approved = council.ask("Did the Osterby council approve the bridge repairs?")
+    assert approved.verdict == "Yes" and approved.answer.startswith("Yes. ")
+    deciding = next(c for c in approved.citations if "approved" in c.quote)
+    assert deciding.quote in COUNCIL and f"[{deciding.n}]" in approved.answer
