@@ -14,12 +14,12 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.answering.scoring import matched_terms, question_weights
+from rag.answering.scoring import question_weights
 from rag.answering.short_answer import find_phrase
 from rag.logistic import LogisticModel, load_logistic
 from rag.questions.kinds import question_kind
 from rag.stages import Collection, Features, RetrievalRun, ScoredSentence
-from rag.text import proper_names
+from rag.text import found_terms, proper_names
 from rag.text.names import unmentioned_names as names_not_in
 from rag.types import Passage
 
@@ -51,7 +51,7 @@ def features(
     passage_terms: set[str] = set()
     for sentence in scored:  # every sentence of the passages, already split into terms
         passage_terms |= sentence.terms
-    found_in_passages = matched_terms(weights, passage_terms)
+    found_in_passages = found_terms(weights, passage_terms)
     statistics = collection.term_statistics(terms)
     frequencies, chunks = statistics.frequencies, statistics.chunks
     idf = {t: math.log(1 + chunks / (1 + frequencies.get(t, 0))) for t in terms}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from index.metadata import is_header_line
 from rag.questions.kinds import question_kind
 from rag.stages import ScoredSentence
-from rag.text import MIN_FAMILY_STEM, content_terms, is_year, numbers, proper_names, related, words
+from rag.text import content_terms, found_terms, is_year, numbers, proper_names, words
 from rag.text.dates import written_dates
 from rag.types import Passage
 
@@ -73,7 +73,7 @@ def score_sentences(
             ):
                 continue
             terms = frozenset(content_terms(sentence))
-            matched = matched_terms(weights, terms)
+            matched = found_terms(weights, terms)
             coverage = sum(weights[t] for t in matched) / total
             prior = 0.25 * passage.score + _kind_bonus(kind, sentence, names, policy)
             prior += policy.lead_bonus if policy.lead_bonus and is_lead(text, start) else 0.0
@@ -106,14 +106,6 @@ def is_heading(text: str, start: int, end: int) -> bool:
 def is_lead(text: str, start: int) -> bool:
     """The document's first sentence after its headings: no line before it ends a sentence."""
     return _SENTENCE_END.search(text, 0, start) is None
-
-
-def matched_terms(weights: dict[str, float], terms: set[str]) -> frozenset[str]:
-    """The question terms found among `terms`, counting word-family matches."""
-    stems = [u for u in terms if len(u) >= MIN_FAMILY_STEM]  # shorter words match only exactly
-    return frozenset(
-        t for t in weights if t in terms or (len(t) >= MIN_FAMILY_STEM and any(related(t, u) for u in stems))
-    )
 
 
 def _kind_bonus(kind: str, sentence: str, question_names: set[str], policy: AnsweringSettings) -> float:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rag.checking.support import SupportChecker
 from rag.stages import Verdict
-from rag.text import content_terms, numbers, related
+from rag.text import content_terms, found_terms, numbers
 from rag.text.dates import earlier
 from rag.text.names import missing_name, without_names
 
@@ -97,8 +97,9 @@ def unsaid_word(claim: str, span: str) -> str | None:
     """The first meaningful word of the claim (stemmed) that the span does not hold, in any of its family's forms.
     The checker weighs how much of a claim a sentence says; a verdict needs all of it ("The council discussed the
     repairs" does not say it approved them, nor that it rejected them)."""
-    held = set(content_terms(span))
-    return next((t for t in content_terms(claim) if not any(related(t, h) for h in held)), None)
+    wanted = content_terms(claim)
+    found = found_terms(wanted, set(content_terms(span)))
+    return next((t for t in wanted if t not in found), None)
 
 
 _NUMBER_PHRASE = re.compile(r"\d[\d,.]*(?:\s*(?:million|billion|thousand|%|percent))?", re.I)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Collection, Iterable
 
 from index.terms import STOPWORDS, stem, words
 from index.terms import terms as content_terms
@@ -14,6 +15,7 @@ __all__ = [
     "QUESTION_WORDS",
     "STOPWORDS",
     "content_terms",
+    "found_terms",
     "normalize_answer",
     "related",
     "stem",
@@ -32,6 +34,14 @@ def related(a: str, b: str) -> bool:
         return True
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) >= MIN_FAMILY_STEM and long.startswith(short)
+
+
+def found_terms(wanted: Iterable[str], terms: Collection[str]) -> frozenset[str]:
+    """The `wanted` terms found among `terms`, counting word-family matches (`related`)."""
+    stems = [u for u in terms if len(u) >= MIN_FAMILY_STEM]  # shorter words match only exactly
+    return frozenset(
+        t for t in wanted if t in terms or (len(t) >= MIN_FAMILY_STEM and any(related(t, u) for u in stems))
+    )
 
 
 _NO_PUNCTUATION = str.maketrans("", "", string.punctuation + "’‘“”")
