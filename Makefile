@@ -54,7 +54,7 @@ bench-reader: setup ## The reader's weights fitted leave-one-set-out, then each 
 reader-data: setup ## Convert fetched public QA data (RAW=folder) into training/data/ (docs/models.md)
 	$(PY) -m training.reader_data --raw $(RAW)
 
-train-reader: setup ## Train the reader (cross-encoder) on training/data/ (~21 min, 2 cores) and export it into rag/reading/model/
+train-reader: setup ## Train the reader (cross-encoder) on training/data/ (~49 min, 2 cores) and export it into rag/reading/model/
 	$(PY) -m training.train_reader
 	$(PY) -m training.export_reader
 

@@ -6,10 +6,16 @@ Each pair is {"source", "group", "question", "title", "sentence", "label"}: does
 Training pairs come from data whose licence lets a shipped model learn from them; validation pairs from other
 sources, so that the model is measured on text and questions it never saw (docs/models.md):
 
-- training: SQuAD 2.0 development questions (chrischute/squad `data/dev-v2.0.json`, CC BY-SA 4.0) — the sentence
-  holding a gold answer is positive, the paragraph's other sentences are negatives, and every sentence of an
-  unanswerable question's paragraph is a negative (near misses written to fool readers); SelQA answer-sentence
-  development questions (emorynlp/selqa `ass/selqa-ass-dev.json`, Apache-2.0).
+- training, SQuAD (CC BY-SA 4.0): the sentence holding a gold answer is positive, the paragraph's other sentences
+  are negatives, and every sentence of an unanswerable question's paragraph is a negative (near misses written to
+  fool readers). From three files:
+  - SQuAD 2.0 development questions (chrischute/squad `data/dev-v2.0.json`: the CS224N half of the official dev
+    set);
+  - SQuAD 1.1's official development set (pulakdas1999/QnA_using_BERT `dev-v1.1.json.zip`, the official file,
+    md5 3e85deb5...), only its 13 articles that are in neither half of SQuAD 2.0's dev set (`SQUAD11_ARTICLES`):
+    the others repeat the questions above, or belong to the half CS224N kept as its test set;
+  - the first ten articles of SQuAD 2.0's training set (PhongNTDo/guide_train_MRC_transformers `train-v2.0.json`).
+- training: SelQA answer-sentence development questions (emorynlp/selqa `ass/selqa-ass-dev.json`, Apache-2.0).
 - validation only: WikiQA development questions (original Microsoft TSV; research licence, so never trained on)
   and TrecQA DEV (castorini/data `TrecQA/data/DEV.xml`).
 
@@ -25,6 +31,7 @@ import gzip
 import hashlib
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,9 +42,27 @@ TRAIN_FILE = "reader-train.jsonl.gz"
 VALIDATION_FILE = "reader-validation.jsonl.gz"
 
 
-def squad(path: Path) -> Iterator[dict]:
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    for article in data:
+SQUAD11_ARTICLES = frozenset(
+    "American_Broadcasting_Company Apollo_program Chloroplast Doctor_Who Genghis_Khan Kenya Martin_Luther "
+    "Newcastle_upon_Tyne Nikola_Tesla Super_Bowl_50 Teacher United_Methodist_Church Victoria_and_Albert_Museum".split()
+)
+"""The articles of SQuAD 1.1's development set that are in neither half of SQuAD 2.0's (whose questions they share)."""
+
+
+def read_json(path: Path):
+    """A JSON file, or the one JSON file of a zip archive (as the official SQuAD files are often stored)."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            (name,) = [n for n in archive.namelist() if n.endswith(".json")]
+            return json.loads(archive.read(name).decode("utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def squad(path: Path, source: str = "squad2-dev", articles: frozenset[str] | None = None) -> Iterator[dict]:
+    """Pairs of a SQuAD file (1.1 or 2.0), of the `articles` named (all when None)."""
+    for article in read_json(path)["data"]:
+        if articles is not None and article["title"] not in articles:
+            continue
         title = article["title"].replace("_", " ")
         for paragraph in article["paragraphs"]:
             context = paragraph["context"]
@@ -46,7 +71,7 @@ def squad(path: Path) -> Iterator[dict]:
                 starts = {a["answer_start"] for a in qa.get("answers", [])}
                 for start, end in spans:
                     positive = any(start <= s < end for s in starts)
-                    yield pair("squad2-dev", qa["id"], qa["question"], title, context[start:end], positive)
+                    yield pair(source, qa["id"], qa["question"], title, context[start:end], positive)
 
 
 def selqa(path: Path) -> Iterator[dict]:
@@ -123,7 +148,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     raw = args.raw
-    train = [*squad(raw / "squad2-chrischute" / "dev-v2.0.json"), *selqa(raw / "selqa" / "selqa-ass-dev.json")]
+    train = [
+        *squad(raw / "squad2-chrischute" / "dev-v2.0.json"),
+        *selqa(raw / "selqa" / "selqa-ass-dev.json"),
+        *squad(raw / "squad11-dev" / "dev-v1.1.json.zip", "squad11-dev", SQUAD11_ARTICLES),
+        *squad(raw / "squad2-train-head" / "train-v2.0.json", "squad2-train"),
+    ]
     validation = [*wikiqa(raw / "wikiqa-raw" / "WikiQA-dev.tsv"), *trecqa(raw / "trecqa" / "DEV.xml")]
     record = {"train": write(train, args.out / TRAIN_FILE), "validation": write(validation, args.out / VALIDATION_FILE)}
     print(json.dumps(record, indent=1))

@@ -250,7 +250,7 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=4e-5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
-        "--limit", type=int, default=24000, help="Pairs trained on: every positive, and negatives sampled up to this."
+        "--limit", type=int, default=40000, help="Pairs trained on: every positive, and negatives sampled up to this."
     )
     parser.add_argument(
         "--objective",

@@ -69,3 +69,19 @@ def test_the_written_file_is_reproducible(tmp_path):
     assert first["counts"] == {"squad2-dev": {"pairs": 6, "positives": 1, "questions": 2}}
     with gzip.open(tmp_path / "one.jsonl.gz", "rt") as handle:
         assert [json.loads(line) for line in handle] == rows
+
+
+def test_a_zipped_squad_file_is_read_and_only_the_articles_named_are_kept(tmp_path):
+    """SQuAD 1.1's official dev set is stored zipped, and only its articles in neither half of SQuAD 2.0's dev set
+    are trained on: the others repeat questions already used or belong to the half kept for testing."""
+    import zipfile
+
+    plain = squad_file(tmp_path)
+    archive = tmp_path / "dev-v1.1.json.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.write(plain, "dev-v1.1.json")
+    rows = list(reader_data.squad(archive, "squad11-dev", frozenset({"Normans"})))
+    assert {r["source"] for r in rows} == {"squad11-dev"}
+    assert [r["label"] for r in rows if r["group"] == "a"] == [0, 1, 0]
+    assert list(reader_data.squad(archive, "squad11-dev", frozenset({"Kenya"}))) == []
+    assert "Normans" not in reader_data.SQUAD11_ARTICLES and len(reader_data.SQUAD11_ARTICLES) == 13
