@@ -203,6 +203,12 @@ class LocalEmbeddings(Embeddings):
         Cold `citewise ask` overlaps the model load (~0.5 s light, ~6 s through sentence-transformers) with opening
         Chroma and importing LangChain.
         """
+        # NumPy is imported by both sides. Two threads importing its submodules at once can each hold a module lock
+        # the other waits for; Python then breaks the deadlock by handing one of them a partially initialised module
+        # ("cannot import name 'NDArray' from partially initialized module 'numpy._typing'", seen once in CI).
+        # Imported here first, it is whole before the race starts.
+        import numpy  # noqa: F401
+
         thread = threading.Thread(target=lambda: self.model, name="citewise-model-load", daemon=True)
         thread.start()
         return thread
