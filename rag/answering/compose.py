@@ -100,7 +100,7 @@ def compose(
             confident = chosen[0].coverage >= settings.answering.short_answer_min_coverage
             if confident and not disagreements:
                 short = short_answer(reading.question, citations.cited[:1], is_common)
-            texts += [f"{short.text}." if short else "", quoted]
+            texts += [sentence_of(short.text) if short else "", quoted]
             quoted_at.append(len(texts) - 1)
             unmentioned = unmentioned_names(reading.question, reading.passages)
             if unmentioned:
@@ -144,6 +144,11 @@ def abstention_text(passages: Sequence[Passage]) -> str:
 def disagreement(question: str, found: Disagreement, citations: Citations) -> Conflict:
     first, second = citations.marker(found.first), citations.marker(found.second)
     return Conflict(about=topic(question), citations=(first, second), values=(found.first_value, found.second_value))
+
+
+def sentence_of(phrase: str) -> str:
+    """A short answer as the answer's first sentence: "Jay-Z." for "Jay-Z", "U.S." for "U.S."."""
+    return phrase if phrase.endswith((".", "!", "?")) else phrase + "."
 
 
 def conflict_sentence(conflict: Conflict) -> str:

@@ -116,7 +116,22 @@ _ANSWER_NAME = re.compile(
 def answer_names(sentence: str) -> list[NamePhrase]:
     """Name phrases with the small words that join a name and the numbers that end one ("Statue of Liberty",
     "Osama bin Laden", "Apollo 11", "Blink-182"): candidate answers to who, where and what questions."""
-    return [NamePhrase(m.group(0), m.start(), m.end()) for m in _ANSWER_NAME.finditer(sentence)]
+    phrases = []
+    for match in _ANSWER_NAME.finditer(sentence):
+        end = match.end()
+        if _ends_sentence(sentence, end) and not _is_abbreviation(match.group(0).split()[-1]):
+            end = match.start() + len(match.group(0).rstrip("."))  # "... founded by rapper Jay-Z." -> "Jay-Z"
+        phrases.append(NamePhrase(sentence[match.start() : end], match.start(), end))
+    return phrases
+
+
+def _ends_sentence(sentence: str, end: int) -> bool:
+    return sentence[end - 1 : end] == "." and not sentence[end:].strip(" \t\n\"'’”)]")
+
+
+def _is_abbreviation(word: str) -> bool:
+    """ "U.S.", "D.C.": the full stop belongs to the word, and so ends the sentence too."""
+    return "." in word.rstrip(".")
 
 
 PAREN = re.compile(r"\s*\([^)]*\)")

@@ -33,6 +33,14 @@ def test_answer_names_keep_joining_words_and_numbers_with_spans():
     assert all(sentence[n.start : n.end] == n.written for n in found)
 
 
+def test_a_name_ending_the_sentence_leaves_its_full_stop_unless_it_is_an_abbreviation():
+    """A short answer once read "Jay-Z.." because the sentence's full stop was taken for an initial's."""
+    assert [n.written for n in answer_names("It was founded by rapper Jay-Z.")] == ["It", "Jay-Z"]
+    assert [n.written for n in answer_names('Kyrie Irving signed with Jay-Z."')] == ["Kyrie Irving", "Jay-Z"]
+    assert answer_names("They moved to the U.S.")[-1].written == "U.S."
+    assert answer_names("She met St. Louis officials.")[-1].written == "St. Louis"
+
+
 def test_without_names_drops_the_runs_asked():
     assert (
         without_names("USA Today reported the bridge closed", lambda n: n == "USA Today")

@@ -75,3 +75,10 @@ def test_short_answer_offsets_point_into_the_document():
     found = short_answer("How many fishing boats did the harbour count?", [citation])
     assert found is not None and found.citation == 1
     assert document[found.start : found.end] == found.text == "37 fishing boats"
+
+
+def test_a_short_answer_is_one_sentence_with_one_full_stop():
+    from rag.answering.compose import sentence_of
+
+    assert sentence_of("Jay-Z") == "Jay-Z."
+    assert sentence_of("U.S.") == "U.S."
