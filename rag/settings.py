@@ -189,14 +189,14 @@ class ReadingSettings(Group):
         default=False,
         description="Read the best candidate sentences with the shipped reader (when OpenVINO runs here): its "
         "P(answers) decides which sentences lead the answer and weighs in the decision to abstain. Off by default: "
-        "it adds about 130 ms per question and has not yet helped both dev sets (docs/tuning.md).",
+        "it adds about 50-70 ms per question (12 sentences) and has not yet helped both dev sets (docs/tuning.md).",
     )
     reader_sentences: int = Field(
-        default=24,
+        default=12,
         ge=1,
         le=200,
         description="Candidate sentences (1-200), best by word features first, the reader scores for one part of "
-        "a question: one batch; its time grows with the count (about 3 ms a sentence on 2 cores).",
+        "a question: one batch; its time grows with the count (about 5 ms a sentence on 2 cores).",
     )
     sentence_weight: float | None = Field(
         default=None,
