@@ -13,6 +13,7 @@ from pathlib import Path
 from .catalog import Catalog, StoredDocument
 from .collections import DEFAULT_ID, Collection, Collections
 from .db import Database, open_database
+from .encoder_protocols import StoreBoundEncoder
 from .errors import CitewiseError, StoreError
 from .health import check as check_health
 from .health import repair as repair_vectors
@@ -109,21 +110,20 @@ class Library(Ingestion):
 
     def _bind_encoder(self, root: Path) -> None:
         """A store answers queries with the encoder backend that made its vectors (`_record_encoder`)."""
-        use = getattr(self.embeddings, "use_store_backend", None)
-        if use is None:  # an Embeddings of the caller's own (tests, LangChain users): nothing to pin
+        if not isinstance(self.embeddings, StoreBoundEncoder):  # a caller's own Embeddings: nothing to pin
             return
         # An empty store takes whichever backend is asked for; stores made before backends existed were all
         # encoded by PyTorch.
         recorded = (self.catalog.setting(ENCODER_SETTING) or "torch") if self.catalog.has_chunks() else None
         try:
-            use(recorded, root / ENCODER_CACHE_DIR)
+            self.embeddings.use_store_backend(recorded, root / ENCODER_CACHE_DIR)
         except CitewiseError as exc:
             raise StoreError(f"store {root}: {exc}") from exc
 
     def _record_encoder(self) -> None:
         """Recorded when vectors are written, not when the store opens: by then the encoder is loaded, and the
         backend is the one that really encoded (auto falls back to torch where its choice cannot run)."""
-        if getattr(self.embeddings, "use_store_backend", None) is None:
+        if not isinstance(self.embeddings, StoreBoundEncoder):
             return
         if self.catalog.setting(ENCODER_SETTING) != self.embeddings.backend:
             self.catalog.set_setting(ENCODER_SETTING, self.embeddings.backend)
@@ -197,5 +197,4 @@ class Library(Ingestion):
 
     def encoder(self) -> dict | None:
         """The encoder this store's vectors are made and queried with (None for a caller's own Embeddings)."""
-        describe = getattr(self.embeddings, "describe", None)
-        return describe() if describe else None
+        return self.embeddings.describe() if isinstance(self.embeddings, StoreBoundEncoder) else None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.catalog import StoredDocument
 from index.embedding import LocalEmbeddings
+from index.encoder_protocols import PreloadingEncoder
 from index.ingestion import ProgressCallback
 from index.library import Library
 from index.types import DocumentRecord, IngestReport
@@ -67,14 +68,14 @@ class Assistant:
 
     def prepare_to_answer(self) -> None:
         """Load the encoder in the background while the stores open and the chain is built (cold starts)."""
-        if hasattr(self.embeddings, "load_in_background"):
+        if isinstance(self.embeddings, PreloadingEncoder):
             self.embeddings.load_in_background()
         _ = self.library.vectors, self.pipeline
 
     @property
     def ready(self) -> bool:
         """False while the encoder is still loading (an API answers 503 then, instead of waiting)."""
-        return bool(getattr(self.embeddings, "loaded", True))
+        return self.embeddings.loaded if isinstance(self.embeddings, PreloadingEncoder) else True
 
     def warm_up(self) -> None:
         """Load the encoder and open the stores, so that the first question is answered at full speed."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -55,3 +56,16 @@ class HashingEmbeddings(Embeddings):
 
     def embed_query(self, text):
         return self.encode([text])[0].tolist()
+
+
+class StillLoadingEmbeddings(HashingEmbeddings):
+    """A `PreloadingEncoder` whose background load has not ended until a test sets `loaded`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.loaded = False
+
+    def load_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=lambda: None, name="fake-model-load", daemon=True)
+        thread.start()
+        return thread

@@ -9,7 +9,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers.fakes import StillLoadingEmbeddings
 from helpers.stores import answering_store
+from index.encoder_protocols import PreloadingEncoder
 from ui.api import create_api
 
 KEY = "s3cret-key"
@@ -127,9 +129,10 @@ def test_openai_client_against_a_running_server(assistant, capfd, caplog):
     assert KEY not in captured.out + captured.err + caplog.text  # keys never reach the logs
 
 
-def test_while_the_model_loads_questions_get_503_and_health_says_loading(assistant):
+def test_while_the_model_loads_questions_get_503_and_health_says_loading(tmp_path):
     """A server started before its encoder finished loading answers at once instead of hanging."""
-    assistant.embeddings.loaded = False  # as LocalEmbeddings reports before its background load ends
+    assistant = answering_store(tmp_path, StillLoadingEmbeddings(), TEXTS)
+    assert isinstance(assistant.embeddings, PreloadingEncoder) and not assistant.ready
     client = TestClient(create_api(assistant), base_url="http://127.0.0.1")
     assert client.get("/api/v1/health").json()["status"] == "loading"
     response = client.post("/api/v1/ask", json={"question": "How many fishing boats?"})
