@@ -7,102 +7,30 @@ that the next run can delete those orphans. The keyword index is written in the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from . import keyword
+from .catalog_rows import (
+    NewDocument,
+    SourceState,
+    StoredDocument,
+    StoredFile,
+    chunk_from_row,
+    chunk_rows,
+    document_row,
+    stored_from_row,
+)
 from .db import schema
 from .db.database import Database
 from .db.upsert import insert_or_ignore, insert_or_update, store_files
 from .errors import UnknownDocumentError
-from .types import Chunk, DocumentRecord, LoadedDocument, document_metadata
+from .types import Chunk, DocumentRecord, LoadedDocument
 
 D, C, S = schema.documents, schema.chunks, schema.sources
-
-
-@dataclass(frozen=True)
-class SourceState:
-    doc_id: str
-    mtime_ns: int
-    size: int
-
-
-@dataclass(frozen=True)
-class NewDocument:
-    """A document to commit: what was read of its file and the chunks whose vectors are stored."""
-
-    doc_id: str
-    content_hash: str
-    size: int
-    loaded: LoadedDocument
-    chunks: list[Chunk]
-    path: str
-    mtime_ns: int
-    data: bytes | None = None
-    """The original bytes, kept in the database (None: not kept)."""
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A document's original bytes, as received."""
-
-    sha256: str
-    name: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """What a citation needs to be shown and checked: the text and where its pages start."""
-
-    doc_id: str
-    title: str
-    source: str
-    text: str
-    page_starts: tuple[int, ...]
-    date: str | None
-    author: str | None = None
-    publisher: str | None = None
-    char_boxes: bytes | None = None
-    """PDFs: each character's box on its page, packed (`index.pdf`)."""
-    file_sha256: str | None = None
-    """The original file's bytes in the database (`Catalog.file`), None for a document imported without them."""
-
-    @property
-    def metadata(self) -> dict:
-        return document_metadata(self.title, self.source, self.publisher, self.author, self.date)
-
-    @cached_property
-    def _boxes(self):
-        from .boxes import unpack_boxes
-
-        return unpack_boxes(self.char_boxes) if self.char_boxes else None
-
-    def boxes(self, start: int, end: int) -> list[list[float]]:
-        """`[page, x0, y0, x1, y1]` rectangles (PDF points, origin top left) covering `text[start:end]` on the
-        rendered pages; empty for documents without pages."""
-        from .boxes import span_boxes
-
-        return [] if self._boxes is None else span_boxes(self._boxes, self.page_starts, start, end)
-
-
-def _chunk(row) -> Chunk:
-    return Chunk(
-        row.chunk_id,
-        row.doc_id,
-        row.idx,
-        row.start,
-        row.end,
-        row.text,
-        row.page,
-        tuple(tuple(s) for s in json.loads(row.sentences)),
-    )
 
 
 _CHUNK_COLUMNS = (C.c.chunk_id, C.c.doc_id, C.c.idx, C.c.start, C.c.end, C.c.text, C.c.page, C.c.sentences)
@@ -252,15 +180,15 @@ class Catalog:
             kept = [dict(row._mapping) for row in db.execute(select(S).where(S.c.doc_id.in_(again)))] if again else []
             _delete_documents(db, self.collection_id, again)
             store_files(db, [(d.content_hash, Path(d.path).name, d.data) for d in new if d.data is not None])
-            rows = [_document_row(d, t, now) | self._owner for d, t in zip(new, terms, strict=True)]
+            rows = [document_row(d, t, now) | self._owner for d, t in zip(new, terms, strict=True)]
             db.execute(D.insert(), rows)
             db.execute(schema.texts.insert(), [{"doc_id": d.doc_id, "text": d.loaded.text} for d in new])
             boxes = [{"doc_id": d.doc_id, "data": d.loaded.char_boxes} for d in new if d.loaded.char_boxes is not None]
             if boxes:
                 db.execute(schema.boxes.insert(), boxes)
-            chunk_rows = [row for d, t in zip(new, terms, strict=True) for row in _chunk_rows(d, t)]
-            if chunk_rows:
-                db.execute(C.insert(), chunk_rows)
+            new_chunks = [row for d, t in zip(new, terms, strict=True) for row in chunk_rows(d, t)]
+            if new_chunks:
+                db.execute(C.insert(), new_chunks)
             ids: dict[str, dict[int, int]] = {}
             for doc_id, idx, row_id in db.execute(select(C.c.doc_id, C.c.idx, C.c.id).where(C.c.doc_id.in_(doc_ids))):
                 ids.setdefault(doc_id, {})[idx] = row_id
@@ -384,7 +312,7 @@ class Catalog:
             row = db.execute(_DOCUMENT, {"doc_id": doc_id, **self._mine}).first()
         if row is None:
             raise UnknownDocumentError(f"no indexed document has the id {doc_id!r}")
-        return _stored(row)
+        return stored_from_row(row)
 
     def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, StoredDocument]:
         """Those of the documents that exist, in one query."""
@@ -393,7 +321,7 @@ class Catalog:
             return {}
         with self.database.read() as db:
             rows = db.execute(_DOCUMENTS, {"doc_ids": doc_ids, **self._mine})
-            return {row.doc_id: _stored(row) for row in rows}
+            return {row.doc_id: stored_from_row(row) for row in rows}
 
     def document_count(self) -> int:
         with self.database.read() as db:
@@ -424,7 +352,7 @@ class Catalog:
             row = db.execute(_CHUNK, {"chunk_id": chunk_id, **self._mine}).first()
         if row is None:
             raise UnknownDocumentError(f"no chunk has the id {chunk_id!r}")
-        return _chunk(row)
+        return chunk_from_row(row)
 
     def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
         """The chunks of those ids that exist, in one query."""
@@ -433,62 +361,12 @@ class Catalog:
             return {}
         with self.database.read() as db:
             rows = db.execute(_CHUNKS, {"chunk_ids": chunk_ids, **self._mine})
-            return {row.chunk_id: _chunk(row) for row in rows}
+            return {row.chunk_id: chunk_from_row(row) for row in rows}
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         with self.database.read() as db:
             rows = db.execute(_CHUNK_ROWS.where(C.c.doc_id == doc_id).order_by(C.c.idx), self._mine).all()
-        return [_chunk(row) for row in rows]
-
-
-def _stored(row) -> StoredDocument:
-    return StoredDocument(
-        row.doc_id,
-        row.title,
-        row.source or "",
-        row.text,
-        tuple(json.loads(row.page_starts)),
-        row.date,
-        row.author,
-        row.publisher,
-        bytes(row.data) if row.data is not None else None,
-        row.file_sha256,
-    )
-
-
-def _document_row(new: NewDocument, terms: keyword.DocumentTerms, now: str) -> dict:
-    loaded = new.loaded
-    return {
-        "doc_id": new.doc_id,
-        "content_hash": new.content_hash,
-        "file_sha256": new.content_hash if new.data is not None else None,
-        "title": loaded.title,
-        "date": loaded.date,
-        "author": loaded.author,
-        "publisher": loaded.publisher,
-        "size": new.size,
-        "chunk_count": len(new.chunks),
-        "ingested_at": now,
-        "page_starts": json.dumps(list(loaded.page_starts)),
-        "terms_len": terms.length,
-    }
-
-
-def _chunk_rows(new: NewDocument, terms: keyword.DocumentTerms) -> list[dict]:
-    return [
-        {
-            "chunk_id": c.chunk_id,
-            "doc_id": new.doc_id,
-            "idx": c.index,
-            "start": c.start,
-            "end": c.end,
-            "page": c.page,
-            "sentences": json.dumps(c.sentences),
-            "text": c.text,
-            "terms_len": length,
-        }
-        for c, length in zip(new.chunks, terms.chunk_lengths, strict=True)
-    ]
+        return [chunk_from_row(row) for row in rows]
 
 
 def _drop_if_orphaned(db: Connection, collection_id: int, doc_ids: Iterable[str]) -> list[str]:

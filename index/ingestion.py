@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .catalog import NewDocument
+from .catalog_rows import NewDocument
 from .chunking import pack_chunks
 from .collections import DEFAULT_ID
 from .errors import LoadError, failure_reason

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
-from .catalog import Catalog, StoredDocument
+from .catalog import Catalog
+from .catalog_rows import StoredDocument
 from .collections import DEFAULT_ID, Collection, Collections
 from .db import Database, open_database
 from .encoder_protocols import StoreBoundEncoder

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.catalog import StoredDocument
+from index.catalog_rows import StoredDocument
 from index.embedding import LocalEmbeddings
 from index.encoder_protocols import PreloadingEncoder
 from index.ingestion import ProgressCallback

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from .types import Citation, Conflict, Passage, ShortAnswer
 
 if TYPE_CHECKING:  # the bottom of rag/ opens no store
-    from index.catalog import StoredDocument
+    from index.catalog_rows import StoredDocument
     from index.types import DocumentRecord
 
 History = Sequence[tuple[str, str]]

@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 
-from index.catalog import StoredDocument
+from index.catalog_rows import StoredDocument
 from index.library import Library
 from index.types import Chunk
 from rag.retrieval.filters import NameIndex

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from helpers.pdfs import assert_rectangles_cover, draw_pdf, drawn_between
-from index.catalog import StoredDocument
+from index.catalog_rows import StoredDocument
 from index.loaders import load
 
 LINES = [

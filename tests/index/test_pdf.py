@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from helpers.pdfs import assert_highlight_covers, draw_pdf
-from index.catalog import StoredDocument
+from index.catalog_rows import StoredDocument
 from index.loaders import load
 
 LEFT = [
