@@ -9,7 +9,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from index.settings import Group, IndexSettings
+from index.settings import IndexSettings
+from index.settings_base import Group
 
 Profile = Literal["auto", "general", "encyclopedia"]
 

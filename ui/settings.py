@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from index.errors import CitewiseError
-from index.settings import Group
+from index.settings_base import Group
 from rag.settings import Settings
 
 from .gate import Access
