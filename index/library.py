@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .catalog import Catalog
 from .catalog_rows import StoredDocument
+from .chroma_client import SharedClient
 from .collections import DEFAULT_ID, Collection, Collections
 from .db import Database, open_database
 from .encoder_protocols import StoreBoundEncoder
@@ -21,7 +22,7 @@ from .health import repair as repair_vectors
 from .ingestion import Ingestion
 from .keyword import KeywordIndex
 from .settings import IndexSettings
-from .store import ChunkStore, open_client
+from .store import ChunkStore
 from .types import DocumentRecord
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Library(Ingestion):
         store: ChunkStore | None = None,
         database: Database | None = None,
         collection: Collection | None = None,
+        chroma: SharedClient | None = None,
     ):
         self.settings = settings
         self.embeddings = embeddings
@@ -51,6 +53,7 @@ class Library(Ingestion):
                 options.resolved_url(root), root, options.poll_seconds, options.pool_size, options.auto_upgrade
             )
         self.database = database
+        self._chroma = chroma or SharedClient(root, settings.storage.chroma_url)
         self.collection = collection or Collections(database).get(settings.storage.collection)
         self.catalog = Catalog(self.database, self.collection.id)
         if store is not None:
@@ -66,14 +69,16 @@ class Library(Ingestion):
             return self
         found = self._siblings.get(collection)
         if found is None:
-            found = Library(self.settings, self.embeddings, database=self.database, collection=collection)
-            found.__dict__["chroma"] = self.chroma  # one client per process: Chroma refuses a second on a path
+            found = Library(
+                self.settings, self.embeddings, database=self.database, collection=collection, chroma=self._chroma
+            )
             self._siblings[collection] = found
         return found
 
-    @cached_property
+    @property
     def chroma(self):
-        return open_client(Path(self.settings.storage.path), self.settings.storage.chroma_url)
+        """The store's Chroma client, opened on first use."""
+        return self._chroma.client
 
     @cached_property
     def vectors(self) -> ChunkStore:

@@ -17,9 +17,7 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
@@ -29,7 +27,6 @@ from .types import Chunk
 
 log = logging.getLogger(__name__)
 
-CHROMA_DIR = "chroma"
 _DELETE_BATCH = 500
 WRITE_BATCH = 256
 """Vectors written or deleted per call. Embedded Chroma holds Python's GIL for a whole call: one upsert of 5,461
@@ -84,32 +81,6 @@ def chroma_embedding_function(embeddings: Embeddings):
             return CitewiseEmbeddingFunction()
 
     return CitewiseEmbeddingFunction(embeddings)
-
-
-def open_client(store_dir: Path, chroma_url: str | None):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
-        if chroma_url:
-            url = urlparse(chroma_url)
-            if not url.hostname:
-                raise StoreError(f"chroma_url {chroma_url!r} has no host")
-            port = url.port or (443 if url.scheme == "https" else 8000)
-            client = chromadb.HttpClient(
-                host=url.hostname, port=port, ssl=url.scheme == "https", settings=chroma_settings
-            )
-            client.heartbeat()
-            return client
-        path = Path(store_dir) / CHROMA_DIR
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except StoreError:
-        raise
-    except Exception as exc:
-        where = chroma_url or str(store_dir)
-        raise StoreError(f"cannot open Chroma at {where}: {exc}") from exc
 
 
 def distinct_vectors(ids: Sequence[str], vectors):

@@ -51,8 +51,9 @@ def test_docs_warns_and_doctor_repairs_from_the_command_line(tmp_path):
     store = tmp_path / "store"
     assert run_cli("ingest", copy_demo(tmp_path / "docs"), "--store", store).returncode == 0
     assert run_cli("doctor", "--store", store).returncode == 0
+    from index.chroma_client import open_client
     from index.settings import IndexSettings
-    from index.store import ChunkStore, open_client
+    from index.store import ChunkStore
 
     settings = IndexSettings(store=store)
     vectors = ChunkStore(open_client(store, None), settings.storage.chroma_collection, embeddings=None)

@@ -10,7 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from index.store import ChunkStore, open_client
+from index.chroma_client import open_client
+from index.store import ChunkStore
 from index.types import Chunk
 
 pytestmark = pytest.mark.slow

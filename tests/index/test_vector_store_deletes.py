@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from helpers.fakes import HashingEmbeddings
-from index.store import NUDGE, REBUILD_SUFFIX, ChunkStore, distinct_vectors, open_client
+from index.chroma_client import open_client
+from index.store import NUDGE, REBUILD_SUFFIX, ChunkStore, distinct_vectors
 from index.types import Chunk
 
 DIM = 384

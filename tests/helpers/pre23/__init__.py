@@ -21,9 +21,10 @@ BLOB_IDS = {
 
 def build_store(store: Path, files: list[Path], embeddings, collection: str = "citewise", chroma_url=None) -> None:
     """A store as the release before issue 23 wrote it: catalog.sqlite3, bm25/ and Chroma."""
+    from index.chroma_client import open_client
     from index.chunking import pack_chunks
     from index.loaders import load
-    from index.store import ChunkStore, open_client
+    from index.store import ChunkStore
     from index.types import page_at
 
     from .catalog import Catalog
