@@ -46,6 +46,7 @@ def test_the_same_file_in_two_collections_is_two_documents_and_nothing_crosses(t
     harbour = {lib.collection.name: next(d.doc_id for d in lib.documents() if "harbour" in d.title) for lib in two}
     assert harbour["default"] != harbour["legal"]
     assert default.vectors.name != legal.vectors.name
+    assert legal.chroma is default.chroma  # one client per store: embedded Chroma refuses a second on its path
     assert default.vectors.count() == legal.vectors.count() == 2
     # Keyword search and its statistics see one collection only.
     own = {d.doc_id for d in default.documents()}
