@@ -13,16 +13,15 @@ import typer
 
 from rag.requests import AskRequest, SearchRequest, build
 from ui.cli_common import (
+    DEMO_STORE,
     FILTERS,
     IN_COLLECTION,
     STORE,
-    ChromaOption,
     JsonOption,
     Store,
     app,
     fail_cleanly,
     print_json,
-    settings_for,
     takes,
 )
 
@@ -291,17 +290,19 @@ def mcp(
 
 @app.command()
 @fail_cleanly
+@takes(DEMO_STORE)
 def demo(
     host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 7860).")] = None,
-    store: Annotated[Path | None, typer.Option("--store", help="Demo store (default ~/.citewise-demo).")] = None,
-    chroma_url: ChromaOption = None,
     no_browser: Annotated[bool, typer.Option("--no-serve", help="Only index the sample corpus.")] = False,
+    *,
+    where: Store,
 ) -> None:
-    """Index the bundled sample corpus into a demo store and start the web UI on it."""
+    """Index the bundled sample corpus into a demo store and start the web UI on it. The demo indexes in its own
+    process, also with --database-url (no worker needed)."""
     from ui.web import launch
 
-    settings = settings_for(store or Path("~/.citewise-demo"), chroma_url, host=host, port=port)
+    settings = where.settings(host=host, port=port, ingest_mode="direct")
     from rag import Assistant
 
     assistant = Assistant(settings)

@@ -127,6 +127,17 @@ class Store:
 
 STORE = OptionGroup("where", {"store": StoreOption, "chroma_url": ChromaOption, "database_url": DatabaseOption}, Store)
 """--store, --chroma-url and --database-url, as one `Store`."""
+DEMO_STORE_DIR = Path("~/.citewise-demo")
+DEMO_STORE = OptionGroup(
+    "where",
+    {
+        "store": Annotated[Path | None, typer.Option("--store", help="Demo store (default ~/.citewise-demo).")],
+        "chroma_url": ChromaOption,
+        "database_url": DatabaseOption,
+    },
+    lambda store, chroma_url, database_url: Store(store or DEMO_STORE_DIR, chroma_url, database_url),
+)
+"""STORE for `citewise demo`, whose store is its own unless --store names one."""
 IN_COLLECTION = OptionGroup("where", {**STORE.options, "collection": CollectionOption}, Store)
 """STORE and --collection, as one `Store`: for the commands that read or change one collection's documents."""
 

@@ -1,5 +1,5 @@
 """Options shared by several commands are declared once (ui/cli.py `OptionGroup`, `@takes`): the five metadata
-filters on `search` and `ask`, `--store` and `--chroma-url` on every command of a store."""
+filters on `search` and `ask`, `--store`, `--chroma-url` and `--database-url` on every command of a store."""
 
 from __future__ import annotations
 
@@ -14,6 +14,26 @@ FILTER_OPTIONS = {"--title", "--source", "--author", "--after", "--before"}
 def options(command: str) -> set[str]:
     click_command = typer.main.get_command(app).commands[command]
     return {name for param in click_command.params for name in param.opts if name.startswith("--")}
+
+
+def every_command(group=None, path=()) -> dict[str, set[str]]:
+    """Each runnable command ("db status", "user add", ...) and its long options."""
+    group = group or typer.main.get_command(app)
+    found = {}
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            found |= every_command(command, (*path, name))
+        else:
+            found[" ".join((*path, name))] = {n for p in command.params for n in p.opts if n.startswith("--")}
+    return found
+
+
+def test_every_command_takes_the_store_chroma_and_database_options():
+    """DESIGN.md: every command accepts --store and --chroma-url, and (shared engine) --database-url."""
+    commands = every_command()
+    assert {"demo", "serve", "worker", "db status", "user add", "key revoke", "collection grant"} <= set(commands)
+    missing = {name: {"--store", "--chroma-url", "--database-url"} - opts for name, opts in commands.items()}
+    assert {name: gap for name, gap in missing.items() if gap} == {}
 
 
 def test_the_filter_and_store_options_come_from_one_declaration():
