@@ -34,7 +34,7 @@ def collect(dataset: Path, work: Path, embeddings=None):
     P, gold document) of one dev set, from the read stage with the reader's weights at 0."""
     from rag import Assistant
     from rag.evaluation import contains_answer, load_questions
-    from rag.reading.judging import RANK_SHIFT
+    from rag.reading.judging import best_readings, rank_weight
     from rag.stages import Turn
 
     assistant = Assistant.open(
@@ -51,12 +51,11 @@ def collect(dataset: Path, work: Path, embeddings=None):
     for q in (q for q in load_questions(dataset) if q.answerable):
         gold = set(q.gold_docs)
         for reading in assistant.pipeline.readings(Turn(question=q.question, k=RETRIEVED, answer_k=RETRIEVED)):
-            best = [0.0] * len(reading.passages)
+            best = best_readings(len(reading.passages), reading.sentences)
             rows = []
             for s in reading.sentences:
                 if s.reading is None:
                     continue
-                best[s.passage] = max(best[s.passage], s.reading)
                 held = any(contains_answer(s.text, a) for a in q.answers)
                 rows.append((s.score, s.reading, int(held), s.passage, s.text))
             sentences.append({"answers": q.answers, "rows": rows})
@@ -64,7 +63,7 @@ def collect(dataset: Path, work: Path, embeddings=None):
                 {
                     "gold": sorted(gold),
                     "rows": [
-                        (RANK_SHIFT / (RANK_SHIFT + rank), best[rank], name_of.get(p.doc_id, p.doc_id))
+                        (rank_weight(rank), best[rank], name_of.get(p.doc_id, p.doc_id))
                         for rank, p in enumerate(reading.passages)
                     ],
                 }
@@ -96,18 +95,21 @@ def fit_passage(groups: list[dict]) -> float:
 def sentence_quality(groups: list[dict], weight: float, top: int = 2) -> float:
     """Share of question parts whose `top` best sentences of the first five passages hold a gold answer."""
     from rag.evaluation import contains_answer
+    from rag.reading.judging import weighed
 
     held = 0
     for g in groups:
-        rows = sorted((r for r in g["rows"] if r[3] < 5), key=lambda r: -(r[0] + weight * r[1]))[:top]
+        rows = sorted((r for r in g["rows"] if r[3] < 5), key=lambda r: -weighed(r[0], r[1], weight))[:top]
         held += any(contains_answer(" ".join(r[4] for r in rows), a) for a in g["answers"])
     return round(held / max(1, len(groups)), 4)
 
 
 def passage_quality(groups: list[dict], weight: float) -> dict:
+    from rag.reading.judging import weighed
+
     recall, reciprocal = [], []
     for g in groups:
-        order = sorted(g["rows"], key=lambda r: -(r[0] + weight * r[1]))
+        order = sorted(g["rows"], key=lambda r: -weighed(r[0], r[1], weight))
         documents = list(dict.fromkeys(r[2] for r in order))
         gold = set(g["gold"])
         recall.append(len(gold & set(documents[:5])) / len(gold))

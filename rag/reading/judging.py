@@ -66,15 +66,31 @@ def judge(
         return list(scored)
     logits = reader.score(question, [reader_text(s.title, s.text) for s in candidates])
     read = [replace(s, reading=p) for s, p in zip(candidates, map(sigmoid, logits), strict=True)]
-    return sorted([*read, *scored[budget:]], key=lambda s: s.score + weight * (s.reading or 0.0), reverse=True)
+    return sorted([*read, *scored[budget:]], key=lambda s: weighed(s.score, s.reading, weight), reverse=True)
 
 
 def rerank(passages: Sequence[Passage], judged: Sequence[ScoredSentence], weight: float) -> list[int]:
     """Indexes of `passages` (in retrieval order) reordered by rank weight plus `weight` x the best P(answers)
     among each passage's read sentences (0 for a passage none of whose sentences was read)."""
-    best = [0.0] * len(passages)
+    best = best_readings(len(passages), judged)
+    key = [weighed(rank_weight(rank), best[rank], weight) for rank in range(len(passages))]
+    return sorted(range(len(passages)), key=lambda rank: -key[rank])
+
+
+def weighed(base: float, reading: float | None, weight: float) -> float:
+    """The ordering key of a sentence (`base`: its word-feature score) or a passage (its `rank_weight`) once read:
+    `base` + `weight` x P(answers), P 0 when unread. bench/reader.py fits `weight` on this very key."""
+    return base + weight * (reading or 0.0)
+
+
+def rank_weight(rank: int) -> float:
+    return RANK_SHIFT / (RANK_SHIFT + rank)
+
+
+def best_readings(passage_count: int, judged: Sequence[ScoredSentence]) -> list[float]:
+    """Each passage's best P(answers) among its read sentences (0 where none was read)."""
+    best = [0.0] * passage_count
     for sentence in judged:
         if sentence.reading is not None:
             best[sentence.passage] = max(best[sentence.passage], sentence.reading)
-    key = [RANK_SHIFT / (RANK_SHIFT + rank) + weight * best[rank] for rank in range(len(passages))]
-    return sorted(range(len(passages)), key=lambda rank: -key[rank])
+    return best

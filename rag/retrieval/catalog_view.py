@@ -37,6 +37,8 @@ class CatalogView:
         self._indexed: int | None = None
         self._generation = -1
         self._lock = threading.Lock()
+        self._io_threads = None
+        """Threads for reads that wait on the database or Chroma (`Retrieval._io_pool`), started on first use."""
 
     def _fresh(self) -> None:
         generation = self.library.catalog.generation()

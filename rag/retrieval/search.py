@@ -143,8 +143,7 @@ class Retrieval(CatalogView):
     def _mmr(self, vector, order: list[str], k: int) -> list[str]:
         if len(order) <= 1:
             return order
-        got = self.library.vectors.collection.get(ids=order, include=["embeddings"])
-        vectors = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+        vectors = self.library.vectors.stored_vectors(order)
         return mmr(order, vectors, vector, self.settings.retrieval.mmr_lambda, k)
 
     def linked_documents(self, text: str, exclude: set[str]) -> list[str]:
@@ -166,12 +165,11 @@ class Retrieval(CatalogView):
         """Threads for reads that wait on the database or Chroma while this thread embeds or searches."""
         from concurrent.futures import ThreadPoolExecutor
 
-        pool = getattr(self, "_io_threads", None)
-        if pool is None:
+        if self._io_threads is None:
             with self._lock:
-                pool = getattr(self, "_io_threads", None) or ThreadPoolExecutor(4, "citewise-retrieval")
-                self._io_threads = pool
-        return pool
+                if self._io_threads is None:
+                    self._io_threads = ThreadPoolExecutor(4, "citewise-retrieval")
+        return self._io_threads
 
     def _document_list(self, query: str, candidates: int, hits, ranked_lists, weight: float) -> list[RankedList]:
         """Whole documents ranked by BM25 (`hits`), each as its best chunk: the best one the other lists found, or
