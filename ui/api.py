@@ -39,7 +39,7 @@ from rag.requests import MAX_SEARCH_K, AskRequest, FilterFields, SearchRequest, 
 from .api_conversations import add_conversation_routes
 from .api_errors import ERRORS, MODEL_FAILED, NOT_FOUND, describe_invalid, error_body
 from .api_openai import openai_routes
-from .gate import Access, Gate
+from .gate import Access, Gate, principal_of
 from .health_check import BackgroundHealth
 from .ingest_queue import IngestQueue
 from .pages import PAGES_FOLDER, PageImages
@@ -102,7 +102,7 @@ def create_api(
 
     def principal(request: Request):
         """Who asks; None on a server without credentials (the local user, who may do everything)."""
-        return getattr(request.state, "principal", None) if access.required else None
+        return principal_of(request.scope) if access.required else None
 
     def scoped(request: Request, name: str | None, write: bool = False) -> Assistant:
         """The assistant of collection `name` if the caller may read it (with `write`, change it)."""
@@ -123,7 +123,7 @@ def create_api(
         """`status` for anyone (ok, loading); signed in, also the documents and the store's consistency (checked
         in the background at most every 10 s: `checked_seconds_ago`)."""
         status = {"status": "ok" if assistant.ready else "loading"}
-        if getattr(request.state, "principal", None) is None and access.required:
+        if principal_of(request.scope) is None and access.required:
             return status
         return (
             status

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from index.accounts import Accounts
+from index.accounts import Accounts, Principal
 
 from .signin import SIGN_IN_PATH, SIGN_OUT_PATH, Credentials, SignIn
 
@@ -63,6 +63,12 @@ class Access:
 
     def host_allowed(self, host: str) -> bool:
         return "*" in self.allowed_hosts or host in LOOPBACK_NAMES or host in self.allowed_hosts
+
+
+def principal_of(scope: Scope) -> Principal | None:
+    """Who the gate found on a request (it puts them in the ASGI scope's state, before any route runs); None when no
+    one signed in or sent a key. Every surface (REST, web UI, MCP) reads the asker here."""
+    return scope.get("state", {}).get("principal")
 
 
 class BodyTooLarge(Exception):

@@ -18,6 +18,8 @@ from index.errors import CitewiseError, SpanError
 from rag import Assistant
 from rag.requests import MAX_SEARCH_K, AskRequest, SearchRequest, build
 
+from .gate import principal_of
+
 Tool = TypeVar("Tool", bound=Callable[..., Any])
 
 FILTERS_DESCRIPTION = (
@@ -53,7 +55,7 @@ def build_server(assistant: Assistant, access=None):
         principal = None
         if access is not None and access.required and ctx is not None:
             request = ctx.request_context.request
-            principal = (getattr(request, "scope", None) or {}).get("state", {}).get("principal")
+            principal = principal_of(request.scope) if request is not None else None
         return assistant.collection(collections.open(name or DEFAULT, principal).name)
 
     server = MCPServer(

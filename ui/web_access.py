@@ -13,7 +13,7 @@ from index.collections import DEFAULT, Collections
 from index.conversations import Conversations
 from index.errors import CitewiseError
 
-from .gate import Access
+from .gate import Access, principal_of
 from .handlers import Handlers
 
 
@@ -40,7 +40,8 @@ class WebAccess:
         a server that requires sign-in never treats a request without a principal as the local user."""
         if not self.access.required:
             return None
-        found = getattr(getattr(getattr(request, "request", None), "state", None), "principal", None)
+        inner = request.request if request is not None else None  # gradio.Request wraps Starlette's
+        found = principal_of(inner.scope) if inner is not None else None
         if found is None:
             raise NotSignedInError("you are not signed in (any more): reload the page to sign in")
         return found

@@ -8,7 +8,9 @@ from __future__ import annotations
 from html import unescape
 from types import SimpleNamespace
 
+import gradio
 import pytest
+from starlette.requests import Request
 
 from helpers.stores import answering_store
 from index.accounts import Principal
@@ -27,8 +29,8 @@ PASSWORD = "web people password"
 
 
 def request_of(principal: Principal | None):
-    """What Gradio hands a handler: the HTTP request the gate put the principal on."""
-    return SimpleNamespace(request=SimpleNamespace(state=SimpleNamespace(principal=principal)))
+    """What Gradio hands a handler: its Request around the HTTP request the gate put the principal on."""
+    return gradio.Request(request=Request({"type": "http", "state": {"principal": principal}}))
 
 
 @pytest.fixture
@@ -91,7 +93,7 @@ def test_a_request_without_a_principal_never_passes_as_the_local_user(team):
     with pytest.raises(NotSignedInError):
         team.access.in_collection(request_of(None), "default")
     with pytest.raises(NotSignedInError):
-        team.access.in_collection(SimpleNamespace(), "default")
+        team.access.in_collection(gradio.Request(), "default")  # no HTTP request at all
 
 
 def test_answers_are_saved_to_the_askers_conversation_and_reopen_as_given(team):
