@@ -75,6 +75,6 @@ def as_iso_date(value: object) -> str | None:
     """A stated date (text in any form above, or a datetime) as YYYY-MM-DD; None when it is not one."""
     if value is None:
         return None
-    if hasattr(value, "date") and callable(value.date):
+    if isinstance(value, datetime):  # e.g. a .docx file's core properties
         return value.date().isoformat()
     return find_date(str(value))

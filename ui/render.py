@@ -62,9 +62,8 @@ def location(span: Citation | Passage) -> str:
     parts = []
     if span.page is not None:
         parts.append(f"page {span.page}")
-    line = getattr(span, "line", None)
-    if line is not None:
-        parts.append(f"line {line}")
+    if isinstance(span, Citation) and span.line is not None:
+        parts.append(f"line {span.line}")
     return ", ".join(parts) or f"characters {span.start}–{span.end}"
 
 

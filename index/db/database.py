@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, create_engine, event, select, update
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from ..errors import StoreError
 from . import schema
@@ -109,7 +109,7 @@ class Database:
 
     def error(self, doing: str, exc: BaseException) -> StoreError:
         """A database failure as the user sees it: what was being done, where (masked), and the driver's reason."""
-        reason = getattr(exc, "orig", None) or exc
+        reason = (exc.orig if isinstance(exc, StatementError) else None) or exc  # the driver's own error
         text = redact(str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__, self.url)
         return StoreError(f"{doing} database {self.masked}: {text}")
 

@@ -163,7 +163,7 @@ def stream_model(model: BaseChatModel, messages: Sequence[BaseMessage]) -> Itera
             break
         except Exception as exc:
             raise model_error(exc) from exc
-        piece = _content_text(getattr(chunk, "content", chunk))
+        piece = _content_text(chunk.content if isinstance(chunk, BaseMessage) else chunk)
         if piece:
             written = written or bool(piece.strip())
             yield piece
@@ -200,7 +200,7 @@ def is_insufficient(reply: str) -> bool:
 
 def reply_text(message) -> str:
     """The text of a model's reply (a message, its content, or content blocks); `ModelReplyError` when empty."""
-    content = _content_text(getattr(message, "content", message))
+    content = _content_text(message.content if isinstance(message, BaseMessage) else message)
     if not content.strip():
         raise _empty_reply()
     return content.strip()
