@@ -16,8 +16,10 @@ from ui.cli_common import (
     DEMO_STORE,
     FILTERS,
     IN_COLLECTION,
+    LISTEN,
     STORE,
     JsonOption,
+    Listen,
     Store,
     app,
     fail_cleanly,
@@ -244,22 +246,21 @@ def evaluate(
 
 @app.command()
 @fail_cleanly
-@takes(STORE)
+@takes(LISTEN, STORE)
 def serve(
-    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option("--port", help="Port (default 7860).")] = None,
     auth: Annotated[str | None, typer.Option("--auth", help="Require login USER:PASSWORD.")] = None,
     workers: Annotated[
         int | None,
         typer.Option("--workers", help="Ingestion workers inside the server with a shared database (default 1)."),
     ] = None,
     *,
+    listen: Listen,
     where: Store,
 ) -> None:
     """Start the web UI and the HTTP API (/api/v1, OpenAI-compatible /v1, docs at /api/docs)."""
     from ui.web import launch
 
-    launch(where.settings(host=host, port=port, auth=auth, workers=workers))
+    launch(where.settings(**listen.settings(), auth=auth, workers=workers))
 
 
 @app.command()
@@ -290,19 +291,18 @@ def mcp(
 
 @app.command()
 @fail_cleanly
-@takes(DEMO_STORE)
+@takes(LISTEN, DEMO_STORE)
 def demo(
-    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option("--port", help="Port (default 7860).")] = None,
     no_browser: Annotated[bool, typer.Option("--no-serve", help="Only index the sample corpus.")] = False,
     *,
+    listen: Listen,
     where: Store,
 ) -> None:
     """Index the bundled sample corpus into a demo store and start the web UI on it. The demo indexes in its own
     process, also with --database-url (no worker needed)."""
     from ui.web import launch
 
-    settings = where.settings(host=host, port=port, ingest_mode="direct")
+    settings = where.settings(**listen.settings(), ingest_mode="direct")
     from rag import Assistant
 
     assistant = Assistant(settings)

@@ -127,6 +127,28 @@ class Store:
 
 STORE = OptionGroup("where", {"store": StoreOption, "chroma_url": ChromaOption, "database_url": DatabaseOption}, Store)
 """--store, --chroma-url and --database-url, as one `Store`."""
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Where a server listens (--host, --port; None: the settings' defaults, 127.0.0.1:7860)."""
+
+    host: str | None = None
+    port: int | None = None
+
+    def settings(self) -> dict[str, Any]:
+        return {"host": self.host, "port": self.port}
+
+
+LISTEN = OptionGroup(
+    "listen",
+    {
+        "host": Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")],
+        "port": Annotated[int | None, typer.Option("--port", help="Port (default 7860).")],
+    },
+    Listen,
+)
+"""--host and --port of the web UI and HTTP API (`serve`, `demo`), as one `Listen`."""
 DEMO_STORE_DIR = Path("~/.citewise-demo")
 DEMO_STORE = OptionGroup(
     "where",
