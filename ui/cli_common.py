@@ -153,9 +153,8 @@ DEMO_STORE_DIR = Path("~/.citewise-demo")
 DEMO_STORE = OptionGroup(
     "where",
     {
+        **STORE.options,
         "store": Annotated[Path | None, typer.Option("--store", help="Demo store (default ~/.citewise-demo).")],
-        "chroma_url": ChromaOption,
-        "database_url": DatabaseOption,
     },
     lambda store, chroma_url, database_url: Store(store or DEMO_STORE_DIR, chroma_url, database_url),
 )

@@ -12,13 +12,12 @@ pytestmark = pytest.mark.integration
 
 def test_the_demo_indexes_into_the_named_database_without_a_worker(tmp_path, pg_url):
     """With PostgreSQL, files are otherwise queued for workers (`ingest.mode` auto); the demo runs none."""
-    database_url = pg_url
     store = tmp_path / "demo-store"
-    made = run_cli("demo", "--no-serve", "--store", store, "--database-url", database_url, timeout=120)
+    made = run_cli("demo", "--no-serve", "--store", store, "--database-url", pg_url, timeout=120)
     assert made.returncode == 0, made.stderr
     assert "2 sample documents indexed" in made.stdout and "2 added" in made.stdout
     assert not (store / "citewise.db").exists()
-    code, listed = run_json("docs", "--store", store, "--database-url", database_url)
+    code, listed = run_json("docs", "--store", store, "--database-url", pg_url)
     assert code == 0 and len(listed["documents"]) == 2
-    code, jobs = run_json("jobs", "--store", store, "--database-url", database_url)
+    code, jobs = run_json("jobs", "--store", store, "--database-url", pg_url)
     assert code == 0 and jobs["jobs"] == []  # indexed directly, nothing queued for a worker

@@ -12,7 +12,10 @@ FILTER_OPTIONS = {"--title", "--source", "--author", "--after", "--before"}
 
 
 def options(command: str) -> set[str]:
-    click_command = typer.main.get_command(app).commands[command]
+    return long_options(typer.main.get_command(app).commands[command])
+
+
+def long_options(click_command) -> set[str]:
     return {name for param in click_command.params for name in param.opts if name.startswith("--")}
 
 
@@ -24,7 +27,7 @@ def every_command(group=None, path=()) -> dict[str, set[str]]:
         if hasattr(command, "commands"):
             found |= every_command(command, (*path, name))
         else:
-            found[" ".join((*path, name))] = {n for p in command.params for n in p.opts if n.startswith("--")}
+            found[" ".join((*path, name))] = long_options(command)
     return found
 
 
